@@ -1,0 +1,110 @@
+import {
+  type DomainEvent,
+  SNAPSHOT_SCHEMA,
+  type StateData,
+  type StoreState,
+  emptyState,
+  evolveCommit,
+  fromStateData,
+} from "../domain/index.js";
+import type { Commit, EventStore } from "../store/event-store.js";
+import { REQUEST_RETENTION_MS } from "../store/event-store.js";
+
+export type StoreCommit = Commit<DomainEvent, Record<string, unknown>>;
+
+interface Entry {
+  state: StoreState;
+  /** Request ids of commits this process has applied, oldest first, with their commit. */
+  requests: Map<string, StoreCommit>;
+}
+
+/** Most request ids remembered in memory per store; older ones are asked of the event store. */
+const MAX_REMEMBERED_REQUESTS = 50_000;
+
+/**
+ * This process's copy of each store's state, kept up to date from the event store's log.
+ * It is a cache: the log is the truth, and any process may have appended since.
+ */
+export class StoreCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly store: EventStore) {}
+
+  /** The cached state, loading it (snapshot, then the log after it) on first use. */
+  async get(storeId: string): Promise<StoreState> {
+    return (await this.entry(storeId)).state;
+  }
+
+  /** Reads commits appended since the cached version (by any process) and applies them. */
+  async catchUp(storeId: string): Promise<StoreState> {
+    const entry = await this.entry(storeId);
+    const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
+    for (const commit of commits) this.apply(entry, commit);
+    return entry.state;
+  }
+
+  /** Records a commit this process appended, with the state decide() already computed. */
+  accept(storeId: string, commit: StoreCommit, state: StoreState): void {
+    const entry = this.entries.get(storeId);
+    if (!entry || entry.state.version !== commit.version - 1) {
+      this.entries.delete(storeId);
+      return;
+    }
+    entry.state = state;
+    remember(entry, commit);
+  }
+
+  /** The commit that carried `requestId`, from memory or else from the event store. */
+  async findRequest(storeId: string, requestId: string): Promise<StoreCommit | undefined> {
+    const known = this.entries.get(storeId)?.requests.get(requestId);
+    if (known) return known;
+    return (await this.store.findRequest(storeId, requestId)) as StoreCommit | undefined;
+  }
+
+  /** A remembered request, without asking the event store. */
+  knownRequest(storeId: string, requestId: string): StoreCommit | undefined {
+    return this.entries.get(storeId)?.requests.get(requestId);
+  }
+
+  forget(storeId: string): void {
+    this.entries.delete(storeId);
+  }
+
+  private async entry(storeId: string): Promise<Entry> {
+    const cached = this.entries.get(storeId);
+    if (cached) return cached;
+    const entry: Entry = { state: await this.fromSnapshot(storeId), requests: new Map() };
+    const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
+    for (const commit of commits) this.apply(entry, commit);
+    // Another caller may have loaded it meanwhile; keep the newer one.
+    const raced = this.entries.get(storeId);
+    if (raced && raced.state.version >= entry.state.version) return raced;
+    this.entries.set(storeId, entry);
+    return entry;
+  }
+
+  private async fromSnapshot(storeId: string): Promise<StoreState> {
+    const snapshot = await this.store.loadSnapshot(storeId);
+    if (!snapshot || snapshot.schema !== SNAPSHOT_SCHEMA) return emptyState(storeId);
+    return fromStateData(snapshot.data as StateData);
+  }
+
+  private apply(entry: Entry, commit: StoreCommit): void {
+    if (commit.version !== entry.state.version + 1) {
+      throw new Error(
+        `log of ${commit.storeId} jumps from ${entry.state.version} to ${commit.version}`,
+      );
+    }
+    entry.state = evolveCommit(entry.state, commit);
+    remember(entry, commit);
+  }
+}
+
+function remember(entry: Entry, commit: StoreCommit): void {
+  entry.requests.set(commit.requestId, commit);
+  const cutoff = commit.at - REQUEST_RETENTION_MS;
+  for (const [id, old] of entry.requests) {
+    if (old.at >= cutoff && entry.requests.size <= MAX_REMEMBERED_REQUESTS) break;
+    entry.requests.delete(id);
+  }
+}

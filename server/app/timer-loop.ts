@@ -1,0 +1,47 @@
+import type { Logger } from "../logger.js";
+import type { QueueService } from "./queue-service.js";
+
+export interface TimerLoopOptions {
+  service: QueueService;
+  logger: Logger;
+  /** How often the timer index is polled; bounds how late a timer fires. */
+  intervalMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * Fires due timers (offer expiry, disconnect grace, widening, SLA, call-ahead hold, wrap-up) by
+ * polling the shared timer index. Every process runs one; the stores' version check makes each
+ * timer fire exactly once however many poll at the same moment.
+ */
+export class TimerLoop {
+  private handle: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: TimerLoopOptions) {}
+
+  async start(): Promise<void> {
+    await this.options.service.reconcileDeadlines();
+    this.handle = setInterval(() => this.poll(), this.options.intervalMs ?? 250);
+    this.handle.unref();
+  }
+
+  /** Stops polling and waits for a poll in progress. */
+  async stop(): Promise<void> {
+    if (this.handle) clearInterval(this.handle);
+    this.handle = undefined;
+    await this.running;
+  }
+
+  private poll(): void {
+    if (this.running) return;
+    const now = (this.options.clock ?? Date.now)();
+    this.running = this.options.service
+      .runDueTimers(now)
+      .then(() => undefined)
+      .catch((err: unknown) => this.options.logger.warn({ err }, "timer poll failed"))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}

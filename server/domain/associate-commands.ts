@@ -1,0 +1,156 @@
+import type { CommandOf, Presence } from "../../shared/commands.js";
+import { type Draft, type Reply, fail, requireAssociate, requireVisit } from "./draft.js";
+import { topicOf } from "./settings-view.js";
+import type { Associate, Offer, Visit } from "./state.js";
+
+/** Associate-side commands: sign-in, presence, tablet link, offers, ending and handing on visits. */
+
+export function signIn(d: Draft, c: CommandOf<"associate:sign-in">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  const presence = c.presence ?? "available";
+  if (presence === "offline") fail("INVALID_COMMAND", "Sign in as available or away.");
+  if (presence === "away") withdrawOfferOf(d, a, "associate_away");
+  d.emit({ type: "associate:signed-in", associateId: a.id, presence });
+  return { associateId: a.id };
+}
+
+export function signOut(d: Draft, c: CommandOf<"associate:sign-out">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (a.visitId !== undefined) busy(a);
+  if (a.presence === "offline" && !a.connected) return { associateId: a.id };
+  withdrawOfferOf(d, a, "associate_away");
+  d.emit({ type: "associate:signed-out", associateId: a.id });
+  return { associateId: a.id };
+}
+
+export function setPresence(d: Draft, c: CommandOf<"associate:set-presence">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (a.presence === c.presence) return { associateId: a.id };
+  if (a.presence === "offline") fail("NOT_SIGNED_IN", "Sign in first.");
+  if (c.presence === "offline" && a.visitId !== undefined) busy(a);
+  if (c.presence !== "available") withdrawOfferOf(d, a, "associate_away");
+  d.emit({
+    type: "associate:presence-changed",
+    associateId: a.id,
+    presence: c.presence as Presence,
+  });
+  return { associateId: a.id };
+}
+
+export function tabletConnected(d: Draft, c: CommandOf<"tablet:connected">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (!a.connected || a.connectionLost) d.emit({ type: "tablet:connected", associateId: a.id });
+  return { associateId: a.id };
+}
+
+export function tabletDisconnected(d: Draft, c: CommandOf<"tablet:disconnected">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (a.connected) d.emit({ type: "tablet:disconnected", associateId: a.id });
+  return { associateId: a.id };
+}
+
+export function acceptOffer(d: Draft, c: CommandOf<"offer:accept">): Reply {
+  const offer = pendingOfferFor(d, c.associateId, c.offerId);
+  d.emit({ type: "offer:accepted", offerId: offer.id });
+  return { offerId: offer.id, visitId: offer.visitId };
+}
+
+export function declineOffer(d: Draft, c: CommandOf<"offer:decline">): Reply {
+  const offer = pendingOfferFor(d, c.associateId, c.offerId);
+  d.emit({ type: "offer:declined", offerId: offer.id, reason: c.reason });
+  return { offerId: offer.id, visitId: offer.visitId };
+}
+
+export function complete(d: Draft, c: CommandOf<"visit:complete">): Reply {
+  const visit = servedBy(d, c.associateId, c.visitId);
+  d.emit({ type: "visit:completed", visitId: visit.id, outcome: c.outcome, note: c.note });
+  return { visitId: visit.id };
+}
+
+export function noShow(d: Draft, c: CommandOf<"visit:no-show">): Reply {
+  const visit = servedBy(d, c.associateId, c.visitId);
+  d.emit({ type: "visit:completed", visitId: visit.id, outcome: "no_show", note: "" });
+  return { visitId: visit.id };
+}
+
+export function transfer(d: Draft, c: CommandOf<"visit:transfer">): Reply {
+  if ((c.toTopicId === undefined) === (c.toAssociateId === undefined)) {
+    fail("INVALID_COMMAND", "Transfer to a topic or to a colleague, not both and not neither.");
+  }
+  const visit = servedBy(d, c.associateId, c.visitId);
+  if (c.toTopicId !== undefined && !topicOf(d.state, c.toTopicId)) {
+    fail("UNKNOWN_TOPIC", `There is no topic ${c.toTopicId}.`);
+  }
+  if (c.toAssociateId !== undefined) {
+    requireAssociate(d.state, c.toAssociateId);
+    if (c.toAssociateId === c.associateId)
+      fail("INVALID_COMMAND", "Transfer to a colleague, not to yourself.");
+  }
+  d.emit({
+    type: "visit:transferred",
+    visitId: visit.id,
+    toTopicId: c.toTopicId,
+    toAssociateId: c.toAssociateId,
+    note: c.note,
+  });
+  return { visitId: visit.id };
+}
+
+export function callManager(d: Draft, c: CommandOf<"manager:call">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (c.visitId !== undefined) requireVisit(d.state, c.visitId);
+  const alertId = `a-${d.state.alertSeq + 1}`;
+  d.emit({
+    type: "alert:raised",
+    alertId,
+    kind: "manager_called",
+    visitId: c.visitId,
+    associateId: a.id,
+    note: c.note,
+  });
+  return { alertId };
+}
+
+/** Withdraws the offer `a` holds, if any; the visit goes back to its place. */
+export function withdrawOfferOf(
+  d: Draft,
+  a: Associate,
+  reason: "associate_away" | "connection_lost",
+): void {
+  const current = d.state.associates.get(a.id);
+  if (current?.offerId !== undefined)
+    d.emit({ type: "offer:withdrawn", offerId: current.offerId, reason });
+}
+
+function pendingOfferFor(d: Draft, associateId: string, offerId: string): Offer {
+  requireAssociate(d.state, associateId);
+  const offer =
+    d.state.offers.get(offerId) ??
+    fail(
+      "OFFER_NOT_PENDING",
+      "That offer is no longer open: it was answered, withdrawn or expired.",
+    );
+  if (offer.associateId !== associateId)
+    fail("OFFER_NOT_YOURS", "That offer was made to someone else.");
+  return offer;
+}
+
+function servedBy(d: Draft, associateId: string, visitId: string): Visit {
+  requireAssociate(d.state, associateId);
+  const visit = d.state.visits.get(visitId);
+  if (!visit) {
+    if (d.state.closed.has(visitId)) fail("NOT_SERVING", "That visit has already ended.");
+    return fail("VISIT_NOT_FOUND", `There is no visit ${visitId}.`);
+  }
+  if (visit.status !== "serving" || visit.associateId !== associateId) {
+    fail("NOT_SERVING", `You are not serving visit ${visit.code}.`);
+  }
+  return visit;
+}
+
+function busy(a: Associate): never {
+  return fail(
+    "ASSOCIATE_BUSY",
+    `${a.name} is serving a customer; complete or transfer the visit first.`,
+  );
+}

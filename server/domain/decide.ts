@@ -1,0 +1,128 @@
+import type { Command } from "../../shared/commands.js";
+import { type ErrorBody, isAppError } from "../../shared/errors.js";
+import { matchesToOffer } from "./assignment.js";
+import * as associate from "./associate-commands.js";
+import * as customer from "./customer-commands.js";
+import { Draft, type Reply, fail } from "./draft.js";
+import type { DomainEvent } from "./events.js";
+import { sealCommit } from "./evolve.js";
+import * as manager from "./manager-commands.js";
+import { offerTimeoutMs } from "./settings-view.js";
+import type { StoreState } from "./state.js";
+import { fireDueTimers } from "./timer-rules.js";
+
+export type Decision =
+  | {
+      ok: true;
+      /** Empty when the command changes nothing (a no-op is not an error). */
+      events: DomainEvent[];
+      reply: Reply;
+      /** The time the command took effect: `now`, or the store's clock if that is later. */
+      at: number;
+      /** The state once these events are committed at version + 1 (unchanged if no events). */
+      state: StoreState;
+    }
+  | { ok: false; error: ErrorBody };
+
+/**
+ * The engine: what `command` does to `state` at time `now`. Pure: no I/O, no clock, no
+ * randomness. First every timer due by `now` fires, so the outcome never depends on how late
+ * a tick ran; then the command; then offers are made until no free associate and offerable
+ * visit that match are left (a fixed point). A refused command yields an error and no events.
+ */
+export function decide(state: StoreState, command: Command, now: number): Decision {
+  const at = Math.max(now, state.clock);
+  const draft = new Draft(state, at);
+  try {
+    if (!state.created && command.type !== "store:create") {
+      if (command.type === "tick") return { ok: true, events: [], reply: {}, at, state };
+      fail("STORE_NOT_FOUND", `There is no store ${state.storeId}.`);
+    }
+    if (state.nextDeadline !== null && state.nextDeadline <= at) fireDueTimers(draft);
+    const reply = handle(draft, command);
+    makeOffers(draft);
+    if (draft.events.length === 0) return { ok: true, events: [], reply, at, state };
+    return {
+      ok: true,
+      events: draft.events,
+      reply,
+      at,
+      state: sealCommit(draft.state, state.version + 1, at),
+    };
+  } catch (error) {
+    if (isAppError(error)) return { ok: false, error: error.toBody() };
+    throw error;
+  }
+}
+
+function makeOffers(d: Draft): void {
+  const timeout = offerTimeoutMs(d.state);
+  for (const { visit, associate: a } of matchesToOffer(d.state)) {
+    d.emit({
+      type: "offer:created",
+      offerId: `o-${d.state.offerSeq + 1}`,
+      visitId: visit.id,
+      associateId: a.id,
+      deadline: d.at + timeout,
+    });
+  }
+}
+
+function handle(d: Draft, c: Command): Reply {
+  switch (c.type) {
+    case "store:create":
+      return manager.createStore(d, c);
+    case "store:update-settings":
+      return manager.updateSettings(d, c);
+    case "intake:pause":
+      return manager.pauseIntake(d, c);
+    case "intake:resume":
+      return manager.resumeIntake(d, c);
+    case "associate:register":
+      return manager.registerAssociate(d, c);
+    case "associate:remove":
+      return manager.removeAssociate(d, c);
+    case "visit:reassign":
+      return manager.reassign(d, c);
+    case "visit:set-priority":
+      return manager.setPriority(d, c);
+    case "alert:resolve":
+      return manager.resolveAlert(d, c);
+    case "visit:check-in":
+      return customer.checkIn(d, c);
+    case "visit:arrive":
+      return customer.arrive(d, c);
+    case "visit:pause":
+      return customer.pause(d, c);
+    case "visit:resume":
+      return customer.resume(d, c);
+    case "visit:leave":
+      return customer.leave(d, c);
+    case "feedback:give":
+      return customer.giveFeedback(d, c);
+    case "associate:sign-in":
+      return associate.signIn(d, c);
+    case "associate:sign-out":
+      return associate.signOut(d, c);
+    case "associate:set-presence":
+      return associate.setPresence(d, c);
+    case "tablet:connected":
+      return associate.tabletConnected(d, c);
+    case "tablet:disconnected":
+      return associate.tabletDisconnected(d, c);
+    case "offer:accept":
+      return associate.acceptOffer(d, c);
+    case "offer:decline":
+      return associate.declineOffer(d, c);
+    case "visit:complete":
+      return associate.complete(d, c);
+    case "visit:no-show":
+      return associate.noShow(d, c);
+    case "visit:transfer":
+      return associate.transfer(d, c);
+    case "manager:call":
+      return associate.callManager(d, c);
+    case "tick":
+      return {};
+  }
+}

@@ -1,0 +1,24 @@
+/** The pure queue engine: rules, state, projections. No I/O anywhere below this folder. */
+export {
+  canServe,
+  compareIdle,
+  compareLine,
+  isFree,
+  isOfferable,
+  matchesToOffer,
+} from "./assignment.js";
+export { localDay } from "./codes.js";
+export { type Decision, decide } from "./decide.js";
+export type { Reply } from "./draft.js";
+export { estimateForTopic, estimateWaits, serviceMeanMs, type WaitRange } from "./estimates.js";
+export type { DomainEvent, EventOf, EventType } from "./events.js";
+export { evolve, evolveCommit } from "./evolve.js";
+export { fromStateData, SNAPSHOT_SCHEMA, type StateData, toStateData } from "./snapshot.js";
+export * from "./state.js";
+export {
+  computeNextDeadline,
+  dueTimers,
+  nextDeadline,
+  pendingTimers,
+  type Timer,
+} from "./timers.js";

@@ -1,0 +1,95 @@
+import type { CommandOf } from "../../shared/commands.js";
+import { notAllowed } from "./customer-commands.js";
+import {
+  type Draft,
+  type Reply,
+  fail,
+  requireAssociate,
+  requireManager,
+  requireVisit,
+} from "./draft.js";
+
+/** Store provisioning and manager overrides. */
+
+export function createStore(d: Draft, c: CommandOf<"store:create">): Reply {
+  if (d.state.created) fail("STORE_EXISTS", `Store ${d.state.storeId} already exists.`);
+  d.emit({ type: "store:created", settings: c.settings });
+  return { storeId: d.state.storeId };
+}
+
+export function updateSettings(d: Draft, c: CommandOf<"store:update-settings">): Reply {
+  requireManager(d.state, c.managerId);
+  const kept = new Set(c.settings.topics.map((t) => t.id));
+  for (const v of d.state.visits.values()) {
+    if (!kept.has(v.topicId)) {
+      fail("TOPIC_IN_USE", `Topic ${v.topicId} has open visits; it can be removed once they end.`);
+    }
+  }
+  d.emit({ type: "store:settings-changed", settings: c.settings });
+  return { storeId: d.state.storeId };
+}
+
+export function pauseIntake(d: Draft, c: CommandOf<"intake:pause">): Reply {
+  requireManager(d.state, c.managerId);
+  if (d.state.intakeOpen) d.emit({ type: "intake:paused" });
+  return { intakeOpen: false };
+}
+
+export function resumeIntake(d: Draft, c: CommandOf<"intake:resume">): Reply {
+  requireManager(d.state, c.managerId);
+  if (!d.state.intakeOpen) d.emit({ type: "intake:resumed" });
+  return { intakeOpen: true };
+}
+
+export function registerAssociate(d: Draft, c: CommandOf<"associate:register">): Reply {
+  requireManager(d.state, c.managerId);
+  d.emit({
+    type: "associate:registered",
+    associateId: c.associateId,
+    name: c.name,
+    skills: [...new Set(c.skills)],
+    languages: [...new Set(c.languages)],
+    manager: c.manager,
+  });
+  return { associateId: c.associateId };
+}
+
+export function removeAssociate(d: Draft, c: CommandOf<"associate:remove">): Reply {
+  requireManager(d.state, c.managerId);
+  const a = requireAssociate(d.state, c.associateId);
+  if (a.offerId !== undefined || a.visitId !== undefined) {
+    fail("ASSOCIATE_BUSY", `${a.name} holds a customer; reassign the visit first.`);
+  }
+  d.emit({ type: "associate:removed", associateId: a.id });
+  return { associateId: a.id };
+}
+
+export function reassign(d: Draft, c: CommandOf<"visit:reassign">): Reply {
+  requireManager(d.state, c.managerId);
+  const visit = requireVisit(d.state, c.visitId);
+  if (visit.status === "expected") notAllowed(visit, "reassign");
+  if (c.toAssociateId !== undefined) requireAssociate(d.state, c.toAssociateId);
+  if (visit.offerId !== undefined) {
+    d.emit({ type: "offer:withdrawn", offerId: visit.offerId, reason: "reassigned" });
+  }
+  d.emit({ type: "visit:reassigned", visitId: visit.id, toAssociateId: c.toAssociateId });
+  return { visitId: visit.id };
+}
+
+export function setPriority(d: Draft, c: CommandOf<"visit:set-priority">): Reply {
+  requireManager(d.state, c.managerId);
+  const visit = requireVisit(d.state, c.visitId);
+  if (visit.status === "serving") notAllowed(visit, "change the priority of");
+  if (visit.priority !== c.priority) {
+    d.emit({ type: "visit:priority-changed", visitId: visit.id, priority: c.priority });
+  }
+  return { visitId: visit.id };
+}
+
+export function resolveAlert(d: Draft, c: CommandOf<"alert:resolve">): Reply {
+  requireManager(d.state, c.managerId);
+  if (!d.state.alerts.has(c.alertId))
+    fail("ALERT_NOT_FOUND", `There is no open alert ${c.alertId}.`);
+  d.emit({ type: "alert:resolved", alertId: c.alertId });
+  return { alertId: c.alertId };
+}

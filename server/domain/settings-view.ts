@@ -1,0 +1,26 @@
+import type { Topic } from "../../shared/settings.js";
+import type { StoreState, Visit } from "./state.js";
+
+/** Small, pure readers of a store's settings, in the units the engine works in (ms). */
+
+export const topicOf = (state: StoreState, topicId: string): Topic | undefined =>
+  state.settings.topics.find((t) => t.id === topicId);
+
+export const offerTimeoutMs = (state: StoreState): number => state.settings.offerTimeoutSec * 1000;
+
+export const disconnectGraceMs = (state: StoreState): number =>
+  state.settings.disconnectGraceSec * 1000;
+
+export const slaWaitMs = (state: StoreState): number => state.settings.slaWaitMin * 60_000;
+
+export const callAheadHoldMs = (state: StoreState): number =>
+  state.settings.callAheadHoldMin * 60_000;
+
+/** How long a visit for this skill waits before any available associate may take it. */
+export function wideningMs(state: StoreState, skill: string | undefined): number {
+  const bySkill = skill === undefined ? undefined : state.settings.wideningMinBySkill[skill];
+  return (bySkill ?? state.settings.wideningMin) * 60_000;
+}
+
+export const skillOf = (state: StoreState, visit: Visit): string | undefined =>
+  topicOf(state, visit.topicId)?.skill;

@@ -1,0 +1,195 @@
+import { Map as IMap, OrderedMap } from "immutable";
+import type { Presence } from "../../shared/commands.js";
+import type { StoreSettings } from "../../shared/settings.js";
+
+/**
+ * The state of one store, rebuilt from its log. Immutable: every change makes a new value that
+ * shares what did not change (immutable-js maps keep a command's cost independent of the line's
+ * length). Only events change it, through evolve().
+ */
+
+export type OpenStatus = "expected" | "waiting" | "offered" | "serving";
+export type ClosedStatus = "done" | "left" | "expired";
+export type VisitStatus = OpenStatus | ClosedStatus;
+export type Outcome = "resolved" | "follow_up" | "not_resolved" | "no_show";
+export type Channel = "kiosk" | "remote" | "staff";
+export type Satisfaction = "yes" | "partly" | "no";
+export type AlertKind = "sla" | "manager_called" | "offer_expired_repeatedly" | "tablet_dropped";
+
+export interface VisitNote {
+  at: number;
+  by: string;
+  text: string;
+}
+
+export interface Feedback {
+  at: number;
+  satisfaction: Satisfaction;
+  comment: string;
+  kudos: boolean;
+}
+
+export interface Visit {
+  id: string;
+  /** Public code, e.g. "P-017": the topic's letter and a number unique in the store for the day. */
+  code: string;
+  /** Secret for the customer's own page. */
+  token: string;
+  topicId: string;
+  name: string;
+  language: string | undefined;
+  note: string;
+  channel: Channel;
+  status: VisitStatus;
+  priority: number;
+  /** Check-in order in the store; breaks ties between equal queue times. */
+  seq: number;
+  checkedInAt: number;
+  /** The visit's place in line. Kept through declines, expiries, pauses and transfers. */
+  queuedAt: number;
+  /** Since when the customer is in the store (arrival for call-ahead); SLA counts from here. */
+  presentSince: number | undefined;
+  /** Start of the current wait for its current topic/associate; widening counts from here. */
+  waitingSince: number | undefined;
+  /** Call-ahead: the place is given up at this time if they have not arrived. */
+  holdUntil: number | undefined;
+  paused: boolean;
+  /** Waited past the widening limit: any available associate may take it. */
+  widened: boolean;
+  slaBreached: boolean;
+  /** Transferred or reassigned to a named associate: only they are offered it (until widened). */
+  targetAssociateId: string | undefined;
+  /** Associates who declined or handed it on; never offered it again. */
+  declinedBy: readonly string[];
+  offerId: string | undefined;
+  /** The associate offered or serving it; after it ends, who served it. */
+  associateId: string | undefined;
+  servingSince: number | undefined;
+  notes: readonly VisitNote[];
+  outcome: Outcome | undefined;
+  closedAt: number | undefined;
+  feedback: Feedback | undefined;
+}
+
+export interface Associate {
+  id: string;
+  name: string;
+  skills: readonly string[];
+  languages: readonly string[];
+  manager: boolean;
+  presence: Presence;
+  /** Whether the tablet's connection is up, kept apart from presence. */
+  connected: boolean;
+  disconnectedAt: number | undefined;
+  /** The tablet has been gone longer than the grace: offered nothing until it reconnects. */
+  connectionLost: boolean;
+  /** Since when they are free; the longest idle gets the next offer. */
+  idleSince: number;
+  offerId: string | undefined;
+  visitId: string | undefined;
+  /** No offers until then, after finishing a visit. */
+  wrapUpUntil: number | undefined;
+  expiredOffersInRow: number;
+}
+
+export interface Offer {
+  id: string;
+  visitId: string;
+  associateId: string;
+  createdAt: number;
+  deadline: number;
+}
+
+export interface Alert {
+  id: string;
+  kind: AlertKind;
+  at: number;
+  visitId: string | undefined;
+  associateId: string | undefined;
+  note: string;
+}
+
+export interface ServiceStat {
+  count: number;
+  totalMs: number;
+}
+
+export interface StoreState {
+  storeId: string;
+  /** Number of commits applied. */
+  version: number;
+  /** The newest commit's time; commands never move time backwards. */
+  clock: number;
+  created: boolean;
+  settings: StoreSettings;
+  intakeOpen: boolean;
+  /** Visits in an open state. */
+  visits: IMap<string, Visit>;
+  /** Ended visits, oldest end first, kept CLOSED_RETENTION_MS for feedback. */
+  closed: OrderedMap<string, Visit>;
+  associates: IMap<string, Associate>;
+  /** Pending offers. */
+  offers: IMap<string, Offer>;
+  /** Open alerts. */
+  alerts: IMap<string, Alert>;
+  /** Customer token -> visit id, for open and retained closed visits. */
+  tokens: IMap<string, string>;
+  /** Visit code counters for the current local day, per letter. */
+  codeDay: string;
+  codeCounters: IMap<string, number>;
+  visitSeq: number;
+  offerSeq: number;
+  alertSeq: number;
+  /** Measured service time per topic (accept to complete). */
+  serviceStats: IMap<string, ServiceStat>;
+  /** The earliest pending timer (derived, cached at each commit), or null. */
+  nextDeadline: number | null;
+}
+
+/** How long an ended visit is kept in state (feedback window, customer page). */
+export const CLOSED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const emptySettings: StoreSettings = {
+  name: "",
+  timezone: "UTC",
+  languages: ["en"],
+  topics: [],
+  offerTimeoutSec: 30,
+  disconnectGraceSec: 15,
+  wideningMin: 10,
+  wideningMinBySkill: {},
+  wrapUpSec: 30,
+  slaWaitMin: 15,
+  callAheadHoldMin: 30,
+};
+
+/** The state of a store that has no log yet. */
+export function emptyState(storeId: string): StoreState {
+  return {
+    storeId,
+    version: 0,
+    clock: 0,
+    created: false,
+    settings: emptySettings,
+    intakeOpen: true,
+    visits: IMap(),
+    closed: OrderedMap(),
+    associates: IMap(),
+    offers: IMap(),
+    alerts: IMap(),
+    tokens: IMap(),
+    codeDay: "",
+    codeCounters: IMap(),
+    visitSeq: 0,
+    offerSeq: 0,
+    alertSeq: 0,
+    serviceStats: IMap(),
+    nextDeadline: null,
+  };
+}
+
+export const isOpen = (v: Visit): boolean =>
+  v.status === "expected" ||
+  v.status === "waiting" ||
+  v.status === "offered" ||
+  v.status === "serving";

@@ -1,0 +1,116 @@
+import { disconnectGraceMs, skillOf, slaWaitMs, wideningMs } from "./settings-view.js";
+import type { Associate, Offer, StoreState, Visit } from "./state.js";
+
+/**
+ * Every time-driven rule as a timer with a deadline. Timers are derived from state, never
+ * stored: the next deadline is always recomputable, and tick(now) fires exactly those due.
+ */
+export type Timer =
+  | { kind: "offer-expiry"; at: number; offerId: string }
+  | { kind: "disconnect-grace"; at: number; associateId: string }
+  | { kind: "wrap-up"; at: number; associateId: string }
+  | { kind: "widening"; at: number; visitId: string }
+  | { kind: "sla"; at: number; visitId: string }
+  | { kind: "call-ahead-hold"; at: number; visitId: string };
+
+type Push = (timer: Timer) => void;
+
+export function offerTimers(offer: Offer, push: Push): void {
+  push({ kind: "offer-expiry", at: offer.deadline, offerId: offer.id });
+}
+
+export function associateTimers(state: StoreState, a: Associate, push: Push): void {
+  if (
+    !a.connected &&
+    !a.connectionLost &&
+    a.disconnectedAt !== undefined &&
+    a.presence !== "offline"
+  ) {
+    push({
+      kind: "disconnect-grace",
+      at: a.disconnectedAt + disconnectGraceMs(state),
+      associateId: a.id,
+    });
+  }
+  if (a.wrapUpUntil !== undefined) push({ kind: "wrap-up", at: a.wrapUpUntil, associateId: a.id });
+}
+
+export function visitTimers(state: StoreState, v: Visit, push: Push): void {
+  if (v.status === "expected" && v.holdUntil !== undefined) {
+    push({ kind: "call-ahead-hold", at: v.holdUntil, visitId: v.id });
+  }
+  if (v.status !== "waiting" && v.status !== "offered") return;
+  if (!v.widened && v.waitingSince !== undefined) {
+    push({
+      kind: "widening",
+      at: v.waitingSince + wideningMs(state, skillOf(state, v)),
+      visitId: v.id,
+    });
+  }
+  if (!v.slaBreached && !v.paused && v.presentSince !== undefined) {
+    push({ kind: "sla", at: v.presentSince + slaWaitMs(state), visitId: v.id });
+  }
+}
+
+/** Calls `push` with every pending timer of a store, in no particular order. */
+export function forEachTimer(state: StoreState, push: Push): void {
+  for (const offer of state.offers.values()) offerTimers(offer, push);
+  for (const a of state.associates.values()) associateTimers(state, a, push);
+  for (const v of state.visits.values()) visitTimers(state, v, push);
+}
+
+/** All pending timers of a store, in no particular order. */
+export function pendingTimers(state: StoreState): Timer[] {
+  const out: Timer[] = [];
+  forEachTimer(state, (t) => out.push(t));
+  return out;
+}
+
+/** The earliest pending timer of a store, or null: a full scan. */
+export function computeNextDeadline(state: StoreState): number | null {
+  let next = Number.POSITIVE_INFINITY;
+  forEachTimer(state, (t) => {
+    if (t.at < next) next = t.at;
+  });
+  return next === Number.POSITIVE_INFINITY ? null : next;
+}
+
+/** The earliest timer of one entity just written into the state (Infinity if none). */
+export function earliestOf(each: (push: Push) => void): number {
+  let next = Number.POSITIVE_INFINITY;
+  each((t) => {
+    if (t.at < next) next = t.at;
+  });
+  return next;
+}
+
+/**
+ * When the store next needs a tick: never later than the earliest pending timer, possibly
+ * earlier (a timer since removed). Kept up to date per change by evolve() without scanning the
+ * line; made exact again by a full scan once it has passed. Null when nothing is pending.
+ */
+export const nextDeadline = (state: StoreState): number | null => state.nextDeadline;
+
+const kindOrder: Record<Timer["kind"], number> = {
+  "call-ahead-hold": 0,
+  "disconnect-grace": 1,
+  "offer-expiry": 2,
+  "wrap-up": 3,
+  widening: 4,
+  sla: 5,
+};
+
+/** Timers due at `now`, in the order they fire: by deadline, then kind, then id. */
+export function dueTimers(state: StoreState, now: number): Timer[] {
+  return pendingTimers(state)
+    .filter((t) => t.at <= now)
+    .sort(
+      (a, b) =>
+        a.at - b.at ||
+        kindOrder[a.kind] - kindOrder[b.kind] ||
+        timerId(a).localeCompare(timerId(b)),
+    );
+}
+
+const timerId = (t: Timer): string =>
+  "offerId" in t ? t.offerId : "associateId" in t ? t.associateId : t.visitId;

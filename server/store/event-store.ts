@@ -1,0 +1,70 @@
+/**
+ * The event store port. A store's log is an ordered list of commits; a commit is the batch of
+ * events one command produced, appended atomically. The stores know nothing of the domain:
+ * `events`, `reply` and snapshot `data` are opaque JSON to them.
+ */
+
+/** One command's effect on one store, as kept in its log. */
+export interface Commit<E = unknown, R = unknown> {
+  storeId: string;
+  /** 1-based position in the store's log; the version the store has once this is appended. */
+  version: number;
+  /** The client's request id; a store keeps at most one commit per request id (retention below). */
+  requestId: string;
+  /** The command's type, for logs and metrics. */
+  command: string;
+  /** The `now` the command was decided at, ms since the epoch. */
+  at: number;
+  events: E[];
+  /** What the command answered, returned again to a retry of the same request id. */
+  reply: R;
+}
+
+export type AppendResult =
+  | { status: "appended"; version: number }
+  /** Someone else appended first: the store is at `actualVersion`. Nothing was written. */
+  | { status: "conflict"; actualVersion: number }
+  /** This request id was appended before: here is that commit. Nothing was written. */
+  | { status: "duplicate"; commit: Commit };
+
+export interface Snapshot {
+  version: number;
+  /** The state's shape version; a snapshot of another schema is ignored and the log replayed. */
+  schema: number;
+  data: unknown;
+}
+
+/** How long a request id is remembered for deduplication, counted from its commit's `at`. */
+export const REQUEST_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export interface EventStore {
+  readonly kind: "embedded" | "redis";
+  /** Commits of `storeId` with version > `afterVersion`, in order. */
+  read(storeId: string, afterVersion: number): Promise<Commit[]>;
+  /** The store's current version (0 for a store never written). */
+  version(storeId: string): Promise<number>;
+  /**
+   * Appends `commit` only if the store is at `expectedVersion` and `commit.requestId` has not
+   * been appended within the retention. Atomic: two appends racing at one version never both win.
+   * Resolves only once the commit is durable.
+   */
+  append(commit: Commit, expectedVersion: number): Promise<AppendResult>;
+  /** The commit that carried `requestId`, while retained. */
+  findRequest(storeId: string, requestId: string): Promise<Commit | undefined>;
+  /** Keeps `snapshot` unless the store already has a newer one. */
+  saveSnapshot(storeId: string, snapshot: Snapshot): Promise<void>;
+  loadSnapshot(storeId: string): Promise<Snapshot | undefined>;
+  /**
+   * The timer index: when `storeId` next has a timer due. `lower` only moves an existing
+   * deadline earlier (safe from any writer); `exact` sets it (null removes it).
+   */
+  setDeadline(storeId: string, at: number | null, mode: "lower" | "exact"): Promise<void>;
+  /** Stores whose deadline is at or before `now`, earliest first, at most `limit`. */
+  dueStores(now: number, limit: number): Promise<string[]>;
+  /** Every store that has a log. */
+  storeIds(): Promise<string[]>;
+  /** Throws if the back end cannot be reached. */
+  ping(): Promise<void>;
+  /** Flushes and releases everything; the store is unusable afterwards. */
+  close(): Promise<void>;
+}

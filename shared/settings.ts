@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/** Ids of stores, topics, associates, visits: short, URL-safe, case-sensitive. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '-' and '_' only");
+
+/** A BCP 47-ish language tag: "en", "uk", "es", "pt-BR". */
+export const languageSchema = z
+  .string()
+  .min(2)
+  .max(12)
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a language tag such as en or pt-BR");
+
+const minutes = (max: number) => z.number().int().min(0).max(max);
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const topicSchema = z.object({
+  id: idSchema,
+  name: z.string().trim().min(1).max(40),
+  /** The letter that starts this topic's visit codes ("P" for P-017). */
+  letter: z.string().regex(/^[A-Z]$/, "one capital letter"),
+  /** The skill an associate needs to take this topic. */
+  skill: idSchema,
+  /** What a visit usually takes, used until measured service times exist. */
+  expectedServiceMin: z.number().int().min(1).max(240).default(5),
+});
+export type Topic = z.infer<typeof topicSchema>;
+
+export const storeSettingsSchema = z
+  .object({
+    name: z.string().trim().min(1).max(80),
+    /** IANA time zone; visit codes restart each local day. */
+    timezone: z.string().min(1).max(64).refine(isTimeZone, "an IANA time zone such as Europe/Kyiv"),
+    languages: z.array(languageSchema).min(1).max(20),
+    topics: z.array(topicSchema).max(50),
+    offerTimeoutSec: seconds(5, 600).default(30),
+    disconnectGraceSec: seconds(0, 600).default(15),
+    /** After this long waiting, a visit may go to any available associate (no starvation). */
+    wideningMin: minutes(24 * 60).default(10),
+    /** Per-skill override of wideningMin. */
+    wideningMinBySkill: z.record(idSchema, minutes(24 * 60)).default({}),
+    wrapUpSec: seconds(0, 1800).default(30),
+    /** A visit waiting longer raises an SLA alert and an apology hint. */
+    slaWaitMin: minutes(24 * 60).default(15),
+    /** How long a call-ahead visit keeps its place past the time it said it would arrive. */
+    callAheadHoldMin: minutes(24 * 60).default(30),
+  })
+  .superRefine((s, ctx) => {
+    const ids = new Set<string>();
+    const letters = new Set<string>();
+    for (const t of s.topics) {
+      if (ids.has(t.id)) ctx.addIssue({ code: "custom", message: `topic id ${t.id} is repeated` });
+      if (letters.has(t.letter))
+        ctx.addIssue({ code: "custom", message: `topic letter ${t.letter} is repeated` });
+      ids.add(t.id);
+      letters.add(t.letter);
+    }
+    if (new Set(s.languages).size !== s.languages.length)
+      ctx.addIssue({ code: "custom", message: "languages are repeated" });
+  });
+export type StoreSettings = z.infer<typeof storeSettingsSchema>;
+export type StoreSettingsInput = z.input<typeof storeSettingsSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

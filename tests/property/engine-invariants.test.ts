@@ -1,0 +1,400 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type DomainEvent,
+  type StoreState,
+  computeNextDeadline,
+  decide,
+  emptyState,
+  evolveCommit,
+  toStateData,
+} from "../../server/domain/index.js";
+import { type Command, commandSchema } from "../../shared/commands.js";
+import { storeSettingsSchema } from "../../shared/settings.js";
+import {
+  deadlineBound,
+  fairOrder,
+  noStarvation,
+  nobodyLost,
+  offersDontRot,
+  undividedAttention,
+  workConserving,
+} from "../support/invariants.js";
+
+/**
+ * Thousands of random command sequences with random clock advances; every invariant of
+ * DESIGN.md is checked after every step, and the log is replayed from empty at the end.
+ */
+
+const ASSOCIATES = [
+  { id: "ana", skills: ["phones"], languages: ["en"] },
+  { id: "bo", skills: ["phones", "fashion"], languages: ["en", "uk"] },
+  { id: "cy", skills: ["fashion"], languages: ["es"] },
+  { id: "dee", skills: ["service"], languages: ["en", "es"] },
+  { id: "max", skills: ["service", "phones"], languages: ["en"], manager: true },
+];
+const TOPICS = ["phones", "fitting", "returns"];
+const LANGS = [undefined, "en", "uk", "es"];
+
+const settings = storeSettingsSchema.parse({
+  name: "Property store",
+  timezone: "America/New_York",
+  languages: ["en", "uk", "es"],
+  topics: [
+    { id: "phones", name: "Phones", letter: "P", skill: "phones" },
+    { id: "fitting", name: "Fitting", letter: "F", skill: "fashion" },
+    { id: "returns", name: "Returns", letter: "R", skill: "service" },
+  ],
+  offerTimeoutSec: 20,
+  disconnectGraceSec: 3,
+  wideningMin: 2,
+  wideningMinBySkill: { fashion: 1 },
+  wrapUpSec: 4,
+  slaWaitMin: 3,
+  callAheadHoldMin: 1,
+});
+
+/** A command chosen by index; resolved against the state when it runs, so most are meaningful. */
+type Pick = { kind: string; a: number; b: number; c: number; stale: boolean };
+
+const pickArb: fc.Arbitrary<Pick> = fc.record({
+  kind: fc.oneof(
+    { weight: 4, arbitrary: fc.constant("check-in") },
+    { weight: 1, arbitrary: fc.constant("call-ahead") },
+    { weight: 2, arbitrary: fc.constant("arrive") },
+    { weight: 1, arbitrary: fc.constant("pause") },
+    { weight: 1, arbitrary: fc.constant("resume") },
+    { weight: 1, arbitrary: fc.constant("leave") },
+    { weight: 6, arbitrary: fc.constant("accept") },
+    { weight: 2, arbitrary: fc.constant("decline") },
+    { weight: 5, arbitrary: fc.constant("complete") },
+    { weight: 1, arbitrary: fc.constant("no-show") },
+    { weight: 1, arbitrary: fc.constant("transfer-topic") },
+    { weight: 1, arbitrary: fc.constant("transfer-person") },
+    { weight: 1, arbitrary: fc.constant("presence") },
+    { weight: 3, arbitrary: fc.constant("sign-in") },
+    { weight: 1, arbitrary: fc.constant("sign-out") },
+    { weight: 1, arbitrary: fc.constant("disconnect") },
+    { weight: 2, arbitrary: fc.constant("connect") },
+    { weight: 1, arbitrary: fc.constant("reassign") },
+    { weight: 1, arbitrary: fc.constant("priority") },
+    { weight: 2, arbitrary: fc.constant("feedback") },
+    { weight: 1, arbitrary: fc.constant("pause-intake") },
+    { weight: 2, arbitrary: fc.constant("resume-intake") },
+    { weight: 1, arbitrary: fc.constant("call-manager") },
+    { weight: 1, arbitrary: fc.constant("resolve-alert") },
+    { weight: 2, arbitrary: fc.constant("tick") },
+  ),
+  a: fc.nat(99),
+  b: fc.nat(99),
+  c: fc.nat(99),
+  stale: fc.boolean(),
+});
+
+const advanceArb = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 20_000 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 200_000 }) },
+);
+
+const stepArb = fc.record({ pick: pickArb, advance: advanceArb });
+
+const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
+
+let counter = 0;
+const requestId = () => `prop-req-${++counter}`;
+
+function build(s: StoreState, p: Pick, seenOffers: string[]): Record<string, unknown> {
+  const assoc = at(ASSOCIATES, p.a).id;
+  const openVisits = [...s.visits.keys()];
+  const anyVisit = openVisits.length ? at(openVisits, p.b) : "v-404";
+  const closedVisits = [...s.closed.keys()];
+  const serving = [...s.visits.values()].filter((v) => v.status === "serving");
+  const servingPick = serving.length ? at(serving, p.b) : undefined;
+  const servedBy = servingPick?.associateId ?? assoc;
+  const servedVisit = servingPick?.id ?? anyVisit;
+  const holders = [...s.associates.values()].filter((x) => x.offerId).map((x) => x.id);
+  const offeree = !p.stale && holders.length ? at(holders, p.a) : assoc;
+  const offerFor = (who: string) =>
+    p.stale || !s.associates.get(who)?.offerId
+      ? seenOffers.length
+        ? at(seenOffers, p.c)
+        : "o-404"
+      : (s.associates.get(who)?.offerId as string);
+  switch (p.kind) {
+    case "check-in":
+    case "call-ahead":
+      return {
+        type: "visit:check-in",
+        topicId: at(TOPICS, p.b),
+        language: at(LANGS, p.c),
+        channel: p.kind === "call-ahead" ? "remote" : "kiosk",
+        customerToken: `token-${requestId()}-abcdefghijklmnopqrstuvwxyz`,
+        arrivingInMin: p.kind === "call-ahead" ? p.c % 3 : undefined,
+      };
+    case "arrive":
+      return { type: "visit:arrive", visitId: anyVisit };
+    case "pause":
+      return { type: "visit:pause", visitId: anyVisit };
+    case "resume":
+      return { type: "visit:resume", visitId: anyVisit };
+    case "leave":
+      return { type: "visit:leave", visitId: anyVisit };
+    case "accept":
+      return { type: "offer:accept", associateId: offeree, offerId: offerFor(offeree) };
+    case "decline":
+      return {
+        type: "offer:decline",
+        associateId: offeree,
+        offerId: offerFor(offeree),
+        reason: "busy",
+      };
+    case "complete":
+      return {
+        type: "visit:complete",
+        associateId: servedBy,
+        visitId: servedVisit,
+        outcome: at(["resolved", "follow_up", "not_resolved"], p.c),
+      };
+    case "no-show":
+      return { type: "visit:no-show", associateId: servedBy, visitId: servedVisit };
+    case "transfer-topic":
+      return {
+        type: "visit:transfer",
+        associateId: servedBy,
+        visitId: servedVisit,
+        toTopicId: at(TOPICS, p.c),
+      };
+    case "transfer-person":
+      return {
+        type: "visit:transfer",
+        associateId: servedBy,
+        visitId: servedVisit,
+        toAssociateId: at(ASSOCIATES, p.c).id,
+        note: "over to you",
+      };
+    case "presence":
+      return {
+        type: "associate:set-presence",
+        associateId: assoc,
+        presence: at(["available", "away", "offline"], p.c),
+      };
+    case "sign-in":
+      return {
+        type: "associate:sign-in",
+        associateId: assoc,
+        presence: at(["available", "available", "away"], p.c),
+      };
+    case "sign-out":
+      return { type: "associate:sign-out", associateId: assoc };
+    case "disconnect":
+      return { type: "tablet:disconnected", associateId: assoc };
+    case "connect":
+      return { type: "tablet:connected", associateId: assoc };
+    case "reassign":
+      return {
+        type: "visit:reassign",
+        managerId: p.stale ? "ana" : "max",
+        visitId: anyVisit,
+        toAssociateId: p.c % 2 ? at(ASSOCIATES, p.c).id : undefined,
+      };
+    case "priority":
+      return { type: "visit:set-priority", managerId: "max", visitId: anyVisit, priority: p.c % 3 };
+    case "feedback":
+      return {
+        type: "feedback:give",
+        visitId: closedVisits.length ? at(closedVisits, p.b) : anyVisit,
+        satisfaction: at(["yes", "partly", "no"], p.c),
+        kudos: p.stale,
+      };
+    case "pause-intake":
+      return { type: "intake:pause", managerId: "max" };
+    case "resume-intake":
+      return { type: "intake:resume", managerId: "max" };
+    case "call-manager":
+      return { type: "manager:call", associateId: assoc, note: "help" };
+    case "resolve-alert": {
+      const alerts = [...s.alerts.keys()];
+      return {
+        type: "alert:resolve",
+        managerId: "max",
+        alertId: alerts.length ? at(alerts, p.b) : "a-404",
+      };
+    }
+    default:
+      return { type: "tick" };
+  }
+}
+
+interface Commit {
+  version: number;
+  at: number;
+  events: DomainEvent[];
+}
+
+function setup(now: number): { state: StoreState; log: Commit[] } {
+  let state = emptyState("prop");
+  const log: Commit[] = [];
+  const apply = (input: Record<string, unknown>) => {
+    const d = decide(
+      state,
+      commandSchema.parse({ requestId: requestId(), ...input }) as Command,
+      now,
+    );
+    if (!d.ok) throw new Error(d.error.message);
+    state = d.state;
+    log.push({ version: state.version, at: d.at, events: d.events });
+  };
+  apply({ type: "store:create", settings });
+  for (const a of ASSOCIATES) {
+    apply({
+      type: "associate:register",
+      associateId: a.id,
+      name: a.id,
+      skills: a.skills,
+      languages: a.languages,
+      manager: a.manager ?? false,
+    });
+  }
+  for (const a of ASSOCIATES.slice(0, 3)) apply({ type: "associate:sign-in", associateId: a.id });
+  return { state, log };
+}
+
+function runSequence(steps: { pick: Pick; advance: number }[]): void {
+  let now = Date.UTC(2026, 10, 23, 13, 0, 0);
+  let { state, log } = setup(now);
+  const everCheckedIn = new Set<string>();
+  const declined = new Set<string>();
+  const seenOffers: string[] = [];
+  const queuedAt = new Map<string, number>();
+
+  for (const [i, { pick, advance }] of steps.entries()) {
+    now += advance;
+    const input = build(state, pick, seenOffers);
+    const parsed = commandSchema.safeParse({ requestId: requestId(), ...input });
+    if (!parsed.success) continue;
+    const before = state;
+    const d = decide(state, parsed.data, now);
+    const where = `step ${i} ${parsed.data.type}`;
+    if (!d.ok) {
+      // A refused command changes nothing; a stale offer is refused with its own code.
+      expect(state, where).toBe(before);
+      if (parsed.data.type === "offer:accept" || parsed.data.type === "offer:decline") {
+        const offer = state.offers.get(parsed.data.offerId);
+        if (!offer) expect(d.error.code, where).toBe("OFFER_NOT_PENDING");
+      }
+      // Refused, but time still passes: timers due by now must fire, as a tick would.
+      const tick = decide(state, { type: "tick", requestId: requestId() }, now);
+      if (!tick.ok) throw new Error(tick.error.message);
+      if (tick.events.length) {
+        state = tick.state;
+        log.push({ version: state.version, at: tick.at, events: tick.events });
+      }
+    } else if (d.events.length) {
+      expect(d.state.version).toBe(before.version + 1);
+      state = d.state;
+      log.push({ version: state.version, at: d.at, events: d.events });
+    } else {
+      expect(d.state).toBe(before);
+    }
+    const events =
+      log.at(-1)?.version === state.version && state !== before ? (log.at(-1)?.events ?? []) : [];
+    const newOffers: { visitId: string; associateId: string }[] = [];
+    const endedByEvent = new Set<string>();
+    for (const e of events) {
+      // An explicit hand-over to a named associate (transfer, manager's reassign) overrides a decline.
+      if (e.type === "visit:transferred" || e.type === "visit:reassigned") {
+        if (e.toAssociateId) declined.delete(`${e.visitId}/${e.toAssociateId}`);
+      }
+      if (e.type === "visit:checked-in") everCheckedIn.add(e.visitId);
+      if (e.type === "offer:created") {
+        expect(
+          declined.has(`${e.visitId}/${e.associateId}`),
+          `${where}: re-offered after decline`,
+        ).toBe(false);
+        newOffers.push(e);
+        seenOffers.push(e.offerId);
+      }
+      if (e.type === "offer:declined") {
+        const o = before.offers.get(e.offerId) ?? state.offers.get(e.offerId);
+        if (o) declined.add(`${o.visitId}/${o.associateId}`);
+      }
+      if (e.type === "visit:transferred") {
+        const server = before.visits.get(e.visitId)?.associateId;
+        if (server) declined.add(`${e.visitId}/${server}`);
+      }
+
+      if (e.type === "visit:left" || e.type === "visit:expired" || e.type === "visit:completed")
+        endedByEvent.add(e.visitId);
+    }
+    // Nobody leaves an open state without an explicit event.
+    for (const v of before.visits.values()) {
+      if (!state.visits.has(v.id))
+        expect(endedByEvent.has(v.id), `${where}: ${v.id} vanished`).toBe(true);
+    }
+    // A visit's place in line never changes.
+    for (const v of state.visits.values()) {
+      const first = queuedAt.get(v.id);
+      if (first === undefined) queuedAt.set(v.id, v.queuedAt);
+      else expect(v.queuedAt, `${where}: ${v.id} lost its place`).toBe(first);
+    }
+    const violations = [
+      ...undividedAttention(state),
+      ...nobodyLost(state, everCheckedIn),
+      ...workConserving(state),
+      ...fairOrder(state, newOffers),
+      ...noStarvation(state, now),
+      ...offersDontRot(state, now),
+      ...deadlineBound(state, computeNextDeadline(state)),
+    ];
+    expect(violations, where).toEqual([]);
+  }
+
+  // Rebuilding from the log gives the identical state.
+  let replayed = emptyState("prop");
+  for (const commit of log) replayed = evolveCommit(replayed, commit);
+  expect(toStateData(replayed)).toEqual(toStateData(state));
+}
+
+describe("engine invariants over random command sequences", () => {
+  it("hold after every step, and replay rebuilds the same state", () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 80, size: "max" }), (steps) => {
+        runSequence(steps);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+    );
+  });
+
+  it("decides the same way twice for the same inputs (time is an input)", () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), pickArb, (steps, last) => {
+        let now = Date.UTC(2026, 10, 23, 13, 0, 0);
+        let { state } = setup(now);
+        for (const { pick, advance } of steps) {
+          now += advance;
+          const parsed = commandSchema.safeParse({
+            requestId: "same-request",
+            ...build(state, pick, []),
+          });
+          if (!parsed.success) continue;
+          const d = decide(state, parsed.data, now);
+          if (d.ok) state = d.state;
+        }
+        const parsed = commandSchema.safeParse({
+          requestId: "final-request",
+          ...build(state, last, []),
+        });
+        if (!parsed.success) return;
+        const first = decide(state, parsed.data, now);
+        const second = decide(state, parsed.data, now);
+        expect(first.ok).toBe(second.ok);
+        if (first.ok && second.ok) {
+          expect(second.events).toEqual(first.events);
+          expect(toStateData(second.state)).toEqual(toStateData(first.state));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

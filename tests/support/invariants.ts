@@ -1,0 +1,168 @@
+import type { StoreState, Visit } from "../../server/domain/index.js";
+
+/**
+ * DESIGN.md's invariants, checked on a state, written apart from the engine's own predicates
+ * so that a bug in those cannot hide itself. Each returns a list of violations (empty = holds).
+ */
+
+const OPEN = new Set(["expected", "waiting", "offered", "serving"]);
+
+/** 1. Undivided attention: one visit per associate, one associate per offered/serving visit. */
+export function undividedAttention(s: StoreState): string[] {
+  const bad: string[] = [];
+  const holders = new Map<string, string[]>();
+  for (const v of s.visits.values()) {
+    if (v.status !== "offered" && v.status !== "serving") continue;
+    if (!v.associateId) {
+      bad.push(`${v.id} is ${v.status} without an associate`);
+      continue;
+    }
+    holders.set(v.associateId, [...(holders.get(v.associateId) ?? []), v.id]);
+    const a = s.associates.get(v.associateId);
+    if (!a) bad.push(`${v.id} held by unknown ${v.associateId}`);
+    else if (v.status === "offered" && (a.offerId !== v.offerId || a.visitId !== undefined))
+      bad.push(`${v.id} offered to ${a.id} who holds offer ${a.offerId} / visit ${a.visitId}`);
+    else if (v.status === "serving" && (a.visitId !== v.id || a.offerId !== undefined))
+      bad.push(`${v.id} served by ${a.id} who holds visit ${a.visitId} / offer ${a.offerId}`);
+  }
+  for (const [a, visits] of holders)
+    if (visits.length > 1) bad.push(`${a} holds ${visits.join(", ")}`);
+  for (const a of s.associates.values()) {
+    if (a.offerId !== undefined && a.visitId !== undefined)
+      bad.push(`${a.id} holds an offer and a visit`);
+    if (a.offerId !== undefined) {
+      const o = s.offers.get(a.offerId);
+      if (!o || o.associateId !== a.id) bad.push(`${a.id} holds a dangling offer ${a.offerId}`);
+    }
+  }
+  for (const o of s.offers.values()) {
+    const v = s.visits.get(o.visitId);
+    if (v?.status !== "offered" || v.offerId !== o.id)
+      bad.push(`offer ${o.id} points at a visit not offered by it`);
+  }
+  return bad;
+}
+
+/** 2. Nobody is lost: every visit checked in is in exactly one place, in a state that fits it. */
+export function nobodyLost(s: StoreState, everCheckedIn: Iterable<string>): string[] {
+  const bad: string[] = [];
+  for (const id of everCheckedIn) {
+    const open = s.visits.get(id);
+    const closed = s.closed.get(id);
+    if (open && closed) bad.push(`${id} is both open and closed`);
+    if (!open && !closed) bad.push(`${id} is lost`);
+    if (open && !OPEN.has(open.status)) bad.push(`${id} is in the open map as ${open.status}`);
+    if (closed && OPEN.has(closed.status))
+      bad.push(`${id} is in the closed map as ${closed.status}`);
+  }
+  return bad;
+}
+
+/** Whether `associateId` may serve `v` by DESIGN.md's matching rules (independent copy). */
+export function mayServe(s: StoreState, associateId: string, v: Visit): boolean {
+  const a = s.associates.get(associateId);
+  if (!a || v.declinedBy.includes(a.id)) return false;
+  if (v.widened) return true;
+  if (v.targetAssociateId) return v.targetAssociateId === a.id;
+  const topic = s.settings.topics.find((t) => t.id === v.topicId);
+  if (!topic || !a.skills.includes(topic.skill)) return false;
+  return !v.language || a.languages.includes(v.language);
+}
+
+export function freeAssociates(s: StoreState): string[] {
+  return [...s.associates.values()]
+    .filter(
+      (a) =>
+        a.presence === "available" &&
+        !a.connectionLost &&
+        !a.offerId &&
+        !a.visitId &&
+        a.wrapUpUntil === undefined,
+    )
+    .map((a) => a.id);
+}
+
+const offerable = (v: Visit) => v.status === "waiting" && !v.paused && !v.offerId;
+
+/** 3. Work-conserving: no offerable visit and free associate who could take it are left apart. */
+export function workConserving(s: StoreState): string[] {
+  const bad: string[] = [];
+  const free = freeAssociates(s);
+  for (const v of s.visits.values()) {
+    if (!offerable(v)) continue;
+    for (const a of free)
+      if (mayServe(s, a, v)) bad.push(`${v.id} waits while ${a} is free and could take it`);
+  }
+  return bad;
+}
+
+const ranksBefore = (u: Visit, v: Visit) =>
+  u.priority > v.priority ||
+  (u.priority === v.priority &&
+    (u.queuedAt < v.queuedAt || (u.queuedAt === v.queuedAt && u.seq < v.seq)));
+
+/** 4. Fair order, for the offers just made: best visit for the associate, longest-idle associate. */
+export function fairOrder(
+  s: StoreState,
+  newOffers: { visitId: string; associateId: string }[],
+): string[] {
+  const bad: string[] = [];
+  const free = freeAssociates(s);
+  for (const { visitId, associateId } of newOffers) {
+    const v = s.visits.get(visitId);
+    const a = s.associates.get(associateId);
+    if (!v || !a || v.offerId === undefined || v.associateId !== associateId) continue;
+    for (const u of s.visits.values()) {
+      if (offerable(u) && ranksBefore(u, v) && mayServe(s, associateId, u))
+        bad.push(`${associateId} was offered ${v.id} while ${u.id}, ahead of it, waits`);
+    }
+    for (const b of free) {
+      const other = s.associates.get(b);
+      if (other && other.idleSince < a.idleSince && mayServe(s, b, v))
+        bad.push(`${v.id} went to ${associateId} though ${b} was idle longer`);
+    }
+  }
+  return bad;
+}
+
+/** 5. No starvation: a visit waiting past its skill's limit is open to every associate. */
+export function noStarvation(s: StoreState, now: number): string[] {
+  const bad: string[] = [];
+  for (const v of s.visits.values()) {
+    if ((v.status !== "waiting" && v.status !== "offered") || v.waitingSince === undefined)
+      continue;
+    const topic = s.settings.topics.find((t) => t.id === v.topicId);
+    const limitMin =
+      (topic && s.settings.wideningMinBySkill[topic.skill]) ?? s.settings.wideningMin;
+    if (now >= v.waitingSince + limitMin * 60_000 && !v.widened)
+      bad.push(`${v.id} waited past its limit unwidened`);
+  }
+  return bad;
+}
+
+/** The cached next deadline never lies late: a tick is due no later than the earliest timer. */
+export function deadlineBound(s: StoreState, exact: number | null): string[] {
+  if (exact === null) return [];
+  if (s.nextDeadline === null || s.nextDeadline > exact)
+    return [`next deadline ${s.nextDeadline} is later than the earliest timer ${exact}`];
+  return [];
+}
+
+/** 6. Offers don't rot: nothing overdue survives a command; a lost tablet holds no offer. */
+export function offersDontRot(s: StoreState, now: number): string[] {
+  const bad: string[] = [];
+  for (const o of s.offers.values()) if (o.deadline <= now) bad.push(`offer ${o.id} is overdue`);
+  const graceMs = s.settings.disconnectGraceSec * 1000;
+  for (const a of s.associates.values()) {
+    if (a.connectionLost && a.offerId) bad.push(`${a.id}'s tablet is lost but holds ${a.offerId}`);
+    const overdue =
+      !a.connected && a.disconnectedAt !== undefined && a.disconnectedAt + graceMs <= now;
+    if (overdue && a.presence !== "offline" && !a.connectionLost)
+      bad.push(`${a.id} is past the grace but not lost`);
+  }
+  for (const v of s.visits.values()) {
+    if (v.status === "expected" && v.holdUntil !== undefined && v.holdUntil <= now)
+      bad.push(`${v.id} kept past its hold`);
+  }
+  return bad;
+}
