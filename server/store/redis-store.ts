@@ -1,0 +1,179 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createClient } from "redis";
+import type { Logger } from "../logger.js";
+import {
+  type AppendResult,
+  type Commit,
+  type EventStore,
+  REQUEST_RETENTION_MS,
+  type Snapshot,
+} from "./event-store.js";
+import { type RedisKeys, redisKeys } from "./redis-keys.js";
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Put before every key, so several deployments (or tests) share one Redis. */
+  prefix?: string;
+  logger: Logger;
+}
+
+type Client = ReturnType<typeof makeClient>;
+
+function makeClient(url: string) {
+  return createClient({
+    url,
+    socket: {
+      // Back off to at most 2 s between tries; commands fail fast while disconnected.
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
+    },
+    disableOfflineQueue: true,
+  });
+}
+
+/** How many log entries one XRANGE fetches while reading a long log. */
+const READ_PAGE = 1000;
+
+class Script {
+  readonly source: string;
+  readonly sha: string;
+  constructor(file: string) {
+    this.source = readFileSync(new URL(`./lua/${file}`, import.meta.url), "utf8");
+    this.sha = createHash("sha1").update(this.source).digest("hex");
+  }
+}
+
+const appendScript = new Script("append.lua");
+const snapshotScript = new Script("save-snapshot.lua");
+
+/**
+ * The Redis event store: one stream per store as its log, appended by a Lua script that checks
+ * the expected version, so any number of processes may write one store and at most one wins
+ * each version. Snapshots and a sorted set of timer deadlines live beside the logs.
+ */
+export class RedisStore implements EventStore {
+  readonly kind = "redis" as const;
+  private readonly keys: RedisKeys;
+
+  private constructor(
+    private readonly client: Client,
+    prefix: string,
+  ) {
+    this.keys = redisKeys(prefix);
+  }
+
+  static async open(options: RedisStoreOptions): Promise<RedisStore> {
+    const client = makeClient(options.url);
+    client.on("error", (err: unknown) => options.logger.warn({ err }, "redis connection error"));
+    await client.connect();
+    return new RedisStore(client, options.prefix ?? "undivided:");
+  }
+
+  async read(storeId: string, afterVersion: number): Promise<Commit[]> {
+    const commits: Commit[] = [];
+    let from = Math.max(0, afterVersion) + 1;
+    for (;;) {
+      const entries =
+        (await this.client.xRange(this.keys.log(storeId), `0-${from}`, "+", {
+          COUNT: READ_PAGE,
+        })) ?? [];
+      for (const entry of entries) commits.push(JSON.parse(String(entry.message.c)) as Commit);
+      if (entries.length < READ_PAGE) return commits;
+      from += entries.length;
+    }
+  }
+
+  async version(storeId: string): Promise<number> {
+    return Number((await this.client.get(this.keys.version(storeId))) ?? 0);
+  }
+
+  async append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
+    const { storeId } = commit;
+    if (expectedVersion === 0) await this.client.sAdd(this.keys.stores(), storeId);
+    const reply = (await this.evalScript(
+      appendScript,
+      [
+        this.keys.log(storeId),
+        this.keys.version(storeId),
+        this.keys.request(storeId, commit.requestId),
+      ],
+      [String(expectedVersion), JSON.stringify(commit), String(REQUEST_RETENTION_MS)],
+    )) as [string, string];
+    const [status, value] = reply;
+    if (status === "appended") return { status, version: Number(value) };
+    if (status === "conflict") return { status, actualVersion: Number(value) };
+    return { status: "duplicate", commit: JSON.parse(value) as Commit };
+  }
+
+  async findRequest(storeId: string, requestId: string): Promise<Commit | undefined> {
+    const version = await this.client.get(this.keys.request(storeId, requestId));
+    if (version === null) return undefined;
+    const id = `0-${version}`;
+    const [entry] = (await this.client.xRange(this.keys.log(storeId), id, id)) ?? [];
+    return entry ? (JSON.parse(String(entry.message.c)) as Commit) : undefined;
+  }
+
+  async saveSnapshot(storeId: string, snapshot: Snapshot): Promise<void> {
+    await this.evalScript(
+      snapshotScript,
+      [this.keys.snapshot(storeId)],
+      [String(snapshot.version), String(snapshot.schema), JSON.stringify(snapshot.data)],
+    );
+  }
+
+  async loadSnapshot(storeId: string): Promise<Snapshot | undefined> {
+    const hash = await this.client.hGetAll(this.keys.snapshot(storeId));
+    if (hash.version === undefined || hash.data === undefined) return undefined;
+    return {
+      version: Number(hash.version),
+      schema: Number(hash.schema),
+      data: JSON.parse(hash.data) as unknown,
+    };
+  }
+
+  async setDeadline(storeId: string, at: number | null, mode: "lower" | "exact"): Promise<void> {
+    const key = this.keys.timers();
+    if (at === null) {
+      if (mode === "exact") await this.client.zRem(key, storeId);
+      return;
+    }
+    await this.client.zAdd(
+      key,
+      { score: at, value: storeId },
+      mode === "lower" ? { comparison: "LT" } : undefined,
+    );
+  }
+
+  async dueStores(now: number, limit: number): Promise<string[]> {
+    return this.client.zRange(this.keys.timers(), "-inf", now, {
+      BY: "SCORE",
+      LIMIT: { offset: 0, count: limit },
+    });
+  }
+
+  async storeIds(): Promise<string[]> {
+    return this.client.sMembers(this.keys.stores());
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.close();
+  }
+
+  /** EVALSHA, loading the script with EVAL when this Redis has not seen it yet. */
+  private async evalScript(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.client.sendCommand(["EVALSHA", script.sha, ...tail]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return this.client.sendCommand(["EVAL", script.source, ...tail]);
+    }
+  }
+}
+
+/** Connects to Redis at `options.url`. */
+export const openRedisStore = (options: RedisStoreOptions) => RedisStore.open(options);

@@ -1,0 +1,60 @@
+import { nanoid } from "nanoid";
+import { createClient } from "redis";
+import { silentLogger } from "../../server/logger.js";
+import { type RedisStore, openRedisStore } from "../../server/store/redis-store.js";
+
+/**
+ * Real Redis for tests. Without a reachable server a Redis suite skips with a loud message,
+ * except under CI=true, where a missing Redis is a failure.
+ */
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+async function probe(): Promise<string | undefined> {
+  const client = createClient({
+    url: REDIS_URL,
+    socket: { connectTimeout: 1000, reconnectStrategy: false },
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    if (client.isOpen) await client.close();
+  }
+}
+
+const problem = await probe();
+if (problem !== undefined) {
+  const message = `Redis is not reachable at ${REDIS_URL} (${problem})`;
+  if (process.env.CI === "true") throw new Error(`${message}; under CI=true Redis tests must run.`);
+  console.warn(
+    `\n!!!!!!!! SKIPPING REDIS TESTS: ${message}. Start one with:\n!!!!!!!!   redis-server --daemonize yes --port 6379 --save "" --appendonly no\n`,
+  );
+}
+
+/** False when Redis tests must skip (never under CI=true: that throws above). */
+export const hasRedis = problem === undefined;
+
+/** A key prefix no other test uses. */
+export const freshPrefix = (): string => `test-${nanoid(10)}:`;
+
+/** Opens a Redis store on its own connection under `prefix`. */
+export const openTestRedisStore = (prefix: string): Promise<RedisStore> =>
+  openRedisStore({ url: REDIS_URL, prefix, logger: silentLogger });
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+  } finally {
+    await client.close();
+  }
+}
