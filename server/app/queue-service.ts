@@ -45,6 +45,7 @@ export class QueueService {
   readonly counters = { commits: 0, conflicts: 0, duplicates: 0 };
   private readonly cache: StoreCache;
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly snapshotting = new Set<Promise<void>>();
   private readonly maxAttempts: number;
   private readonly snapshotEvery: number;
 
@@ -130,9 +131,11 @@ export class QueueService {
     return this.serialized(storeId, () => io(() => this.cache.catchUp(storeId)));
   }
 
-  /** Waits for every command in flight. */
+  /** Waits for every command and snapshot write in flight. */
   async drain(): Promise<void> {
-    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+    while (this.chains.size > 0 || this.snapshotting.size > 0) {
+      await Promise.allSettled([...this.chains.values(), ...this.snapshotting]);
+    }
   }
 
   private async run(storeId: string, command: Command, now: number): Promise<CommandResult> {
@@ -197,9 +200,14 @@ export class QueueService {
         schema: SNAPSHOT_SCHEMA,
         data: toStateData(state),
       };
-      this.options.store.saveSnapshot(commit.storeId, snapshot).catch((err: unknown) => {
-        this.options.logger.warn({ err, storeId: commit.storeId }, "snapshot failed");
-      });
+      // Off the command's path: a slow or failed snapshot only makes the next start replay more.
+      const saving = this.options.store
+        .saveSnapshot(commit.storeId, snapshot)
+        .catch((err: unknown) => {
+          this.options.logger.warn({ err, storeId: commit.storeId }, "snapshot failed");
+        })
+        .finally(() => this.snapshotting.delete(saving));
+      this.snapshotting.add(saving);
     }
     this.events.emit("committed", { storeId: commit.storeId, commit, state });
   }
