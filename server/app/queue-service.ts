@@ -145,7 +145,7 @@ export class QueueService {
     let state = await io(() => this.cache.get(storeId));
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const decision = decide(state, command, now);
-      if (!decision.ok || decision.events.length === 0) {
+      if (!decision.ok || !decision.recorded) {
         // Nothing to append: answer only from the latest state, and never for a done request.
         const [prior, version] = await io(() =>
           Promise.all([this.cache.findRequest(storeId, command.requestId), store.version(storeId)]),

@@ -14,12 +14,17 @@ import { fireDueTimers } from "./timer-rules.js";
 export type Decision =
   | {
       ok: true;
-      /** Empty when the command changes nothing (a no-op is not an error). */
+      /**
+       * Empty when the command changes nothing (a no-op is not an error). A no-op client
+       * command is still committed, at version + 1, so a retry of it answers the same and
+       * changes nothing later; a tick that fires nothing is not (`recorded` false).
+       */
       events: DomainEvent[];
+      recorded: boolean;
       reply: Reply;
       /** The time the command took effect: `now`, or the store's clock if that is later. */
       at: number;
-      /** The state once these events are committed at version + 1 (unchanged if no events). */
+      /** The state once this is committed at version + 1 (unchanged if not recorded). */
       state: StoreState;
     }
   | { ok: false; error: ErrorBody };
@@ -35,16 +40,21 @@ export function decide(state: StoreState, command: Command, now: number): Decisi
   const draft = new Draft(state, at);
   try {
     if (!state.created && command.type !== "store:create") {
-      if (command.type === "tick") return { ok: true, events: [], reply: {}, at, state };
+      if (command.type === "tick") {
+        return { ok: true, events: [], recorded: false, reply: {}, at, state };
+      }
       fail("STORE_NOT_FOUND", `There is no store ${state.storeId}.`);
     }
     if (state.nextDeadline !== null && state.nextDeadline <= at) fireDueTimers(draft);
     const reply = handle(draft, command);
     makeOffers(draft);
-    if (draft.events.length === 0) return { ok: true, events: [], reply, at, state };
+    if (draft.events.length === 0 && command.type === "tick") {
+      return { ok: true, events: [], recorded: false, reply, at, state };
+    }
     return {
       ok: true,
       events: draft.events,
+      recorded: true,
       reply,
       at,
       state: sealCommit(draft.state, state.version + 1, at),

@@ -290,11 +290,12 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
         state = tick.state;
         log.push({ version: state.version, at: tick.at, events: tick.events });
       }
-    } else if (d.events.length) {
+    } else if (d.recorded) {
       expect(d.state.version).toBe(before.version + 1);
       state = d.state;
       log.push({ version: state.version, at: d.at, events: d.events });
     } else {
+      expect(parsed.data.type, where).toBe("tick");
       expect(d.state).toBe(before);
     }
     const events =
