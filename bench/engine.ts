@@ -41,8 +41,7 @@ export function benchEngine(durationMs = 3000): EngineFigures {
     ) as Command;
     const d = decide(state, command, now);
     if (!d.ok) throw new Error(`${String(input.type)}: ${d.error.message}`);
-    if (d.recorded)
-      log.push({ version: d.state.version, at: d.at, events: d.events as never[] });
+    if (d.recorded) log.push({ version: d.state.version, at: d.at, events: d.events as never[] });
     state = d.state;
     return d.reply;
   };
