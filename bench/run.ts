@@ -12,3 +12,15 @@ if (!only || only === "engine") {
   console.log(`  estimate whole line ${f.estimateAllMs} ms`);
   console.log(`  replay              ${f.replayCommitsPerSec} commits/s`);
 }
+
+if (!only || only === "redis") {
+  const { benchRedis } = await import("./redis-store.js");
+  const f = await benchRedis();
+  console.log(`redis store (${process.env.REDIS_URL ?? "redis://127.0.0.1:6379"}, loopback):`);
+  console.log(
+    `  append p50 / p99 / max  ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} ms   (target p99 <= 2 ms; ${f.appends} appends)`,
+  );
+  console.log(
+    `  two writers, one store  ${f.racedCommands} check-ins, ${f.conflicts} conflicts over ${f.commits} commits: retry rate ${f.conflictRetryRate}, ${f.racedCommandsPerSec} commands/s`,
+  );
+}

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
 import { nanoid } from "nanoid";
 import { type Command, commandSchema } from "../../shared/commands.js";
 import { AppError, type ErrorBody, isAppError } from "../../shared/errors.js";
@@ -176,6 +177,9 @@ export class QueueService {
       }
       if (result.status === "duplicate") return this.duplicate(result.commit as StoreCommit);
       this.counters.conflicts++;
+      // A writer that just lost would lose again to one that needs no catch-up: back off a
+      // random moment, growing with each loss, so that two busy writers take turns.
+      if (attempt > 0) await delay(Math.random() * Math.min(2 ** attempt, 32));
       state = await io(() => this.cache.catchUp(storeId));
       const raced = this.cache.knownRequest(storeId, command.requestId);
       if (raced) return this.duplicate(raced);
