@@ -68,7 +68,12 @@ export class QueueService {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      return invalid(`${where}${issue?.message ?? "malformed command"}`);
+      const message = `${where}${issue?.message ?? "malformed command"}`;
+      // A well-formed settings command with settings the store cannot run on has its own code.
+      if (issue?.path[0] === "settings" && isSettingsCommand(input)) {
+        return { ok: false, error: { code: "INVALID_SETTINGS", message } };
+      }
+      return invalid(message);
     }
     try {
       return await this.serialized(storeId, () => this.run(storeId, parsed.data, now));
@@ -236,6 +241,11 @@ export class QueueService {
     return result;
   }
 }
+
+const isSettingsCommand = (input: unknown): boolean => {
+  const type = (input as { type?: unknown } | null)?.type;
+  return type === "store:create" || type === "store:update-settings";
+};
 
 const invalid = (message: string): CommandResult => ({
   ok: false,

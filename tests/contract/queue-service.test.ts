@@ -151,7 +151,6 @@ describe.each(backends)("queue service over the $name store", (backend) => {
       { ...checkIn("x"), requestId: "r".repeat(65) },
       { ...checkIn("x"), requestId: "" },
       { type: "offer:accept", requestId: "b5", associateId: "ana", offerId: { $ne: 1 } },
-      { type: "store:create", requestId: "b6", settings: { ...demoSettings, offerTimeoutSec: -1 } },
     ];
     for (const input of bad) {
       const result = await service.execute(STORE, input, T0 + MIN);
@@ -162,6 +161,12 @@ describe.each(backends)("queue service over the $name store", (backend) => {
       const result = await service.execute(storeId, { ...checkIn("x"), requestId: "b7" }, T0);
       expect(result).toMatchObject({ ok: false, error: { code: "INVALID_COMMAND" } });
     }
+    const badSettings = await service.execute(
+      STORE,
+      { type: "store:create", requestId: "b6", settings: { ...demoSettings, offerTimeoutSec: -1 } },
+      T0,
+    );
+    expect(badSettings).toMatchObject({ ok: false, error: { code: "INVALID_SETTINGS" } });
     const refused = await service.execute(
       STORE,
       { ...checkIn("x"), requestId: "b8", topicId: "cars" },

@@ -6,7 +6,6 @@ import type {
   StoreState,
   Visit,
 } from "../../server/domain/index.js";
-import type { AppendResult, Commit, EventStore, Snapshot } from "../../server/store/event-store.js";
 import { type Step, run } from "./engine.js";
 
 /** Small helpers for example-based engine tests, on top of tests/support/engine.ts. */
@@ -90,71 +89,4 @@ export function runAll(
     events.push(...step.events);
   }
   return { state: s, events };
-}
-
-/**
- * A minimal in-memory event store, enough to drive the app's QueueService in unit tests
- * (request-id deduplication, validation): no journal file, no retention sweep.
- */
-export class TestEventStore implements EventStore {
-  readonly kind = "embedded" as const;
-  readonly logs = new Map<string, Commit[]>();
-  private readonly snapshots = new Map<string, Snapshot>();
-  private readonly deadlines = new Map<string, number>();
-
-  async read(storeId: string, afterVersion: number): Promise<Commit[]> {
-    return (this.logs.get(storeId) ?? []).filter((c) => c.version > afterVersion);
-  }
-
-  async version(storeId: string): Promise<number> {
-    return this.logs.get(storeId)?.length ?? 0;
-  }
-
-  async append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
-    const log = this.logs.get(commit.storeId) ?? [];
-    const prior = log.find((c) => c.requestId === commit.requestId);
-    if (prior) return { status: "duplicate", commit: prior };
-    if (log.length !== expectedVersion) return { status: "conflict", actualVersion: log.length };
-    log.push(structuredClone(commit));
-    this.logs.set(commit.storeId, log);
-    return { status: "appended", version: log.length };
-  }
-
-  async findRequest(storeId: string, requestId: string): Promise<Commit | undefined> {
-    return this.logs.get(storeId)?.find((c) => c.requestId === requestId);
-  }
-
-  async saveSnapshot(storeId: string, snapshot: Snapshot): Promise<void> {
-    const current = this.snapshots.get(storeId);
-    if (!current || current.version < snapshot.version) this.snapshots.set(storeId, snapshot);
-  }
-
-  async loadSnapshot(storeId: string): Promise<Snapshot | undefined> {
-    return this.snapshots.get(storeId);
-  }
-
-  async setDeadline(storeId: string, at: number | null, mode: "lower" | "exact"): Promise<void> {
-    const current = this.deadlines.get(storeId);
-    if (at === null) {
-      if (mode === "exact") this.deadlines.delete(storeId);
-      return;
-    }
-    if (mode === "exact" || current === undefined || at < current) this.deadlines.set(storeId, at);
-  }
-
-  async dueStores(now: number, limit: number): Promise<string[]> {
-    return [...this.deadlines.entries()]
-      .filter(([, at]) => at <= now)
-      .sort((a, b) => a[1] - b[1])
-      .slice(0, limit)
-      .map(([id]) => id);
-  }
-
-  async storeIds(): Promise<string[]> {
-    return [...this.logs.keys()];
-  }
-
-  async ping(): Promise<void> {}
-
-  async close(): Promise<void> {}
 }
