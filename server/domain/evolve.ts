@@ -1,6 +1,6 @@
 import type { DomainEvent } from "./events.js";
-import type { Associate, ClosedStatus, Outcome, StoreState, Visit } from "./state.js";
-import { CLOSED_RETENTION_MS } from "./state.js";
+import type { Associate, ClosedStatus, Outcome, RecentOffer, StoreState, Visit } from "./state.js";
+import { CLOSED_RETENTION_MS, RECENT_OFFERS_MS } from "./state.js";
 import { associateTimers, computeNextDeadline, earliestOf, visitTimers } from "./timers.js";
 
 /**
@@ -8,6 +8,20 @@ import { associateTimers, computeNextDeadline, earliestOf, visitTimers } from ".
  * here validates; a missing visit or associate named by an event is a bug and throws.
  */
 export function evolve(state: StoreState, event: DomainEvent, at: number): StoreState {
+  const kind = OFFER_OUTCOMES[event.type];
+  const next = applyEvent(state, event, at);
+  return kind ? { ...next, recentOffers: next.recentOffers.push({ at, kind }) } : next;
+}
+
+/** Offer events counted in the manager's live stats (the last RECENT_OFFERS_MS). */
+const OFFER_OUTCOMES: Partial<Record<DomainEvent["type"], RecentOffer["kind"]>> = {
+  "offer:created": "created",
+  "offer:accepted": "accepted",
+  "offer:declined": "declined",
+  "offer:expired": "expired",
+};
+
+function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreState {
   switch (event.type) {
     case "store:created":
       return { ...state, created: true, settings: event.settings };
@@ -338,7 +352,17 @@ export function sealCommit(state: StoreState, version: number, at: number): Stor
     closed = closed.delete(oldest.id);
     tokens = tokens.delete(oldest.token);
   }
-  const sealed = { ...state, version, clock: Math.max(state.clock, at), closed, tokens };
+  let recentOffers = state.recentOffers;
+  while ((recentOffers.first()?.at ?? at) < at - RECENT_OFFERS_MS)
+    recentOffers = recentOffers.shift();
+  const sealed = {
+    ...state,
+    version,
+    clock: Math.max(state.clock, at),
+    closed,
+    tokens,
+    recentOffers,
+  };
   // Once the bound has passed, timers fired or were stale: make it exact again.
   const passed = sealed.nextDeadline !== null && sealed.nextDeadline <= at;
   return passed ? { ...sealed, nextDeadline: computeNextDeadline(sealed) } : sealed;

@@ -1,8 +1,16 @@
-import { Map as IMap, OrderedMap } from "immutable";
-import type { Alert, Associate, Offer, ServiceStat, StoreState, Visit } from "./state.js";
+import { Map as IMap, List, OrderedMap } from "immutable";
+import type {
+  Alert,
+  Associate,
+  Offer,
+  RecentOffer,
+  ServiceStat,
+  StoreState,
+  Visit,
+} from "./state.js";
 
 /** Bump when StoreState's shape changes: older snapshots are then ignored and the log replayed. */
-export const SNAPSHOT_SCHEMA = 1;
+export const SNAPSHOT_SCHEMA = 2;
 
 export interface StateData {
   storeId: string;
@@ -24,6 +32,7 @@ export interface StateData {
   alertSeq: number;
   serviceStats: Record<string, ServiceStat>;
   nextDeadline: number | null;
+  recentOffers: RecentOffer[];
 }
 
 /** Plain JSON of a state; also what tests compare to prove two states are the same. */
@@ -38,6 +47,7 @@ export function toStateData(s: StoreState): StateData {
     tokens: s.tokens.toObject(),
     codeCounters: s.codeCounters.toObject(),
     serviceStats: s.serviceStats.toObject(),
+    recentOffers: s.recentOffers.toArray(),
   };
 }
 
@@ -52,5 +62,6 @@ export function fromStateData(d: StateData): StoreState {
     tokens: IMap(d.tokens),
     codeCounters: IMap(d.codeCounters),
     serviceStats: IMap(d.serviceStats),
+    recentOffers: List(d.recentOffers),
   };
 }

@@ -1,4 +1,4 @@
-import { Map as IMap, OrderedMap } from "immutable";
+import { Map as IMap, List, OrderedMap } from "immutable";
 import type { Presence } from "../../shared/commands.js";
 import type { StoreSettings } from "../../shared/settings.js";
 
@@ -109,6 +109,15 @@ export interface Alert {
   note: string;
 }
 
+/** One offer event, for the manager's live stats. */
+export interface RecentOffer {
+  at: number;
+  kind: "created" | "accepted" | "declined" | "expired";
+}
+
+/** How far back the manager's offer stats look. */
+export const RECENT_OFFERS_MS = 15 * 60_000;
+
 export interface ServiceStat {
   count: number;
   totalMs: number;
@@ -144,6 +153,8 @@ export interface StoreState {
   serviceStats: IMap<string, ServiceStat>;
   /** The earliest pending timer (derived, cached at each commit), or null. */
   nextDeadline: number | null;
+  /** Offer events of the last RECENT_OFFERS_MS, oldest first. */
+  recentOffers: List<RecentOffer>;
 }
 
 /** How long an ended visit is kept in state (feedback window, customer page). */
@@ -185,6 +196,7 @@ export function emptyState(storeId: string): StoreState {
     alertSeq: 0,
     serviceStats: IMap(),
     nextDeadline: null,
+    recentOffers: List(),
   };
 }
 
