@@ -33,6 +33,20 @@ export const ErrorCode = {
   CONFLICT: "CONFLICT",
   /** The store back end could not be reached. The command was not applied. */
   UNAVAILABLE: "UNAVAILABLE",
+  /** No credentials, or credentials that are not (or no longer) valid. */
+  UNAUTHORIZED: "UNAUTHORIZED",
+  /** Valid credentials, but this role may not do that. */
+  FORBIDDEN: "FORBIDDEN",
+  /** Associate sign-in with a wrong PIN (or an unknown associate). */
+  WRONG_PIN: "WRONG_PIN",
+  /** Too many wrong PINs: this associate is locked out for a while. */
+  SIGN_IN_LOCKED: "SIGN_IN_LOCKED",
+  /** Too many requests from this device, address or account; try again shortly. */
+  RATE_LIMITED: "RATE_LIMITED",
+  /** An HTTP resource that does not exist (device, route). */
+  NOT_FOUND: "NOT_FOUND",
+  /** The request body is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** Something unexpected; logged in full on the server, never detailed to the client. */
   INTERNAL: "INTERNAL",
 } as const;

@@ -22,3 +22,4 @@ export {
   pendingTimers,
   type Timer,
 } from "./timers.js";
+export { Projection, firstName } from "./views.js";

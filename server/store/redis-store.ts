@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createClient } from "redis";
 import type { Logger } from "../logger.js";
+import { type RedisClient, makeRedisClient } from "../redis-client.js";
 import {
   type AppendResult,
   type Commit,
@@ -16,19 +16,6 @@ export interface RedisStoreOptions {
   /** Put before every key, so several deployments (or tests) share one Redis. */
   prefix?: string;
   logger: Logger;
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-function makeClient(url: string) {
-  return createClient({
-    url,
-    socket: {
-      // Back off to at most 2 s between tries; commands fail fast while disconnected.
-      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
-    },
-    disableOfflineQueue: true,
-  });
 }
 
 /** How many log entries one XRANGE fetches while reading a long log. */
@@ -56,14 +43,14 @@ export class RedisStore implements EventStore {
   private readonly keys: RedisKeys;
 
   private constructor(
-    private readonly client: Client,
+    private readonly client: RedisClient,
     prefix: string,
   ) {
     this.keys = redisKeys(prefix);
   }
 
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
-    const client = makeClient(options.url);
+    const client = makeRedisClient(options.url);
     client.on("error", (err: unknown) => options.logger.warn({ err }, "redis connection error"));
     await client.connect();
     return new RedisStore(client, options.prefix ?? "undivided:");

@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/** Everything the server reads from its environment, checked once at start. */
+const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Where customers and devices reach the server (links, QR codes). Default http://localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,40}$/, "1–40 of A-Z a-z 0-9 _ : . -")
+    .default("undivided:"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** Guards the admin and integration API; at least 24 characters. Unset: those APIs refuse everyone. */
+  ADMIN_TOKEN: z.string().min(24, "at least 24 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Timer poll interval in ms. */
+  TIMER_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The configuration, or every problem with it, one line per bad variable. */
+export function readConfig(
+  env: NodeJS.ProcessEnv,
+): { ok: true; config: Config } | { ok: false; problems: string[] } {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const shown = name.endsWith("TOKEN") ? "(hidden)" : JSON.stringify(env[name]);
+      return `${name}: ${i.message} (got ${shown})`;
+    }),
+  };
+}

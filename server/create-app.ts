@@ -1,0 +1,143 @@
+import type { Server as HttpServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Server } from "socket.io";
+import type { ClientToServerEvents, ServerToClientEvents } from "../shared/protocol.js";
+import { QueueService } from "./app/queue-service.js";
+import { TimerLoop } from "./app/timer-loop.js";
+import { Credentials } from "./auth/credentials.js";
+import type { Directory } from "./auth/directory.js";
+import type { Logger } from "./logger.js";
+import { makeRedisClient } from "./redis-client.js";
+import type { EventStore } from "./store/event-store.js";
+import { createHttpApp } from "./transport/http.js";
+import { Metrics } from "./transport/metrics.js";
+import { Publisher, type ServerEvents, type SocketData } from "./transport/publisher.js";
+import { type RateLimitOptions, RateLimits } from "./transport/rate-limits.js";
+import { attachSockets } from "./transport/socket.js";
+
+export interface AppDeps {
+  store: EventStore;
+  directory: Directory;
+  logger: Logger;
+  /** With Redis, broadcasts between server processes go through socket.io's Redis adapter. */
+  redisUrl?: string;
+}
+
+export interface AppOptions {
+  /** The URL customers and devices reach this server at, for links and QR codes. */
+  publicUrl: string;
+  adminToken?: string;
+  /** Injected clock (tests); default Date.now. */
+  clock?: () => number;
+  /** How often due timers are polled (default 250 ms); 0 turns the loop off (tests drive ticks). */
+  timerIntervalMs?: number;
+  rateLimits?: RateLimitOptions;
+  staticDir?: string;
+}
+
+export interface App {
+  io: Server<ClientToServerEvents, ServerToClientEvents, ServerEvents, SocketData>;
+  service: QueueService;
+  credentials: Credentials;
+  metrics: Metrics;
+  /** Stops taking new work, finishes commands in flight, closes the store and Redis links. */
+  close(): Promise<void>;
+}
+
+/** Wires the queue service, timers, HTTP API and socket.io onto `httpServer`. */
+export async function createApp(
+  httpServer: HttpServer,
+  deps: AppDeps,
+  options: AppOptions,
+): Promise<App> {
+  const clock = options.clock ?? Date.now;
+  const { logger, store } = deps;
+  const service = new QueueService({ store, logger });
+  const credentials = new Credentials(deps.directory);
+  const metrics = new Metrics();
+  const limits = new RateLimits(options.rateLimits);
+  const base = options.publicUrl.replace(/\/$/, "");
+  const pageUrl = (page: string, storeId: string, fragment?: string) =>
+    `${base}/${page}.html?store=${encodeURIComponent(storeId)}${fragment ? `#${fragment}` : ""}`;
+  const customerUrl = (storeId: string, token: string) =>
+    pageUrl("visit", storeId, `token=${token}`);
+
+  const http = createHttpApp({
+    service,
+    store,
+    credentials,
+    limits,
+    metrics,
+    logger,
+    clock,
+    adminToken: options.adminToken,
+    customerUrl,
+    pageUrl,
+    staticDir: options.staticDir,
+  });
+  httpServer.on("request", http);
+
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, ServerEvents, SocketData>(
+    httpServer,
+    {
+      maxHttpBufferSize: 64 * 1024,
+      serveClient: false,
+      cors: { origin: false },
+    },
+  );
+  const redisLinks: Array<{ close(): Promise<unknown>; isOpen: boolean }> = [];
+  if (deps.redisUrl) {
+    const pub = makeRedisClient(deps.redisUrl);
+    const sub = pub.duplicate();
+    for (const client of [pub, sub])
+      client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
+    await Promise.all([pub.connect(), sub.connect()]);
+    io.adapter(createAdapter(pub, sub, { key: "undivided-io" }));
+    redisLinks.push(pub, sub);
+  }
+
+  const publisher = new Publisher(io, service, logger, clock, redisLinks.length > 0);
+  service.events.on("committed", ({ storeId, state }) => {
+    metrics.waiting.set(
+      { store: storeId },
+      state.visits.count((v) => v.status === "waiting"),
+    );
+    publisher.committed(storeId, state);
+  });
+  attachSockets({
+    io,
+    service,
+    credentials,
+    publisher,
+    limits,
+    metrics,
+    logger,
+    clock,
+    customerUrl,
+  });
+
+  const timers = new TimerLoop({ service, logger, clock, intervalMs: options.timerIntervalMs });
+  if (options.timerIntervalMs !== 0) await timers.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    service,
+    credentials,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        await timers.stop();
+        // Stop accepting: refuse new connections, drop the sockets, let commands in flight end.
+        await new Promise<void>((resolve) => {
+          io.close(() => resolve());
+        });
+        await service.drain();
+        await store.close();
+        await deps.directory.close();
+        for (const link of redisLinks) if (link.isOpen) await link.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import type {
+  AlertView,
+  AssociateBrief,
+  AssociateView,
+  Colleague,
+  CustomerView,
+  DisplayView,
+  KioskView,
+  ManagerView,
+  StaffVisit,
+} from "../../shared/views.js";
+import { canServe, compareLine } from "./assignment.js";
+import { localDay } from "./codes.js";
+import { estimateForTopic, estimateWaits } from "./estimates.js";
+import type { Associate, StoreState, Visit, WaitRange } from "./index.js";
+import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
+
+/**
+ * Projections of a store's state into what each role may see. Pure. One `Projection` is built
+ * per commit and shared by every view of it, so the line's estimates are computed once.
+ * Kiosk and display views are built from codes, topics and associates' first names only.
+ */
+export class Projection {
+  private waitsCache: Map<string, WaitRange> | undefined;
+  private lineCache: Visit[] | undefined;
+  private staffLineCache: StaffVisit[] | undefined;
+
+  constructor(
+    readonly state: StoreState,
+    readonly now: number,
+  ) {}
+
+  get waits(): Map<string, WaitRange> {
+    this.waitsCache ??= estimateWaits(this.state, this.now);
+    return this.waitsCache;
+  }
+
+  /** Open visits in line order (priority, then place). */
+  get line(): Visit[] {
+    this.lineCache ??= [...this.state.visits.values()].sort(compareLine);
+    return this.lineCache;
+  }
+
+  kiosk(): KioskView {
+    const s = this.state;
+    return {
+      role: "kiosk",
+      storeName: s.settings.name,
+      open: s.intakeOpen,
+      languages: [...s.settings.languages],
+      topics: s.settings.topics.map((t) => ({
+        id: t.id,
+        name: t.name,
+        letter: t.letter,
+        wait: estimateForTopic(s, t.id, this.now),
+        waiting: this.line.filter((v) => v.topicId === t.id && v.status === "waiting").length,
+      })),
+    };
+  }
+
+  display(): DisplayView {
+    const s = this.state;
+    return {
+      role: "display",
+      storeName: s.settings.name,
+      open: s.intakeOpen,
+      language: s.settings.languages[0] ?? "en",
+      waiting: s.settings.topics.map((t) => ({
+        topicId: t.id,
+        topicName: t.name,
+        codes: this.line
+          .filter((v) => v.topicId === t.id && v.status === "waiting")
+          .map((v) => v.code),
+      })),
+      nowServing: this.line
+        .filter((v) => v.status === "offered" || v.status === "serving")
+        .map((v) => ({
+          code: v.code,
+          topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+          associateFirstName: firstName(s.associates.get(v.associateId ?? "")?.name ?? ""),
+          status: v.status as "offered" | "serving",
+        })),
+    };
+  }
+
+  /** The customer's own visit; undefined if the visit is not (or no longer) known. */
+  customer(visitId: string): CustomerView | undefined {
+    const s = this.state;
+    const v = s.visits.get(visitId) ?? s.closed.get(visitId);
+    if (!v) return undefined;
+    const place = v.status === "waiting" ? this.placeOf(v) : null;
+    const serving = v.status === "offered" || v.status === "serving";
+    const helper = serving ? s.associates.get(v.associateId ?? "") : undefined;
+    return {
+      role: "customer",
+      storeName: s.settings.name,
+      visitId: v.id,
+      code: v.code,
+      topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+      status: v.status,
+      paused: v.paused,
+      place,
+      ahead: place === null ? null : place - 1,
+      wait: v.status === "waiting" ? (this.waits.get(v.id) ?? null) : null,
+      youreNext: place === 1 && !v.paused,
+      associate: helper ? brief(helper.name) : null,
+      holdUntil: v.status === "expected" ? (v.holdUntil ?? null) : null,
+      feedbackGiven: v.feedback !== undefined,
+      canGiveFeedback: v.status === "done" && v.outcome !== "no_show" && v.feedback === undefined,
+    };
+  }
+
+  associate(associateId: string): AssociateView | undefined {
+    const s = this.state;
+    const a = s.associates.get(associateId);
+    if (!a) return undefined;
+    const offer = a.offerId ? s.offers.get(a.offerId) : undefined;
+    const offered = offer ? s.visits.get(offer.visitId) : undefined;
+    const held = a.visitId ? s.visits.get(a.visitId) : undefined;
+    return {
+      role: a.manager ? "manager" : "associate",
+      storeName: s.settings.name,
+      me: { ...this.colleague(a), wrapUpUntil: a.wrapUpUntil ?? null },
+      line: this.staffLine(),
+      offer:
+        offer && offered
+          ? { offerId: offer.id, deadline: offer.deadline, visit: this.staffVisit(offered) }
+          : null,
+      visit: held
+        ? {
+            ...this.staffVisit(held),
+            servingSince: held.servingSince ?? null,
+            apologyHint: this.waitedMs(held, held.servingSince ?? this.now) > slaWaitMs(s),
+          }
+        : null,
+      colleagues: [...s.associates.values()]
+        .filter((c) => c.id !== a.id)
+        .sort((x, y) => x.name.localeCompare(y.name))
+        .map((c) => this.colleague(c)),
+      topics: s.settings.topics.map((t) => ({ id: t.id, name: t.name, letter: t.letter })),
+    };
+  }
+
+  manager(managerId: string): ManagerView | undefined {
+    const base = this.associate(managerId);
+    const s = this.state;
+    if (!base || !s.associates.get(managerId)?.manager) return undefined;
+    const today = localDay(this.now, s.settings.timezone);
+    const recent = [...s.closed.values()]
+      .filter(
+        (v) => v.closedAt !== undefined && localDay(v.closedAt, s.settings.timezone) === today,
+      )
+      .reverse()
+      .map((v) => ({
+        ...this.staffVisit(v),
+        outcome: v.outcome ?? null,
+        closedAt: v.closedAt ?? null,
+        feedback: v.feedback
+          ? {
+              satisfaction: v.feedback.satisfaction,
+              comment: v.feedback.comment,
+              kudos: v.feedback.kudos,
+            }
+          : null,
+      }));
+    return {
+      ...base,
+      role: "manager",
+      open: s.intakeOpen,
+      alerts: [...s.alerts.values()]
+        .sort((x, y) => x.at - y.at)
+        .map(
+          (al): AlertView => ({
+            alertId: al.id,
+            kind: al.kind,
+            at: al.at,
+            visitId: al.visitId ?? null,
+            code: al.visitId
+              ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.code ?? null)
+              : null,
+            associateId: al.associateId ?? null,
+            note: al.note,
+          }),
+        ),
+      stats: this.stats(),
+      recent,
+      settings: s.settings,
+    };
+  }
+
+  /** The open visits as staff see them, in line order. */
+  staffLine(): StaffVisit[] {
+    this.staffLineCache ??= this.line.map((v) => this.staffVisit(v));
+    return this.staffLineCache;
+  }
+
+  stats(): ManagerView["stats"] {
+    const s = this.state;
+    const working = [...s.associates.values()].filter(
+      (a) => a.presence === "available" && !a.connectionLost,
+    );
+    const waiting = this.line.filter((v) => v.status === "waiting");
+    const visitsByStatus: Record<string, number> = {};
+    for (const v of this.line) visitsByStatus[v.status] = (visitsByStatus[v.status] ?? 0) + 1;
+    const offers = { created: 0, accepted: 0, declined: 0, expired: 0 };
+    for (const o of s.recentOffers) if (o.at >= this.now - 15 * 60_000) offers[o.kind]++;
+    return {
+      availableAssociates: working.length,
+      eligibleAssociates: working.filter((a) => waiting.some((v) => canServe(s, a, v))).length,
+      longestWaitMin: Math.max(0, ...waiting.map((v) => Math.floor(this.waitedMs(v) / 60_000))),
+      visitsByStatus,
+      offers,
+    };
+  }
+
+  /** 1-based place among waiting visits ahead that compete for the same kind of help. */
+  private placeOf(v: Visit): number {
+    const skill = skillOf(this.state, v);
+    let place = 1;
+    for (const u of this.line) {
+      if (u.id === v.id) break;
+      if (u.status !== "waiting" || u.paused) continue;
+      if (skillOf(this.state, u) === skill || u.widened) place++;
+    }
+    return place;
+  }
+
+  private waitedMs(v: Visit, until = this.now): number {
+    return Math.max(0, until - (v.presentSince ?? v.checkedInAt));
+  }
+
+  private staffVisit(v: Visit): StaffVisit {
+    const s = this.state;
+    return {
+      visitId: v.id,
+      code: v.code,
+      topicId: v.topicId,
+      topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+      name: v.name,
+      language: v.language ?? null,
+      note: v.note,
+      notes: v.notes.map((n) => ({ at: n.at, by: n.by, text: n.text })),
+      channel: v.channel,
+      status: v.status,
+      paused: v.paused,
+      priority: v.priority,
+      checkedInAt: v.checkedInAt,
+      waitedMin: Math.floor(this.waitedMs(v) / 60_000),
+      wait: v.status === "waiting" ? (this.waits.get(v.id) ?? null) : null,
+      slaBreached: v.slaBreached,
+      associateId: v.associateId ?? null,
+      targetAssociateId: v.targetAssociateId ?? null,
+    };
+  }
+
+  private colleague(a: Associate): Colleague {
+    return {
+      id: a.id,
+      name: a.name,
+      presence: a.presence,
+      connected: a.connected,
+      busy: a.offerId
+        ? "offer"
+        : a.visitId
+          ? "visit"
+          : a.wrapUpUntil !== undefined
+            ? "wrap_up"
+            : null,
+      manager: a.manager,
+      skills: [...a.skills],
+      languages: [...a.languages],
+    };
+  }
+}
+
+export function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] ?? "";
+}
+
+function brief(name: string): AssociateBrief {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return {
+    firstName: parts[0] ?? "",
+    initials: parts
+      .map((p) => p.charAt(0).toUpperCase())
+      .join("")
+      .slice(0, 3),
+  };
+}

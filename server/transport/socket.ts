@@ -1,0 +1,257 @@
+import { nanoid } from "nanoid";
+import type { Socket } from "socket.io";
+import type { CommandInput } from "../../shared/commands.js";
+import { AppError, type ErrorBody, isAppError } from "../../shared/errors.js";
+import {
+  type Ack,
+  type ClientEvent,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  eventsByRole,
+  handshakeSchema,
+  payloadSchemas,
+} from "../../shared/protocol.js";
+import type { Versioned } from "../../shared/views.js";
+import type { CommandResult, QueueService } from "../app/queue-service.js";
+import type { Credentials, Identity } from "../auth/credentials.js";
+import { Projection } from "../domain/index.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "./metrics.js";
+import {
+  type IoServer,
+  type Publisher,
+  type ServerEvents,
+  type SocketData,
+  viewFor,
+} from "./publisher.js";
+import type { RateLimits } from "./rate-limits.js";
+import { rooms, roomsOf } from "./rooms.js";
+
+export interface SocketDeps {
+  io: IoServer;
+  service: QueueService;
+  credentials: Credentials;
+  publisher: Publisher;
+  limits: RateLimits;
+  metrics: Metrics;
+  logger: Logger;
+  clock: () => number;
+  /** Builds the customer's own page URL from their token. */
+  customerUrl: (storeId: string, token: string) => string;
+}
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerEvents, SocketData>;
+
+/**
+ * The socket.io side: authenticates every socket at the handshake, puts it in its store's and
+ * role's rooms, sends it its full view, and turns its events into engine commands acting as the
+ * socket's own identity. Every event is checked against the role and validated; a bad one gets
+ * an error ack and changes nothing; an event without an ack is ignored.
+ */
+export function attachSockets(deps: SocketDeps): void {
+  const { io, service, credentials, logger } = deps;
+
+  io.use(async (socket, next) => {
+    try {
+      const parsed = handshakeSchema.safeParse(socket.handshake.auth);
+      if (!parsed.success)
+        throw new AppError("UNAUTHORIZED", "Sign in first: no valid credentials were sent.");
+      const state = await service.state(parsed.data.storeId);
+      socket.data.identity = await credentials.identify(parsed.data, state);
+      socket.data.version = 0;
+      next();
+    } catch (error) {
+      const body = toErrorBody(error, logger);
+      const refusal = new Error(body.message) as Error & { data: ErrorBody };
+      refusal.data = body;
+      next(refusal);
+    }
+  });
+
+  io.on("connection", (socket: AppSocket) => {
+    const identity = socket.data.identity;
+    deps.metrics.socketConnected(identity.role);
+    void socket.join(roomsOf(identity));
+    void sendFull(socket, deps);
+    if (identity.role === "associate" || identity.role === "manager")
+      void tabletConnected(identity, deps);
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (typeof ack !== "function") return;
+      const payload = args.length > 1 ? args[0] : undefined;
+      void handle(socket, event, payload, deps).then(
+        (response) => (ack as (r: Ack) => void)(response),
+        (error: unknown) =>
+          (ack as (r: Ack) => void)({ ok: false, error: toErrorBody(error, logger) }),
+      );
+    });
+
+    socket.on("disconnect", () => {
+      deps.metrics.socketDisconnected(identity.role);
+      if (identity.role === "associate" || identity.role === "manager")
+        void tabletDisconnected(identity, deps);
+    });
+  });
+}
+
+async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned | undefined> {
+  const state = await deps.service.state(socket.data.identity.storeId);
+  const view = viewFor(socket.data.identity, new Projection(state, deps.clock()));
+  if (!view) return undefined;
+  const full: Versioned = { version: state.version, view };
+  socket.data.version = Math.max(socket.data.version, state.version);
+  socket.emit("view:full", full);
+  return full;
+}
+
+async function handle(
+  socket: AppSocket,
+  event: string,
+  payload: unknown,
+  deps: SocketDeps,
+): Promise<Ack> {
+  const identity = socket.data.identity;
+  if (!(event in payloadSchemas)) {
+    return fail("INVALID_COMMAND", `There is no event ${event.slice(0, 40)}.`);
+  }
+  const name = event as ClientEvent;
+  if (!eventsByRole[identity.role].includes(name)) {
+    return fail("FORBIDDEN", `A ${identity.role} may not send ${name}.`);
+  }
+  const parsed = payloadSchemas[name].safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    const code = issue?.path[0] === "settings" ? "INVALID_SETTINGS" : "INVALID_COMMAND";
+    return fail(code, `${where}${issue?.message ?? "malformed payload"}`);
+  }
+  if (name === "view:sync") {
+    const full = await sendFull(socket, deps);
+    return full
+      ? { ok: true, data: { version: full.version } }
+      : fail("VISIT_NOT_FOUND", "That visit is gone.");
+  }
+  if (name === "visit:check-in" && identity.role === "kiosk") {
+    const limited = await deps.limits.kioskCheckIn(identity.deviceId);
+    if (limited) return { ok: false, error: limited };
+  }
+  const command = toCommand(name, parsed.data as Record<string, unknown>, identity);
+  const started = performance.now();
+  const result = await deps.service.execute(identity.storeId, command, deps.clock());
+  deps.metrics.commandDone(String(command.type), result, performance.now() - started);
+  return answer(name, result, identity, deps);
+}
+
+/** The engine command for an event, acting as the socket's own identity. */
+function toCommand(
+  event: ClientEvent,
+  payload: Record<string, unknown>,
+  identity: Identity,
+): CommandInput {
+  const base = { ...payload, type: event } as Record<string, unknown>;
+  switch (identity.role) {
+    case "kiosk":
+      return { ...base, channel: "kiosk", customerToken: nanoid(32) } as CommandInput;
+    case "customer":
+      return { ...base, visitId: identity.visitId } as CommandInput;
+    case "associate":
+    case "manager": {
+      const managerEvents = new Set<ClientEvent>([
+        "visit:reassign",
+        "visit:set-priority",
+        "intake:pause",
+        "intake:resume",
+        "alert:resolve",
+        "store:update-settings",
+      ]);
+      return (
+        managerEvents.has(event)
+          ? { ...base, managerId: identity.associateId }
+          : { ...base, associateId: identity.associateId }
+      ) as CommandInput;
+    }
+    default:
+      throw new AppError("FORBIDDEN", "This device may not do that.");
+  }
+}
+
+function answer(
+  event: ClientEvent,
+  result: CommandResult,
+  identity: Identity,
+  deps: SocketDeps,
+): Ack {
+  if (!result.ok) return { ok: false, error: result.error };
+  if (event === "visit:check-in") {
+    const reply = result.data as { visitId: string; code: string; token: string; wait?: unknown };
+    return {
+      ok: true,
+      data: {
+        visitId: reply.visitId,
+        code: reply.code,
+        customerUrl: deps.customerUrl(identity.storeId, reply.token),
+        wait: reply.wait ?? null,
+        version: result.version,
+      },
+    };
+  }
+  const { token: _secret, ...data } = result.data as Record<string, unknown>;
+  return { ok: true, data: { ...data, version: result.version } };
+}
+
+async function tabletConnected(
+  identity: Identity & { associateId: string },
+  deps: SocketDeps,
+): Promise<void> {
+  const state = await deps.service.state(identity.storeId);
+  if (state.associates.get(identity.associateId)?.connected) return;
+  await run(deps, identity.storeId, {
+    type: "tablet:connected",
+    associateId: identity.associateId,
+  });
+}
+
+async function tabletDisconnected(
+  identity: Identity & { associateId: string },
+  deps: SocketDeps,
+): Promise<void> {
+  // Another tablet (here or in another process) may still be signed in as this associate.
+  const others = await deps.io
+    .in(rooms.associate(identity.storeId, identity.associateId))
+    .fetchSockets();
+  if (others.length > 0) return;
+  await run(deps, identity.storeId, {
+    type: "tablet:disconnected",
+    associateId: identity.associateId,
+  });
+}
+
+async function run(
+  deps: SocketDeps,
+  storeId: string,
+  input: Record<string, unknown>,
+): Promise<void> {
+  const result = await deps.service.execute(
+    storeId,
+    { requestId: `srv-${nanoid(16)}`, ...input },
+    deps.clock(),
+  );
+  if (!result.ok && result.error.code !== "ASSOCIATE_NOT_FOUND") {
+    deps.logger.warn(
+      { storeId, command: input.type, error: result.error },
+      "connection tracking command refused",
+    );
+  }
+}
+
+const fail = (code: ErrorBody["code"], message: string): Ack => ({
+  ok: false,
+  error: { code, message },
+});
+
+export function toErrorBody(error: unknown, logger: Logger): ErrorBody {
+  if (isAppError(error)) return error.toBody();
+  logger.error({ err: error }, "unexpected error");
+  return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
+}

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { outcomeSchema, presenceSchema, satisfactionSchema } from "./commands.js";
+import type { ErrorBody } from "./errors.js";
+import { idSchema, languageSchema, storeSettingsSchema } from "./settings.js";
+import type { Role, Versioned } from "./views.js";
+
+/**
+ * The socket.io protocol, typed once for server and pages. Every client-to-server event takes
+ * one payload object and an ack; the ack answers `{ ok: true, data }` or `{ ok: false, error }`.
+ * Who the sender is (store, associate, visit) comes from the socket's handshake, never from the
+ * payload, so a client can only ever act as itself.
+ */
+
+export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckFn<T = unknown> = (response: Ack<T>) => void;
+
+const requestId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_:.-]+$/, "letters, digits and _ : . - only");
+const text = (max: number) => z.string().trim().max(max);
+const withRequest = <S extends z.ZodRawShape>(shape: S) =>
+  z.object({ requestId, ...shape }).strict();
+
+/** Payload schema of every client-to-server event. */
+export const payloadSchemas = {
+  "view:sync": z.object({}).strict(),
+  // kiosk
+  "visit:check-in": withRequest({
+    topicId: idSchema,
+    name: text(40).default(""),
+    language: languageSchema.optional(),
+    note: text(500).default(""),
+  }),
+  // customer (their own visit)
+  "visit:arrive": withRequest({}),
+  "visit:pause": withRequest({}),
+  "visit:resume": withRequest({}),
+  "visit:leave": withRequest({}),
+  "feedback:give": withRequest({
+    satisfaction: satisfactionSchema,
+    comment: text(1000).default(""),
+    kudos: z.boolean().default(false),
+  }),
+  // associate (as themselves)
+  "associate:set-presence": withRequest({ presence: presenceSchema }),
+  "offer:accept": withRequest({ offerId: idSchema }),
+  "offer:decline": withRequest({ offerId: idSchema, reason: text(200).default("") }),
+  "visit:complete": withRequest({
+    visitId: idSchema,
+    outcome: outcomeSchema,
+    note: text(1000).default(""),
+  }),
+  "visit:no-show": withRequest({ visitId: idSchema }),
+  "visit:transfer": withRequest({
+    visitId: idSchema,
+    toTopicId: idSchema.optional(),
+    toAssociateId: idSchema.optional(),
+    note: text(500).default(""),
+  }),
+  "manager:call": withRequest({ visitId: idSchema.optional(), note: text(500).default("") }),
+  // manager
+  "visit:reassign": withRequest({ visitId: idSchema, toAssociateId: idSchema.optional() }),
+  "visit:set-priority": withRequest({
+    visitId: idSchema,
+    priority: z.number().int().min(0).max(9),
+  }),
+  "intake:pause": withRequest({}),
+  "intake:resume": withRequest({}),
+  "alert:resolve": withRequest({ alertId: idSchema }),
+  "store:update-settings": withRequest({ settings: storeSettingsSchema }),
+} as const;
+
+export type ClientEvent = keyof typeof payloadSchemas;
+export type Payload<E extends ClientEvent> = z.input<(typeof payloadSchemas)[E]>;
+
+const ASSOCIATE_EVENTS = [
+  "view:sync",
+  "associate:set-presence",
+  "offer:accept",
+  "offer:decline",
+  "visit:complete",
+  "visit:no-show",
+  "visit:transfer",
+  "manager:call",
+] as const satisfies readonly ClientEvent[];
+
+/** Which events each role may send. Anything else is answered FORBIDDEN. */
+export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
+  kiosk: ["view:sync", "visit:check-in"],
+  display: ["view:sync"],
+  customer: [
+    "view:sync",
+    "visit:arrive",
+    "visit:pause",
+    "visit:resume",
+    "visit:leave",
+    "feedback:give",
+  ],
+  associate: ASSOCIATE_EVENTS,
+  manager: [
+    ...ASSOCIATE_EVENTS,
+    "visit:reassign",
+    "visit:set-priority",
+    "intake:pause",
+    "intake:resume",
+    "alert:resolve",
+    "store:update-settings",
+  ],
+};
+
+/** What a kiosk check-in answers: the ticket. */
+export interface Ticket {
+  visitId: string;
+  code: string;
+  /** The customer's own page (holds their secret token). */
+  customerUrl: string;
+  wait: { lowMin: number; highMin: number } | null;
+}
+
+export type ClientToServerEvents = {
+  [E in ClientEvent]: (payload: Payload<E>, ack: AckFn) => void;
+};
+
+export interface ServerToClientEvents {
+  /** The whole view for this socket's role, on connect and on `view:sync`. */
+  "view:full": (update: Versioned) => void;
+  /** The view after a change. Versions only grow; ignore one older than what you hold. */
+  "view:update": (update: Versioned) => void;
+  /** The session or device was revoked, or the visit's page expired: sign in again. */
+  "session:ended": (reason: { code: string; message: string }) => void;
+}
+
+/** Handshake `auth` of each kind of client. */
+export const handshakeSchema = z.union([
+  z.object({ storeId: idSchema, deviceToken: z.string().min(20).max(200) }).strict(),
+  z.object({ storeId: idSchema, customerToken: z.string().min(21).max(64) }).strict(),
+  z.object({ storeId: idSchema, sessionToken: z.string().min(20).max(200) }).strict(),
+]);
+export type Handshake = z.infer<typeof handshakeSchema>;

@@ -1,0 +1,166 @@
+/**
+ * What each role sees: the live views the server pushes. Server and pages share these shapes.
+ * Every view carries the store's `version`; a client keeps the highest it has seen, ignores
+ * older ones, and asks for a full view (`view:sync`) when it sees a gap.
+ */
+
+export type Role = "kiosk" | "display" | "customer" | "associate" | "manager";
+
+/** A promised wait in whole minutes; null when nobody could serve it now. */
+export type WaitRange = { lowMin: number; highMin: number } | null;
+
+export type VisitStatus =
+  | "expected"
+  | "waiting"
+  | "offered"
+  | "serving"
+  | "done"
+  | "left"
+  | "expired";
+export type Presence = "offline" | "available" | "away";
+
+export interface TopicInfo {
+  id: string;
+  name: string;
+  letter: string;
+}
+
+/** Kiosk by the door: what it may offer. No names, notes or contact details, ever. */
+export interface KioskView {
+  role: "kiosk";
+  storeName: string;
+  open: boolean;
+  languages: string[];
+  topics: Array<TopicInfo & { wait: WaitRange; waiting: number }>;
+}
+
+/** Wall display: codes and first names of associates only. */
+export interface DisplayView {
+  role: "display";
+  storeName: string;
+  open: boolean;
+  language: string;
+  waiting: Array<{ topicId: string; topicName: string; codes: string[] }>;
+  nowServing: Array<{
+    code: string;
+    topicName: string;
+    associateFirstName: string;
+    status: "offered" | "serving";
+  }>;
+}
+
+export interface AssociateBrief {
+  firstName: string;
+  initials: string;
+}
+
+/** The customer's own page: their visit only. */
+export interface CustomerView {
+  role: "customer";
+  storeName: string;
+  visitId: string;
+  code: string;
+  topicName: string;
+  status: VisitStatus;
+  paused: boolean;
+  /** 1-based place among the visits competing for the same associates; null when not waiting. */
+  place: number | null;
+  ahead: number | null;
+  wait: WaitRange;
+  youreNext: boolean;
+  associate: AssociateBrief | null;
+  /** Call-ahead: until when the place is kept. */
+  holdUntil: number | null;
+  feedbackGiven: boolean;
+  canGiveFeedback: boolean;
+}
+
+/** A visit as staff see it. */
+export interface StaffVisit {
+  visitId: string;
+  code: string;
+  topicId: string;
+  topicName: string;
+  name: string;
+  language: string | null;
+  note: string;
+  notes: Array<{ at: number; by: string; text: string }>;
+  channel: "kiosk" | "remote" | "staff";
+  status: VisitStatus;
+  paused: boolean;
+  priority: number;
+  checkedInAt: number;
+  /** Minutes since they are in the store (arrival for call-ahead). */
+  waitedMin: number;
+  wait: WaitRange;
+  slaBreached: boolean;
+  associateId: string | null;
+  targetAssociateId: string | null;
+}
+
+export interface Colleague {
+  id: string;
+  name: string;
+  presence: Presence;
+  connected: boolean;
+  busy: "offer" | "visit" | "wrap_up" | null;
+  manager: boolean;
+  skills: string[];
+  languages: string[];
+}
+
+export interface AssociateView {
+  role: "associate" | "manager";
+  storeName: string;
+  me: Colleague & { wrapUpUntil: number | null };
+  /** Open visits, in line order. */
+  line: StaffVisit[];
+  offer: { offerId: string; deadline: number; visit: StaffVisit } | null;
+  visit: (StaffVisit & { servingSince: number | null; apologyHint: boolean }) | null;
+  colleagues: Colleague[];
+  topics: TopicInfo[];
+}
+
+export interface AlertView {
+  alertId: string;
+  kind: "sla" | "manager_called" | "offer_expired_repeatedly" | "tablet_dropped";
+  at: number;
+  visitId: string | null;
+  code: string | null;
+  associateId: string | null;
+  note: string;
+}
+
+export interface ManagerStats {
+  availableAssociates: number;
+  /** Available associates who can serve at least one visit now waiting. */
+  eligibleAssociates: number;
+  longestWaitMin: number;
+  visitsByStatus: Record<string, number>;
+  /** Offers in the last 15 minutes. */
+  offers: { created: number; accepted: number; declined: number; expired: number };
+}
+
+export interface ManagerView extends Omit<AssociateView, "role"> {
+  role: "manager";
+  open: boolean;
+  alerts: AlertView[];
+  stats: ManagerStats;
+  /** Visits ended today (store-local), newest first, with outcome and feedback. */
+  recent: Array<
+    StaffVisit & {
+      outcome: string | null;
+      closedAt: number | null;
+      feedback: { satisfaction: string; comment: string; kudos: boolean } | null;
+    }
+  >;
+  settings: unknown;
+}
+
+export type View = KioskView | DisplayView | CustomerView | AssociateView | ManagerView;
+
+/** What the server pushes: a view with the store version it reflects. */
+export interface Versioned<V extends View = View> {
+  version: number;
+  view: V;
+}
