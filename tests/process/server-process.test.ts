@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+/**
+ * The real entry point as an operator runs it: `--demo` prints every page and the sign-in
+ * details; bad configuration stops it with one line per variable; SIGTERM finishes the work in
+ * flight, flushes the journal and exits 0, and a restart finds everything.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || !address) throw new Error("no port");
+  return address.port;
+}
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startServer(env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", REDIS_URL: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Resolves once the process has printed `text` (or rejects when it exits first). */
+function printed(running: Running, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (running.output().includes(text)) {
+        running.child.stdout?.off("data", check);
+        resolve();
+      }
+    };
+    running.child.stdout?.on("data", check);
+    running.exited.then((code) =>
+      reject(new Error(`exited ${code} before printing ${text}:\n${running.output()}`)),
+    );
+    check();
+  });
+}
+
+describe("the server process", () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it("starts the demo store and prints every page, the PINs and an admin token", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "undivided-demo-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), DATA_DIR: dataDir }, ["--demo"]);
+    cleanup.push(async () => {
+      server.child.kill("SIGKILL");
+      await server.exited;
+    });
+    await printed(server, "Metrics:");
+    const out = server.output();
+    for (const page of ["kiosk.html", "display.html", "tablet.html", "manager.html", "join.html"]) {
+      expect(out).toContain(`http://localhost:${port}/${page}?store=demo`);
+    }
+    expect(out).toMatch(/kiosk\.html\?store=demo#token=dev_\S{40}/);
+    expect(out).toContain("julia   PIN 1111");
+    expect(out).toContain("sam     PIN 9999");
+    expect(out).toMatch(/Admin API token \(this run\): demo-admin-\S+/);
+
+    const health = await fetch(`http://localhost:${port}/healthz`);
+    expect(await health.json()).toEqual({ ok: true });
+    const demo = await fetch(`http://localhost:${port}/api/stores/demo/public`);
+    const body = (await demo.json()) as { view: { topics: unknown[] } };
+    expect(body.view.topics).toHaveLength(3);
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("refuses bad configuration with one line per variable", async () => {
+    const server = startServer({ PORT: "seventy", ADMIN_TOKEN: "short", REDIS_URL: "http://nope" });
+    expect(await server.exited).toBe(2);
+    const out = server.output();
+    expect(out).toContain("PORT:");
+    expect(out).toContain("ADMIN_TOKEN: at least 24 characters (got (hidden))");
+    expect(out).toContain("REDIS_URL:");
+    expect(out).not.toContain("short");
+  });
+
+  it("finishes what is in flight on SIGTERM, flushes the journal, and comes back with it", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "undivided-stop-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const admin = "a".repeat(32);
+    const env = { PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: admin };
+    const first = startServer(env, ["--demo"]);
+    cleanup.push(async () => {
+      first.child.kill("SIGKILL");
+      await first.exited;
+    });
+    await printed(first, "Metrics:");
+    const url = `http://localhost:${port}/api/stores/demo/visits`;
+    const checkIn = (i: number) =>
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ requestId: `stop-${i}`, topicId: "returns", name: `C${i}` }),
+      });
+    expect((await checkIn(0)).status).toBe(201);
+    // SIGTERM while 30 more check-ins are on their way: each one acknowledged must survive.
+    const inFlight = Array.from({ length: 30 }, (_, i) => checkIn(i + 1));
+    await Promise.race(inFlight);
+    first.child.kill("SIGTERM");
+    const settled = await Promise.allSettled(inFlight);
+    expect(await first.exited).toBe(0);
+    const acknowledged = settled.filter(
+      (r): r is PromiseFulfilledResult<Response> =>
+        r.status === "fulfilled" && r.value.status === 201,
+    );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const codes = [
+      ...(await Promise.all(
+        acknowledged.map(async (r) => ((await r.value.json()) as { code: string }).code),
+      )),
+      "R-001",
+    ];
+    const journal = await readFile(join(dataDir, "journal.ndjson"), "utf8");
+    expect(journal.endsWith("\n")).toBe(true);
+
+    const second = startServer(env, ["--demo"]);
+    cleanup.push(async () => {
+      second.child.kill("SIGKILL");
+      await second.exited;
+    });
+    await printed(second, "Metrics:");
+    const line = await fetch(`http://localhost:${port}/api/stores/demo/line`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const body = (await line.json()) as { line: Array<{ code: string }> };
+    expect(body.line.map((v) => v.code).sort()).toEqual([...codes].sort());
+    // A retry after the restart is still the same visit.
+    const retry = await checkIn(0);
+    expect(((await retry.json()) as { code: string; duplicate: boolean }).duplicate).toBe(true);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});
