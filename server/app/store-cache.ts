@@ -79,7 +79,8 @@ export class StoreCache {
     // Another caller may have loaded it meanwhile; keep the newer one.
     const raced = this.entries.get(storeId);
     if (raced && raced.state.version >= entry.state.version) return raced;
-    this.entries.set(storeId, entry);
+    // A store with no log is not kept: anyone can name one, and they must not fill the memory.
+    if (entry.state.version > 0) this.entries.set(storeId, entry);
     return entry;
   }
 
