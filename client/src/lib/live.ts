@@ -1,0 +1,86 @@
+import { type Socket, io } from "socket.io-client";
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../../shared/protocol.js";
+import type { Versioned, View } from "../../../shared/views.js";
+
+export type LinkState = "connecting" | "live" | "offline" | "refused";
+
+export interface LiveOptions<V extends View> {
+  auth: Record<string, string>;
+  onView: (view: V, version: number) => void;
+  onState: (state: LinkState, detail?: { code: string; message: string }) => void;
+}
+
+type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * A page's live link to the server: connects with the page's credentials, keeps the newest view
+ * (views carry the store's version; an older one is ignored, a gap asks for a full view), and
+ * reports the link's state so the page can say when what it shows is not live.
+ */
+export class Live<V extends View> {
+  readonly socket: AppSocket;
+  private version = -1;
+
+  constructor(private readonly options: LiveOptions<V>) {
+    this.socket = io({ auth: options.auth, transports: ["websocket", "polling"] });
+    options.onState("connecting");
+    this.socket.on("connect", () => options.onState("live"));
+    this.socket.on("disconnect", () => options.onState("offline"));
+    this.socket.on(
+      "connect_error",
+      (error: Error & { data?: { code: string; message: string } }) => {
+        if (error.data?.code === "UNAUTHORIZED") {
+          options.onState("refused", error.data);
+          this.socket.disconnect();
+        } else options.onState("offline");
+      },
+    );
+    this.socket.on("view:full", (update) => this.accept(update, true));
+    this.socket.on("view:update", (update) => this.accept(update, false));
+    this.socket.on("session:ended", (reason) => {
+      options.onState("refused", reason);
+      this.socket.disconnect();
+    });
+  }
+
+  /** Sends an event and resolves with its answer; waits through a dropped link (socket.io buffers). */
+  send(event: keyof ClientToServerEvents, payload: Record<string, unknown>): Promise<Ack> {
+    return new Promise((resolve) => {
+      (this.socket.emit as (e: string, p: unknown, ack: (a: Ack) => void) => void)(
+        event,
+        payload,
+        resolve,
+      );
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+
+  private accept(update: Versioned, full: boolean): void {
+    if (!full && update.version <= this.version) return;
+    if (full && update.version < this.version) return;
+    const gap = !full && this.version >= 0 && update.version > this.version + 1;
+    this.version = update.version;
+    this.options.onView(update.view as V, update.version);
+    // Views are whole, so a gap loses nothing shown; resync anyway to be sure of the rest.
+    if (gap) this.socket.emit("view:sync", {}, () => undefined);
+  }
+}
+
+/** A request id unique to this device and action. */
+export function requestId(prefix: string): string {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `${prefix}-${Date.now().toString(36)}-${random[0]?.toString(36)}${random[1]?.toString(36)}`;
+}
+
+/** The page's store id (`?store=`) and secret (`#token=`), from its URL. */
+export function pageParams(): { storeId: string; token: string | undefined } {
+  const url = new URL(location.href);
+  const hash = new URLSearchParams(url.hash.slice(1));
+  return {
+    storeId: url.searchParams.get("store") ?? "demo",
+    token: hash.get("token") ?? undefined,
+  };
+}

@@ -1,0 +1,232 @@
+import { html, nothing, render } from "lit-html";
+import { renderSVG } from "uqr";
+import type { Ack, Ticket } from "../../../shared/protocol.js";
+import type { KioskView } from "../../../shared/views.js";
+import { languageName, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
+import { linkBar, waitText } from "../lib/view.js";
+import "../lib/styles.css";
+import "./kiosk.css";
+
+/**
+ * The kiosk by the door: pick a language and a topic, optionally a name and a note, get a ticket.
+ * A check-in keeps its request id until it is answered, also across a reload, so a double tap
+ * or a dropped link never makes two visits; while the link is down it waits and says so.
+ */
+
+const PENDING_KEY = "undivided.kiosk.pending";
+const TICKET_SECONDS = 45;
+
+type Screen =
+  | { name: "start" }
+  | { name: "details"; topicId: string }
+  | { name: "sending"; topicId: string }
+  | { name: "ticket"; ticket: Ticket & { paused?: boolean } }
+  | { name: "error"; message: string };
+
+interface Pending {
+  requestId: string;
+  topicId: string;
+  name: string;
+  note: string;
+  language: string;
+}
+
+const { storeId, token } = pageParams();
+const root = document.getElementById("app") as HTMLElement;
+let view: KioskView | undefined;
+let link: LinkState = "connecting";
+let linkDetail: { message: string } | undefined;
+let screen: Screen = { name: "start" };
+let chosenLanguage: string | undefined;
+let backTimer: number | undefined;
+
+const live = new Live<KioskView>({
+  auth: { storeId, deviceToken: token ?? "" },
+  onView: (next) => {
+    view = next;
+    if (!chosenLanguage) setLanguage(preferredLanguage(next.languages));
+    draw();
+  },
+  onState: (state, detail) => {
+    link = state;
+    linkDetail = detail;
+    draw();
+  },
+});
+
+// A check-in that was on its way when the page was closed or reloaded goes out again.
+const saved = localStorage.getItem(PENDING_KEY);
+if (saved) void send(JSON.parse(saved) as Pending);
+
+async function send(pending: Pending): Promise<void> {
+  localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+  screen = { name: "sending", topicId: pending.topicId };
+  draw();
+  const { requestId: id, topicId, name, note, language } = pending;
+  const answer = (await live.send("visit:check-in", {
+    requestId: id,
+    topicId,
+    name,
+    note,
+    language,
+  })) as Ack<Ticket>;
+  localStorage.removeItem(PENDING_KEY);
+  screen = answer.ok
+    ? { name: "ticket", ticket: answer.data }
+    : { name: "error", message: errorText(answer.error.code, answer.error.message) };
+  draw();
+  backToStartLater(answer.ok ? TICKET_SECONDS : 10);
+}
+
+function errorText(code: string, message: string): string {
+  const key = `error.${code}`;
+  const text = t(key);
+  return text === key ? message : text;
+}
+
+function backToStartLater(seconds: number): void {
+  window.clearTimeout(backTimer);
+  backTimer = window.setTimeout(() => {
+    screen = { name: "start" };
+    chosenLanguage = undefined;
+    if (view) setLanguage(preferredLanguage(view.languages));
+    draw();
+  }, seconds * 1000);
+}
+
+async function keepPlace(ticket: Ticket): Promise<void> {
+  // The kiosk may act for the customer it just checked in: it holds their ticket's secret.
+  const customerToken = new URL(ticket.customerUrl).hash.replace(/^#token=/, "");
+  const customer = new Live({
+    auth: { storeId, customerToken },
+    onView: () => {},
+    onState: () => {},
+  });
+  const answer = await customer.send("visit:pause", { requestId: `pause-${ticket.visitId}` });
+  customer.close();
+  if (answer.ok && screen.name === "ticket")
+    screen = { name: "ticket", ticket: { ...ticket, paused: true } };
+  draw();
+}
+
+function draw(): void {
+  render(
+    html`${linkBar(link, linkDetail)}
+      <main class=${link === "live" ? "" : "stale-ish"}>${body()}</main>`,
+    root,
+  );
+}
+
+function body() {
+  if (!view) return html`<h1>${t("kiosk.title")}</h1><p>${t("link.connecting")}</p>`;
+  switch (screen.name) {
+    case "start":
+      return startScreen(view);
+    case "details":
+      return detailsScreen(view, screen.topicId);
+    case "sending":
+      return html`<h1>${t("kiosk.sending")}</h1>
+        <p class="muted" role="status">${link === "live" ? t("kiosk.sendingLive") : t("kiosk.sendingOffline")}</p>`;
+    case "ticket":
+      return ticketScreen(screen.ticket);
+    case "error":
+      return html`<h1>${t("kiosk.sorry")}</h1>
+        <p role="alert">${screen.message}</p>
+        <button class="primary" @click=${() => {
+          screen = { name: "start" };
+          draw();
+        }}>${t("kiosk.again")}</button>`;
+  }
+}
+
+function startScreen(v: KioskView) {
+  return html`<h1>${t("kiosk.welcome", { store: v.storeName })}</h1>
+    <nav class="row languages" aria-label=${t("kiosk.language")}>
+      ${v.languages.map(
+        (l) =>
+          html`<button lang=${l} aria-pressed=${document.documentElement.lang === l} @click=${() => {
+            chosenLanguage = l;
+            setLanguage(l);
+            draw();
+          }}>${languageName(l)}</button>`,
+      )}
+    </nav>
+    ${
+      v.open
+        ? html`<h2>${t("kiosk.whatNeed")}</h2>
+          <div class="topics">
+            ${v.topics.map(
+              (topic) => html`<button class="topic" data-topic=${topic.id} @click=${() => {
+                screen = { name: "details", topicId: topic.id };
+                draw();
+              }}>
+                <span class="topic-name">${topic.name}</span>
+                <span class="topic-wait">${waitText(topic.wait)}</span>
+              </button>`,
+            )}
+          </div>`
+        : html`<div class="card closed" role="status"><h2>${t("kiosk.closedTitle")}</h2><p>${t("kiosk.closedText")}</p></div>`
+    }`;
+}
+
+function detailsScreen(v: KioskView, topicId: string) {
+  const topic = v.topics.find((x) => x.id === topicId);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    void send({
+      requestId: requestId("kiosk"),
+      topicId,
+      name: String(form.get("name") ?? "").slice(0, 40),
+      note: String(form.get("note") ?? "").slice(0, 500),
+      language: document.documentElement.lang,
+    });
+  };
+  return html`<h1>${topic?.name ?? topicId}</h1>
+    <p class="muted">${waitText(topic?.wait ?? null)}</p>
+    <form @submit=${submit} class="card details">
+      <label for="name">${t("kiosk.nameLabel")}</label>
+      <input id="name" name="name" maxlength="40" autocomplete="off" placeholder=${t("kiosk.namePlaceholder")} />
+      <label for="note">${t("kiosk.noteLabel")}</label>
+      <textarea id="note" name="note" maxlength="500" rows="2" placeholder=${t("kiosk.notePlaceholder")}></textarea>
+      <div class="row actions">
+        <button type="button" @click=${() => {
+          screen = { name: "start" };
+          draw();
+        }}>${t("kiosk.back")}</button>
+        <button type="submit" class="primary">${t("kiosk.checkIn")}</button>
+      </div>
+    </form>`;
+}
+
+function ticketScreen(ticket: Ticket & { paused?: boolean }) {
+  const qr = renderSVG(ticket.customerUrl, { border: 1 });
+  const svg = document.createElement("div");
+  svg.className = "qr";
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", t("kiosk.qrLabel"));
+  svg.innerHTML = qr;
+  return html`<section class="ticket" aria-labelledby="ticket-code">
+    <p>${t("kiosk.yourCode")}</p>
+    <p id="ticket-code" class="big-code" data-code=${ticket.code}>${ticket.code}</p>
+    <p class="wait">${waitText(ticket.wait)}</p>
+    <div class="row ticket-row">
+      ${svg}
+      <p class="muted">${t("kiosk.scan")}</p>
+    </div>
+    <div class="row actions">
+      ${
+        ticket.paused
+          ? html`<p role="status">${t("kiosk.placeKept")}</p>`
+          : html`<button @click=${() => keepPlace(ticket)}>${t("kiosk.browsing")}</button>`
+      }
+      <button class="primary" @click=${() => {
+        screen = { name: "start" };
+        draw();
+      }}>${t("kiosk.done")}</button>
+    </div>
+  </section>${nothing}`;
+}
+
+draw();

@@ -1,0 +1,198 @@
+import { html, render } from "lit-html";
+import type { CustomerView } from "../../../shared/views.js";
+import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
+import { linkBar, waitText } from "../lib/view.js";
+import "../lib/styles.css";
+import "./visit.css";
+
+/**
+ * The customer's own page (from the ticket's QR or the call-ahead link): code, place, range and
+ * status, live; "I'm browsing" / "I'm ready", "I'm here" for call-ahead, leave; an alert (title,
+ * vibration, an optional sound, a notification) when their turn is near and when someone comes;
+ * and feedback afterwards.
+ */
+
+const NEAR_KEY = "undivided.visit.nearAhead";
+const SOUND_KEY = "undivided.visit.sound";
+const { storeId, token } = pageParams();
+const root = document.getElementById("app") as HTMLElement;
+const baseTitle = document.title;
+let view: CustomerView | undefined;
+let link: LinkState = "connecting";
+let linkDetail: { message: string } | undefined;
+let nearAhead = Number(localStorage.getItem(NEAR_KEY) ?? 2);
+let sound = localStorage.getItem(SOUND_KEY) === "on";
+let alerted = "";
+let message = "";
+setLanguage(preferredLanguage(["en", "uk", "es"]));
+
+const live = new Live<CustomerView>({
+  auth: { storeId, customerToken: token ?? "" },
+  onView: (next) => {
+    alertIfNeeded(view, next);
+    view = next;
+    draw();
+  },
+  onState: (state, detail) => {
+    link = state;
+    linkDetail = detail;
+    draw();
+  },
+});
+
+async function act(
+  event: "visit:pause" | "visit:resume" | "visit:leave" | "visit:arrive",
+  extra = {},
+): Promise<void> {
+  const answer = await live.send(event, { requestId: requestId("phone"), ...extra });
+  message = answer.ok ? "" : answer.error.message;
+  draw();
+}
+
+/** Title, vibration, sound and a notification when the turn is near or someone is coming. */
+function alertIfNeeded(before: CustomerView | undefined, next: CustomerView): void {
+  const coming = next.status === "offered" || next.status === "serving";
+  const near =
+    next.status === "waiting" && !next.paused && next.ahead !== null && next.ahead < nearAhead;
+  const key = coming ? `coming:${next.associate?.firstName}` : near ? "near" : "";
+  document.title = coming
+    ? `● ${t("visit.comingTitle")} · ${baseTitle}`
+    : near
+      ? `● ${t("visit.nearTitle")} · ${baseTitle}`
+      : baseTitle;
+  if (!key || key === alerted || !before) {
+    alerted = key || alerted;
+    return;
+  }
+  alerted = key;
+  const text = coming
+    ? t("visit.coming", { name: next.associate?.firstName ?? "" })
+    : t("visit.near");
+  navigator.vibrate?.(coming ? [300, 150, 300] : [200]);
+  if (sound) beep();
+  if ("Notification" in window && Notification.permission === "granted") new Notification(text);
+}
+
+function beep(): void {
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  tone.frequency.value = 880;
+  tone.connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.25);
+}
+
+function draw(): void {
+  render(
+    html`${linkBar(link, linkDetail)}<main class=${link === "live" ? "" : "stale"}>${body()}</main>`,
+    root,
+  );
+}
+
+function body() {
+  if (!view)
+    return html`<h1>${t("visit.title")}</h1><p>${link === "refused" ? t("visit.unknown") : t("link.connecting")}</p>`;
+  const v = view;
+  return html`<p class="muted">${v.storeName} · ${v.topicName}</p>
+    <p class="big-code" aria-label=${t("visit.codeLabel", { code: v.code })}>${v.code}</p>
+    <section class="card status" aria-live="polite" data-status=${v.status}>${statusPart(v)}</section>
+    ${message ? html`<p role="alert" class="badge danger">${message}</p>` : ""}
+    ${actions(v)} ${v.canGiveFeedback ? feedbackForm() : ""}
+    ${v.feedbackGiven ? html`<p class="card" role="status">${t("visit.thanks")}</p>` : ""}
+    ${settings(v)}`;
+}
+
+function statusPart(v: CustomerView) {
+  switch (v.status) {
+    case "expected":
+      return html`<h1>${t("visit.expected")}</h1>
+        ${v.holdUntil ? html`<p>${t("visit.holdUntil", { time: new Date(v.holdUntil).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })}</p>` : ""}`;
+    case "waiting":
+      return html`<h1>${v.youreNext ? t("visit.next") : t("visit.place", { place: v.place ?? "?" })}</h1>
+        <p class="wait">${waitText(v.wait)}</p>
+        ${v.paused ? html`<p class="badge warn">${t("visit.paused")}</p>` : ""}`;
+    case "offered":
+    case "serving":
+      return html`<div class="row associate">
+          <span class="initials" aria-hidden="true">${v.associate?.initials}</span>
+          <div>
+            <h1>${v.status === "offered" ? t("visit.coming", { name: v.associate?.firstName ?? "" }) : t("visit.serving", { name: v.associate?.firstName ?? "" })}</h1>
+            <p>${t("visit.meet", { topic: v.topicName })}</p>
+          </div>
+        </div>`;
+    case "done":
+      return html`<h1>${t("visit.done")}</h1>`;
+    case "left":
+      return html`<h1>${t("visit.left")}</h1>`;
+    case "expired":
+      return html`<h1>${t("visit.expired")}</h1>`;
+  }
+}
+
+function actions(v: CustomerView) {
+  const open = v.status === "expected" || v.status === "waiting";
+  if (!open) return "";
+  return html`<div class="row actions">
+    ${v.status === "expected" ? html`<button class="primary" @click=${() => act("visit:arrive")}>${t("visit.here")}</button>` : ""}
+    ${v.status === "waiting" && !v.paused ? html`<button @click=${() => act("visit:pause")}>${t("visit.browsing")}</button>` : ""}
+    ${v.status === "waiting" && v.paused ? html`<button class="primary" @click=${() => act("visit:resume")}>${t("visit.ready")}</button>` : ""}
+    <button class="danger" @click=${() => {
+      if (confirm(t("visit.leaveConfirm"))) void act("visit:leave");
+    }}>${t("visit.leave")}</button>
+  </div>`;
+}
+
+function feedbackForm() {
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const answer = await live.send("feedback:give", {
+      requestId: requestId("feedback"),
+      satisfaction: String(form.get("satisfaction") ?? "yes"),
+      comment: String(form.get("comment") ?? "").slice(0, 1000),
+      kudos: form.get("kudos") === "on",
+    });
+    message = answer.ok ? "" : answer.error.message;
+    draw();
+  };
+  return html`<form class="card feedback" @submit=${submit}>
+    <fieldset>
+      <legend>${t("visit.resolvedQuestion")}</legend>
+      ${["yes", "partly", "no"].map(
+        (s) =>
+          html`<label class="choice"><input type="radio" name="satisfaction" value=${s} required /> ${t(`visit.sat.${s}`)}</label>`,
+      )}
+    </fieldset>
+    <label for="comment">${t("visit.comment")}</label>
+    <textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
+    <label class="choice"><input type="checkbox" name="kudos" /> ${t("visit.kudos", { name: view?.associate?.firstName ?? "" })}</label>
+    <button class="primary" type="submit">${t("visit.send")}</button>
+  </form>`;
+}
+
+function settings(v: CustomerView) {
+  if (v.status !== "waiting" && v.status !== "expected") return "";
+  return html`<details class="card">
+    <summary>${t("visit.alerts")}</summary>
+    <label for="near">${t("visit.nearSetting")}</label>
+    <select id="near" @change=${(e: Event) => {
+      nearAhead = Number((e.target as HTMLSelectElement).value);
+      localStorage.setItem(NEAR_KEY, String(nearAhead));
+    }}>
+      ${[1, 2, 3, 5].map((n) => html`<option value=${n} ?selected=${n === nearAhead}>${n}</option>`)}
+    </select>
+    <label class="choice"><input type="checkbox" .checked=${sound} @change=${(e: Event) => {
+      sound = (e.target as HTMLInputElement).checked;
+      localStorage.setItem(SOUND_KEY, sound ? "on" : "off");
+      if (sound) beep();
+    }} /> ${t("visit.sound")}</label>
+    ${
+      "Notification" in window && Notification.permission === "default"
+        ? html`<button @click=${() => Notification.requestPermission().then(draw)}>${t("visit.notify")}</button>`
+        : ""
+    }
+  </details>`;
+}
+
+draw();
