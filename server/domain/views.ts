@@ -89,8 +89,9 @@ export class Projection {
     const v = s.visits.get(visitId) ?? s.closed.get(visitId);
     if (!v) return undefined;
     const place = v.status === "waiting" ? this.placeOf(v) : null;
-    const serving = v.status === "offered" || v.status === "serving";
-    const helper = serving ? s.associates.get(v.associateId ?? "") : undefined;
+    // Who is coming or helping, and afterwards who helped (for the kudos).
+    const shown = v.status === "offered" || v.status === "serving" || v.status === "done";
+    const helper = shown ? s.associates.get(v.associateId ?? "") : undefined;
     return {
       role: "customer",
       storeName: s.settings.name,

@@ -204,6 +204,7 @@ function ticketScreen(ticket: Ticket & { paused?: boolean }) {
   const qr = renderSVG(ticket.customerUrl, { border: 1 });
   const svg = document.createElement("div");
   svg.className = "qr";
+  svg.dataset.url = ticket.customerUrl;
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", t("kiosk.qrLabel"));
   svg.innerHTML = qr;

@@ -1,0 +1,139 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DemoServer,
+  buildPages,
+  hasChromium,
+  launchBrowser,
+  screenshot,
+  seriousViolations,
+  startDemoServer,
+} from "../support/browser.js";
+
+/**
+ * The floor apps in real Chromium on the demo store, all five pages open at once: call-ahead
+ * join and arrival, a kiosk check-in offered to one tablet, declined, taken by the next,
+ * shown on the display and the customer's phone, completed, rated; the manager sees it all.
+ * axe-core checks every page in the states the scenario reaches.
+ */
+
+describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
+  let server: DemoServer;
+  let browser: Browser;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    await buildPages();
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function open(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ locale: "en-US", viewport });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => violations.push(`page error on ${url}: ${error.message}`));
+    await page.goto(url);
+    return page;
+  }
+
+  async function check(page: Page, name: string): Promise<void> {
+    for (const v of await seriousViolations(page)) violations.push(`${name}: ${v}`);
+    await screenshot(page, name);
+  }
+
+  async function signIn(page: Page, associateId: string, pin: string): Promise<void> {
+    await page.getByLabel("Your associate id").fill(associateId);
+    await page.getByLabel("PIN").fill(pin);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("[data-link=live]").waitFor();
+  }
+
+  it("takes a customer from the door to feedback, live on every page", async () => {
+    const julia = await open(server.page("tablet"));
+    await check(julia, "tablet-sign-in");
+    await signIn(julia, "julia", "1111");
+    const marco = await open(server.page("tablet"));
+    await signIn(marco, "marco", "2222");
+    const manager = await open(server.page("manager"));
+    await signIn(manager, "sam", "9999");
+    await manager.getByRole("heading", { name: "Live board" }).waitFor();
+    const display = await open(server.displayUrl, { width: 1920, height: 1080 });
+    await display.locator("[data-link=live]").waitFor();
+
+    // Call ahead, then arrive: the place is kept from the time they joined.
+    const phone = { width: 390, height: 844 };
+    const caller = await open(server.page("join"), phone);
+    await caller.getByRole("radio", { name: /Returns/ }).check();
+    await caller.getByLabel("I will arrive").selectOption("10");
+    await caller.getByLabel(/first name/).fill("Dana");
+    await check(caller, "join");
+    await caller.getByRole("button", { name: "Keep my place" }).click();
+    await caller.locator("[data-status=expected]").waitFor();
+    await check(caller, "visit-expected");
+    await caller.getByRole("button", { name: "I'm here" }).click();
+    await caller.locator("[data-status=offered]").waitFor(); // Sam, the only one for returns
+    await manager.locator("[data-offer]").waitFor();
+
+    // Kiosk check-in: Julia has been idle longest and gets the offer, with its chime.
+    const kiosk = await open(server.kioskUrl, { width: 1280, height: 800 });
+    await kiosk.locator("[data-link=live]").waitFor();
+    await check(kiosk, "kiosk");
+    await kiosk.getByRole("button", { name: /Phones/ }).click();
+    await kiosk.getByLabel(/first name/).fill("Alex");
+    await kiosk.getByLabel(/Anything we should know/).fill("blue case, cracked screen");
+    await kiosk.getByRole("button", { name: "Check in" }).click();
+    const code = (await kiosk.locator("[data-code]").getAttribute("data-code")) ?? "";
+    expect(code).toMatch(/^P-\d{3}$/);
+    await check(kiosk, "kiosk-ticket");
+    const customerUrl = (await kiosk.locator(".qr").getAttribute("data-url")) ?? "";
+    expect(customerUrl).toContain("/visit.html?store=demo#token=");
+
+    await julia.locator("[data-offer]").waitFor();
+    await expect.poll(() => julia.locator("main").getAttribute("data-sound-played")).toBe("1");
+    await expect(julia.locator(".offer").textContent()).resolves.toContain(
+      "blue case, cracked screen",
+    );
+    await check(julia, "tablet-offer");
+    await julia.getByRole("button", { name: "Decline", exact: true }).click();
+    await julia.getByRole("button", { name: "Decline with this reason" }).click();
+    await julia.locator("[data-offer]").waitFor({ state: "detached" });
+
+    // The next tablet gets it, accepts; the display and the customer see who is coming.
+    await marco.locator("[data-offer]").waitFor();
+    await marco.getByRole("button", { name: "Accept" }).click();
+    await marco.getByRole("heading", { name: `Serving ${code}` }).waitFor();
+    await check(marco, "tablet-serving");
+    const serving = display.locator(`.serving-item[data-code="${code}"]`);
+    await serving.waitFor();
+    await expect(serving.textContent()).resolves.toContain("Marco");
+    const displayText = (await display.locator("main").textContent()) ?? "";
+    expect(displayText).not.toContain("Alex");
+    expect(displayText).not.toContain("Dana");
+    await check(display, "display");
+
+    const customer = await open(customerUrl, phone);
+    await customer.getByRole("heading", { name: "Marco is helping you" }).waitFor();
+    await check(customer, "visit-serving");
+
+    // Complete; the customer rates it; the manager sees the outcome, feedback and kudos.
+    await marco.getByRole("button", { name: "Resolved", exact: true }).click();
+    await customer.getByRole("group", { name: /resolved to your satisfaction/ }).waitFor();
+    await check(customer, "visit-feedback");
+    await customer.getByRole("radio", { name: "Yes" }).check();
+    await customer.getByLabel(/Anything you want to tell us/).fill("Quick and kind");
+    await customer.getByRole("checkbox", { name: "Give kudos to Marco" }).check();
+    await customer.getByRole("button", { name: "Send" }).click();
+    await customer.getByText("Thank you for your feedback!").waitFor();
+
+    const row = manager.locator("tr", { hasText: code }).filter({ hasText: "Resolved" });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toMatch(/Yes.*kudos.*Quick and kind/s);
+    await check(manager, "manager");
+
+    expect(violations).toEqual([]);
+  }, 120_000);
+});
