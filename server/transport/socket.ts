@@ -72,9 +72,9 @@ export function attachSockets(deps: SocketDeps): void {
     const identity = socket.data.identity;
     deps.metrics.socketConnected(identity.role);
     void socket.join(roomsOf(identity));
-    void sendFull(socket, deps);
+    background(sendFull(socket, deps), deps, "sending the full view");
     if (identity.role === "associate" || identity.role === "manager")
-      void tabletConnected(identity, deps);
+      background(tabletConnected(identity, deps), deps, "tracking a tablet connection");
 
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = args.at(-1);
@@ -90,7 +90,7 @@ export function attachSockets(deps: SocketDeps): void {
     socket.on("disconnect", () => {
       deps.metrics.socketDisconnected(identity.role);
       if (identity.role === "associate" || identity.role === "manager")
-        void tabletDisconnected(identity, deps);
+        background(tabletDisconnected(identity, deps), deps, "tracking a tablet disconnection");
     });
   });
 }
@@ -112,7 +112,8 @@ async function handle(
   deps: SocketDeps,
 ): Promise<Ack> {
   const identity = socket.data.identity;
-  if (!(event in payloadSchemas)) {
+  // Own keys only: "constructor" or "__proto__" are not events.
+  if (!Object.hasOwn(payloadSchemas, event)) {
     return fail("INVALID_COMMAND", `There is no event ${event.slice(0, 40)}.`);
   }
   const name = event as ClientEvent;
@@ -243,6 +244,11 @@ async function run(
       "connection tracking command refused",
     );
   }
+}
+
+/** Work a socket starts but nobody awaits: a failure (store or adapter down) is logged, never thrown. */
+function background(work: Promise<unknown>, deps: SocketDeps, what: string): void {
+  work.catch((err: unknown) => deps.logger.warn({ err }, `${what} failed`));
 }
 
 const fail = (code: ErrorBody["code"], message: string): Ack => ({
