@@ -74,7 +74,11 @@ export function attachSockets(deps: SocketDeps): void {
     void socket.join(roomsOf(identity));
     background(sendFull(socket, deps), deps, "sending the full view");
     if (identity.role === "associate" || identity.role === "manager")
-      background(tabletConnected(identity, deps), deps, "tracking a tablet connection");
+      background(
+        oneAtATime(identity, () => tabletConnected(identity, deps)),
+        deps,
+        "tracking a tablet connection",
+      );
 
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = args.at(-1);
@@ -90,7 +94,11 @@ export function attachSockets(deps: SocketDeps): void {
     socket.on("disconnect", () => {
       deps.metrics.socketDisconnected(identity.role);
       if (identity.role === "associate" || identity.role === "manager")
-        background(tabletDisconnected(identity, deps), deps, "tracking a tablet disconnection");
+        background(
+          oneAtATime(identity, () => tabletDisconnected(identity, deps)),
+          deps,
+          "tracking a tablet disconnection",
+        );
     });
   });
 }
@@ -199,6 +207,27 @@ function answer(
   }
   const { token: _secret, ...data } = result.data as Record<string, unknown>;
   return { ok: true, data: { ...data, version: result.version } };
+}
+
+const tracking = new Map<string, Promise<void>>();
+
+/**
+ * Runs an associate's connect and disconnect tracking in order, so that a quick reload (the old
+ * socket's disconnect check still running as the new one connects) cannot end "disconnected".
+ */
+function oneAtATime(
+  identity: Identity & { associateId: string },
+  task: () => Promise<void>,
+): Promise<void> {
+  const key = `${identity.storeId}/${identity.associateId}`;
+  const previous = tracking.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  const tail = next.catch(() => undefined);
+  tracking.set(key, tail);
+  void tail.then(() => {
+    if (tracking.get(key) === tail) tracking.delete(key);
+  });
+  return next;
 }
 
 async function tabletConnected(
