@@ -117,6 +117,10 @@ export interface Ticket {
   /** The customer's own page (holds their secret token). */
   customerUrl: string;
   wait: { lowMin: number; highMin: number } | null;
+  /** `offered` when an associate was free and is already on the way. */
+  status: "waiting" | "offered" | "expected";
+  /** Who is on the way, when offered. */
+  associate: { firstName: string; initials: string } | null;
 }
 
 export type ClientToServerEvents = {

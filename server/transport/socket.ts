@@ -185,22 +185,27 @@ function toCommand(
   }
 }
 
-function answer(
+async function answer(
   event: ClientEvent,
   result: CommandResult,
   identity: Identity,
   deps: SocketDeps,
-): Ack {
+): Promise<Ack> {
   if (!result.ok) return { ok: false, error: result.error };
   if (event === "visit:check-in") {
-    const reply = result.data as { visitId: string; code: string; token: string; wait?: unknown };
+    const reply = result.data as { visitId: string; code: string; token: string };
+    // The ticket tells the customer what happens next: their range, or who is already coming.
+    const state = await deps.service.state(identity.storeId);
+    const view = new Projection(state, deps.clock()).customer(reply.visitId);
     return {
       ok: true,
       data: {
         visitId: reply.visitId,
         code: reply.code,
         customerUrl: deps.customerUrl(identity.storeId, reply.token),
-        wait: reply.wait ?? null,
+        wait: view?.wait ?? null,
+        status: view?.status ?? "waiting",
+        associate: view?.associate ?? null,
         version: result.version,
       },
     };

@@ -88,6 +88,7 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await kiosk.getByRole("button", { name: "Check in" }).click();
     const code = (await kiosk.locator("[data-code]").getAttribute("data-code")) ?? "";
     expect(code).toMatch(/^P-\d{3}$/);
+    await expect(kiosk.locator(".wait").textContent()).resolves.toContain("Julia is coming");
     await check(kiosk, "kiosk-ticket");
     const customerUrl = (await kiosk.locator(".qr").getAttribute("data-url")) ?? "";
     expect(customerUrl).toContain("/visit.html?store=demo#token=");

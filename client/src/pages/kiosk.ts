@@ -211,7 +211,13 @@ function ticketScreen(ticket: Ticket & { paused?: boolean }) {
   return html`<section class="ticket" aria-labelledby="ticket-code">
     <p>${t("kiosk.yourCode")}</p>
     <p id="ticket-code" class="big-code" data-code=${ticket.code}>${ticket.code}</p>
-    <p class="wait">${waitText(ticket.wait)}</p>
+    <p class="wait" role="status">
+      ${
+        ticket.status === "offered" && ticket.associate
+          ? t("kiosk.coming", { name: ticket.associate.firstName })
+          : waitText(ticket.wait)
+      }
+    </p>
     <div class="row ticket-row">
       ${svg}
       <p class="muted">${t("kiosk.scan")}</p>
