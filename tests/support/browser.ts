@@ -45,7 +45,18 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** Builds the pages once per run (the server serves client/dist). */
 export async function buildPages(): Promise<void> {
-  await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
+  // A production build, as `npm run build` makes (vitest sets NODE_ENV=test).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({
+      configFile: join(ROOT, "client/vite.config.ts"),
+      logLevel: "warn",
+      mode: "production",
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export interface DemoServer {
@@ -54,6 +65,10 @@ export interface DemoServer {
   displayUrl: string;
   adminToken: string;
   page: (name: string, fragment?: string) => string;
+  /** Stops the server process, keeping its data (the pages lose their link). */
+  halt: () => Promise<void>;
+  /** Starts it again on the same port and data. */
+  resume: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -71,40 +86,47 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
   const dataDir = await mkdtemp(join(tmpdir(), "undivided-browser-"));
   const port = await freePort();
   const adminToken = "browser-admin-token-0123456789";
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "server/index.ts", "--demo"],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATA_DIR: dataDir,
-        ADMIN_TOKEN: adminToken,
-        LOG_LEVEL: "warn",
-        REDIS_URL: "",
-        ...env,
+  const start = async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "server/index.ts", "--demo"],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATA_DIR: dataDir,
+          ADMIN_TOKEN: adminToken,
+          LOG_LEVEL: "warn",
+          REDIS_URL: "",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Metrics:")) resolve();
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
+    );
+    let output = "";
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Metrics:")) resolve();
+      });
+      child.stderr?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      void exited.then(() => reject(new Error(`the demo server exited:\n${output}`)));
     });
-    void exited.then(() => reject(new Error(`the demo server exited:\n${output}`)));
-  });
+    const stop = async () => {
+      child.kill("SIGTERM");
+      await exited;
+    };
+    return { output, stop };
+  };
+  let running = await start();
   const url = `http://localhost:${port}`;
   const pick = (label: string) => {
-    const match = output.match(new RegExp(`${label}\\s+(\\S+)`));
-    if (!match?.[1]) throw new Error(`no ${label} in:\n${output}`);
+    const match = running.output.match(new RegExp(`${label}\\s+(\\S+)`));
+    if (!match?.[1]) throw new Error(`no ${label} in:\n${running.output}`);
     return match[1];
   };
   return {
@@ -113,9 +135,12 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
     displayUrl: pick("Wall display"),
     adminToken,
     page: (name, fragment) => `${url}/${name}.html?store=demo${fragment ? `#${fragment}` : ""}`,
+    halt: () => running.stop(),
+    resume: async () => {
+      running = await start();
+    },
     stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
+      await running.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -12,6 +12,9 @@ export interface LiveOptions<V extends View> {
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** How long to wait for an answer before asking again. */
+const ACK_TIMEOUT_MS = 8000;
+
 /**
  * A page's live link to the server: connects with the page's credentials, keeps the newest view
  * (views carry the store's version; an older one is ignored, a gap asks for a full view), and
@@ -43,15 +46,29 @@ export class Live<V extends View> {
     });
   }
 
-  /** Sends an event and resolves with its answer; waits through a dropped link (socket.io buffers). */
-  send(event: keyof ClientToServerEvents, payload: Record<string, unknown>): Promise<Ack> {
-    return new Promise((resolve) => {
-      (this.socket.emit as (e: string, p: unknown, ack: (a: Ack) => void) => void)(
-        event,
-        payload,
-        resolve,
-      );
-    });
+  /**
+   * Sends an event and resolves with its answer. While the link is down socket.io keeps the
+   * event and sends it on reconnect; an answer lost on the way is asked for again with the same
+   * payload (same request id), which the server answers from its first result.
+   */
+  async send(event: keyof ClientToServerEvents, payload: Record<string, unknown>): Promise<Ack> {
+    const withTimeout = this.socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+      emitWithAck: (event: string, payload: unknown) => Promise<Ack>;
+    };
+    for (;;) {
+      try {
+        return await withTimeout.emitWithAck(event, payload);
+      } catch (error) {
+        // Only a timeout (or a drop) is worth asking again; the socket re-sends once reconnected.
+        const retry = error instanceof Error && /timed out|disconnected/.test(error.message);
+        if (!retry || !this.socket.active) {
+          return {
+            ok: false,
+            error: { code: "UNAVAILABLE", message: "Not connected; nothing was sent." },
+          };
+        }
+      }
+    }
   }
 
   close(): void {

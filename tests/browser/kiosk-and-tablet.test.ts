@@ -1,0 +1,129 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DemoServer,
+  buildPages,
+  hasChromium,
+  launchBrowser,
+  seriousViolations,
+  startDemoServer,
+} from "../support/browser.js";
+
+/**
+ * The kiosk without a link (the check-in waits, says so, goes out once when the link is back),
+ * an offer expiring on a tablet nobody attends, and switching the kiosk's language.
+ */
+
+describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
+  let server: DemoServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await buildPages();
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function open(url: string): Promise<Page> {
+    const context = await browser.newContext({
+      locale: "en-US",
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator("[data-link=live]").waitFor();
+    return page;
+  }
+
+  const line = async () => {
+    const response = await fetch(`${server.url}/api/stores/demo/line`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    return (
+      (await response.json()) as { line: Array<{ name: string; code: string; status: string }> }
+    ).line;
+  };
+
+  it("keeps a check-in made while offline and sends it once when the link is back", async () => {
+    const kiosk = await open(server.kioskUrl);
+    // The link goes down (the server is gone for a while: a restart, a dead access point).
+    await server.halt();
+    await kiosk.locator("[data-link=offline]").waitFor();
+    await kiosk.getByRole("button", { name: /Fitting room/ }).click();
+    await kiosk.getByLabel(/first name/).fill("Offline Olga");
+    const submit = kiosk.getByRole("button", { name: "Check in" });
+    await submit.click();
+    await kiosk.getByText(/The connection is down/).waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await submit.waitFor({ state: "detached" });
+
+    await server.resume();
+    const code = await kiosk.locator("[data-code]").getAttribute("data-code", { timeout: 20_000 });
+    expect(code).toMatch(/^F-\d{3}$/);
+    const visits = (await line()).filter((v) => v.name === "Offline Olga");
+    expect(visits.map((v) => v.code)).toEqual([code]);
+  });
+
+  it("lets an offer on an unattended tablet expire, and sends that associate away", async () => {
+    // A store of its own with the shortest offer timeout the settings allow.
+    const admin = {
+      authorization: `Bearer ${server.adminToken}`,
+      "content-type": "application/json",
+    };
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}/api/admin/stores${path}`, {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify(body),
+      });
+    await post("", {
+      storeId: "expiry",
+      settings: {
+        name: "Expiry test",
+        timezone: "UTC",
+        languages: ["en"],
+        topics: [{ id: "phones", name: "Phones", letter: "P", skill: "phones" }],
+        offerTimeoutSec: 5,
+      },
+    });
+    await post("/expiry/associates", {
+      associateId: "una",
+      name: "Una Attended",
+      pin: "4444",
+      skills: ["phones"],
+    });
+    const tablet = await browser.newPage({ locale: "en-US" });
+    await tablet.goto(`${server.url}/tablet.html?store=expiry`);
+    await tablet.getByLabel("Your associate id").fill("una");
+    await tablet.getByLabel("PIN").fill("4444");
+    await tablet.getByRole("button", { name: "Sign in" }).click();
+    await tablet.locator("[data-link=live]").waitFor();
+
+    const ticket = await fetch(`${server.url}/api/stores/expiry/visits`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ requestId: "expiry-1", topicId: "phones", name: "Pat" }),
+    });
+    expect(ticket.status).toBe(201);
+    await tablet.locator("[data-offer]").waitFor();
+    await tablet.getByText(/s to answer/).waitFor();
+    // Nobody touches the tablet: the timer fires on the server and the view follows.
+    await tablet.locator("[data-offer]").waitFor({ state: "detached", timeout: 15_000 });
+    await tablet.locator('[data-presence=away][aria-pressed="true"]').waitFor();
+    await tablet.getByRole("cell", { name: "waiting" }).waitFor();
+  });
+
+  it("switches the kiosk's language", async () => {
+    const kiosk = await open(server.kioskUrl);
+    await kiosk.getByRole("button", { name: "Українська" }).click();
+    await kiosk.getByRole("heading", { name: "Чим ми можемо допомогти?" }).waitFor();
+    expect(await kiosk.locator("html").getAttribute("lang")).toBe("uk");
+    await kiosk.getByRole("button", { name: "Español" }).click();
+    await kiosk.getByRole("heading", { name: "¿En qué podemos ayudarle?" }).waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+  });
+});
