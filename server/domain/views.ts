@@ -246,7 +246,8 @@ export class Projection {
       paused: v.paused,
       priority: v.priority,
       checkedInAt: v.checkedInAt,
-      waitedMin: Math.floor(this.waitedMs(v) / 60_000),
+      // Until someone took them (or the visit ended); still counting while they wait.
+      waitedMin: Math.floor(this.waitedMs(v, v.servingSince ?? v.closedAt ?? this.now) / 60_000),
       wait: v.status === "waiting" ? (this.waits.get(v.id) ?? null) : null,
       slaBreached: v.slaBreached,
       associateId: v.associateId ?? null,

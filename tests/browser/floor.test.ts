@@ -133,6 +133,13 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     const row = manager.locator("tr", { hasText: code }).filter({ hasText: "Resolved" });
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/Yes.*kudos.*Quick and kind/s);
+    // Today's charts are drawn from the same visits (their text alternatives say what they show).
+    await expect
+      .poll(() => manager.locator("#chart-by-associate").getAttribute("aria-label"))
+      .toContain("Marco Ruiz: 1");
+    await expect(manager.locator("#chart-feedback").getAttribute("aria-label")).resolves.toContain(
+      "Yes: 1",
+    );
     await check(manager, "manager");
 
     expect(violations).toEqual([]);

@@ -1,5 +1,6 @@
 import { html } from "lit-html";
 import type { ManagerView } from "../../../shared/views.js";
+import { drawCharts, todayCharts } from "../lib/charts.js";
 import { t } from "../lib/i18n.js";
 import { type StaffContext, startStaffPage } from "../lib/staff.js";
 import "../lib/styles.css";
@@ -87,7 +88,7 @@ function board(v: ManagerView, ctx: StaffContext) {
         <tbody>
           ${v.recent.map(
             (r) => html`<tr data-visit=${r.visitId}>
-              <td>${r.code}</td><td>${r.topicName}</td><td>${r.associateId ?? ""}</td>
+              <td>${r.code}</td><td>${r.topicName}</td><td>${nameOf(v, r.associateId)}</td>
               <td>${r.outcome ? t(`outcome.${r.outcome}`) : t(`status.${r.status}`)}</td>
               <td>${r.feedback ? html`${t(`visit.sat.${r.feedback.satisfaction}`)}${r.feedback.kudos ? html` <span class="badge ok">${t("manager.kudos")}</span>` : ""}${r.feedback.comment ? html`<br /><small>${r.feedback.comment}</small>` : ""}` : "—"}</td>
             </tr>`,
@@ -95,6 +96,28 @@ function board(v: ManagerView, ctx: StaffContext) {
         </tbody>
       </table>
     </section>`;
+}
+
+function charts(v: ManagerView) {
+  const specs = todayCharts(v);
+  // The canvases exist once this template is rendered.
+  queueMicrotask(() => drawCharts(specs));
+  return html`<section aria-labelledby="charts-title">
+    <h2 id="charts-title">${t("charts.title")}</h2>
+    <div class="charts">
+      ${specs.map(
+        (spec) => html`<figure class="card chart">
+          <figcaption>${spec.title}</figcaption>
+          <div class="chart-box"><canvas id=${`chart-${spec.id}`} role="img" aria-label=${spec.summary}></canvas></div>
+        </figure>`,
+      )}
+    </div>
+  </section>`;
+}
+
+function nameOf(v: ManagerView, associateId: string | null): string {
+  if (!associateId) return "";
+  return [v.me, ...v.colleagues].find((c) => c.id === associateId)?.name ?? associateId;
 }
 
 function stat(label: string, value: string | number) {
@@ -144,5 +167,5 @@ function exportCsv(v: ManagerView): void {
 startStaffPage<ManagerView>({
   sessionKey: "undivided.manager.session",
   requireManager: true,
-  extra: board,
+  extra: (v, ctx) => html`${board(v, ctx)} ${charts(v)}`,
 });
