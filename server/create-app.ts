@@ -10,9 +10,11 @@ import type { Logger } from "./logger.js";
 import { makeRedisClient } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
 import { createHttpApp } from "./transport/http.js";
+import { managerRouter } from "./transport/manager-api.js";
 import { Metrics } from "./transport/metrics.js";
 import { Publisher, type ServerEvents, type SocketData } from "./transport/publisher.js";
 import { type RateLimitOptions, RateLimits } from "./transport/rate-limits.js";
+import { rooms } from "./transport/rooms.js";
 import { attachSockets } from "./transport/socket.js";
 
 export interface AppDeps {
@@ -62,6 +64,17 @@ export async function createApp(
   const customerUrl = (storeId: string, token: string) =>
     pageUrl("visit", storeId, `token=${token}`);
 
+  // Filled in below, once socket.io is attached: revoking a device or a session ends its sockets.
+  let endSockets = (_room: string, _reason: { code: string; message: string }) => {};
+  const managerRoutes = managerRouter({
+    service,
+    credentials,
+    metrics,
+    clock,
+    pageUrl,
+    endSockets: (room, reason) => endSockets(room, reason),
+    deviceRoom: rooms.device,
+  });
   const http = createHttpApp({
     service,
     store,
@@ -74,6 +87,12 @@ export async function createApp(
     customerUrl,
     pageUrl,
     staticDir: options.staticDir,
+    managerRoutes,
+    endSession: (storeId, sessionId) =>
+      endSockets(rooms.session(storeId, sessionId), {
+        code: "UNAUTHORIZED",
+        message: "You signed out.",
+      }),
   });
   httpServer.on("request", http);
 
@@ -96,6 +115,10 @@ export async function createApp(
     redisLinks.push(pub, sub);
   }
 
+  endSockets = (room, reason) => {
+    io.in(room).emit("session:ended", reason);
+    io.in(room).disconnectSockets(true);
+  };
   const publisher = new Publisher(io, service, logger, clock, redisLinks.length > 0);
   service.events.on("committed", ({ storeId, state }) => {
     metrics.waiting.set(

@@ -27,6 +27,10 @@ export interface HttpDeps {
   pageUrl: (page: string, storeId: string, fragment?: string) => string;
   /** Serves the built pages, if any. */
   staticDir?: string;
+  /** Ends the sockets of a session that signed out (they get `session:ended`). */
+  endSession?: (storeId: string, sessionId: string) => void;
+  /** The manager's routes (manager-api.ts), mounted at /api/stores/:storeId/manage. */
+  managerRoutes?: express.Router;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -169,6 +173,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
         });
       }
       await credentials.signOut(storeId, token);
+      if (identity.role === "associate" || identity.role === "manager") {
+        deps.endSession?.(storeId, identity.sessionId);
+      }
       res.status(204).end();
     }),
   );
@@ -384,6 +391,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }),
   );
 
+  if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));
   app.use("/api", api);
   if (deps.staticDir)
