@@ -117,6 +117,54 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     await tablet.getByRole("cell", { name: "waiting" }).waitFor();
   });
 
+  it("lets a manager change settings, add an associate and pair a display", async () => {
+    const manager = await browser.newPage({
+      locale: "en-US",
+      viewport: { width: 1280, height: 900 },
+    });
+    await manager.goto(server.page("manager"));
+    await manager.getByLabel("Your associate id").fill("sam");
+    await manager.getByLabel("PIN").fill("9999");
+    await manager.getByRole("button", { name: "Sign in" }).click();
+    await manager.locator("[data-link=live]").waitFor();
+    await manager.getByRole("heading", { name: "Settings" }).click();
+
+    await manager.getByLabel("Wrap-up time (s)").fill("45");
+    await manager.getByRole("button", { name: "Save settings" }).click();
+    // Saved on the server: the live view brings the new settings back (a fresh page shows them).
+    await manager.getByText("Settings saved.").waitFor();
+    await manager.reload();
+    await manager.locator("[data-link=live]").waitFor();
+    await manager.getByRole("heading", { name: "Settings" }).click();
+    await expect.poll(() => manager.getByLabel("Wrap-up time (s)").inputValue()).toBe("45");
+
+    await manager.locator("#new-id").fill("nia");
+    await manager.locator("#new-name").fill("Nia Ortiz");
+    await manager.locator("#new-pin").fill("5555");
+    await manager.locator("#new-skills").fill("fashion");
+    await manager.getByRole("button", { name: "Save associate" }).click();
+    await manager.locator(".colleagues").getByText("Nia Ortiz").waitFor();
+
+    await manager.getByLabel("Kind").selectOption("display");
+    await manager.getByLabel("Device name").fill("Back wall");
+    await manager.getByRole("button", { name: "Pair a device" }).click();
+    const link = manager.locator(".pairing a");
+    await link.waitFor();
+    await manager.getByRole("img", { name: "Pairing QR code for Back wall" }).waitFor();
+    expect(await seriousViolations(manager)).toEqual([]);
+
+    // The new display works with its link, and the new associate can sign in.
+    const display = await browser.newPage({ locale: "en-US" });
+    await display.goto((await link.getAttribute("href")) ?? "");
+    await display.locator("[data-link=live]").waitFor();
+    const signIn = await fetch(`${server.url}/api/stores/demo/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ associateId: "nia", pin: "5555" }),
+    });
+    expect(signIn.status).toBe(201);
+  });
+
   it("switches the kiosk's language", async () => {
     const kiosk = await open(server.kioskUrl);
     await kiosk.getByRole("button", { name: "Українська" }).click();

@@ -18,7 +18,11 @@ export interface StaffPage<V extends AssociateView> {
 }
 
 export interface StaffContext {
-  send: (event: string, payload: Record<string, unknown>) => Promise<void>;
+  storeId: string;
+  /** The signed-in session's token, for the manager's HTTP calls. */
+  token: () => string;
+  /** Sends as the signed-in associate; a refusal is shown on the page. Answers whether it worked. */
+  send: (event: string, payload: Record<string, unknown>) => Promise<boolean>;
   redraw: () => void;
   now: () => number;
 }
@@ -47,8 +51,10 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
   let pane: "none" | "transfer" | "decline" = "none";
 
   const ctx: StaffContext = {
+    storeId,
+    token: () => session?.token ?? "",
     send: async (event, payload) => {
-      if (!live) return;
+      if (!live) return false;
       const answer = await live.send(event as never, {
         requestId: requestId(session?.associateId ?? "staff"),
         ...payload,
@@ -56,6 +62,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       message = answer.ok ? "" : answer.error.message;
       pane = "none";
       draw();
+      return answer.ok;
     },
     redraw: () => draw(),
     now: () => Date.now(),

@@ -2,6 +2,7 @@ import { html } from "lit-html";
 import type { ManagerView } from "../../../shared/views.js";
 import { drawCharts, todayCharts } from "../lib/charts.js";
 import { t } from "../lib/i18n.js";
+import { settingsPanel } from "../lib/settings-panel.js";
 import { type StaffContext, startStaffPage } from "../lib/staff.js";
 import "../lib/styles.css";
 import "./staff.css";
@@ -167,5 +168,5 @@ function exportCsv(v: ManagerView): void {
 startStaffPage<ManagerView>({
   sessionKey: "undivided.manager.session",
   requireManager: true,
-  extra: (v, ctx) => html`${board(v, ctx)} ${charts(v)}`,
+  extra: (v, ctx) => html`${board(v, ctx)} ${charts(v)} ${settingsPanel(v, ctx)}`,
 });

@@ -1,0 +1,235 @@
+import { html } from "lit-html";
+import { renderSVG } from "uqr";
+import type { StoreSettingsInput } from "../../../shared/settings.js";
+import type { ManagerView } from "../../../shared/views.js";
+import { t } from "./i18n.js";
+import type { StaffContext } from "./staff.js";
+
+/**
+ * The manager's settings: topics and skills, timers and limits (saved over the socket as one
+ * `store:update-settings`), associates (add, change, PIN reset) and devices (issue a kiosk or
+ * display token with its pairing QR, revoke), through the manager API.
+ */
+
+interface Device {
+  deviceId: string;
+  kind: "kiosk" | "display";
+  name: string;
+  createdAt: number;
+}
+
+let devices: Device[] | undefined;
+let issued: { name: string; pairingUrl: string } | undefined;
+let notice = "";
+
+async function api(
+  ctx: StaffContext,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`/api/stores/${encodeURIComponent(ctx.storeId)}/manage${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ctx.token()}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown> & {
+    error?: { message: string };
+  };
+  notice = parsed.error ? parsed.error.message : "";
+  return parsed;
+}
+
+async function loadDevices(ctx: StaffContext): Promise<void> {
+  const body = await api(ctx, "GET", "/devices");
+  devices = (body.devices as Device[] | undefined) ?? [];
+  ctx.redraw();
+}
+
+const list = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export function settingsPanel(v: ManagerView, ctx: StaffContext) {
+  const settings = v.settings as StoreSettingsInput;
+  const saveSettings = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const topics = settings.topics.map((topic, i) => ({
+      ...topic,
+      name: String(form.get(`topic-${i}-name`) ?? topic.name),
+      skill: String(form.get(`topic-${i}-skill`) ?? topic.skill),
+      expectedServiceMin: Number(form.get(`topic-${i}-minutes`) ?? topic.expectedServiceMin),
+    }));
+    const added = String(form.get("new-topic-name") ?? "").trim();
+    if (added) {
+      topics.push({
+        id:
+          added
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "") || `topic-${topics.length + 1}`,
+        name: added,
+        letter: String(form.get("new-topic-letter") ?? "").toUpperCase(),
+        skill: String(form.get("new-topic-skill") ?? "").trim(),
+        expectedServiceMin: Number(form.get("new-topic-minutes") ?? 5),
+      });
+    }
+    const number = (name: string) => Number(form.get(name));
+    void ctx
+      .send("store:update-settings", {
+        settings: {
+          ...settings,
+          languages: list(form.get("languages")),
+          topics,
+          offerTimeoutSec: number("offerTimeoutSec"),
+          disconnectGraceSec: number("disconnectGraceSec"),
+          wideningMin: number("wideningMin"),
+          wrapUpSec: number("wrapUpSec"),
+          slaWaitMin: number("slaWaitMin"),
+          callAheadHoldMin: number("callAheadHoldMin"),
+        },
+      })
+      .then((ok) => {
+        notice = ok ? t("settings.saved") : notice;
+        ctx.redraw();
+      });
+  };
+  const limit = (name: keyof StoreSettingsInput, label: string) =>
+    html`<label for=${name}>${label}</label><input id=${name} name=${name} type="number" min="0" required .value=${String(settings[name] ?? "")} />`;
+
+  return html`<details class="card settings" @toggle=${(e: Event) => {
+    if ((e.target as HTMLDetailsElement).open && !devices) void loadDevices(ctx);
+  }}>
+    <summary><h2>${t("settings.title")}</h2></summary>
+    ${notice ? html`<p role="status" class="badge">${notice}</p>` : ""}
+    <form @submit=${saveSettings}>
+      <h3>${t("settings.topics")}</h3>
+      <table>
+        <thead><tr><th scope="col">${t("settings.letter")}</th><th scope="col">${t("settings.topicName")}</th><th scope="col">${t("settings.skill")}</th><th scope="col">${t("settings.minutes")}</th></tr></thead>
+        <tbody>
+          ${settings.topics.map(
+            (topic, i) => html`<tr>
+              <td>${topic.letter}</td>
+              <td><input aria-label=${t("settings.topicName")} name=${`topic-${i}-name`} .value=${topic.name} required maxlength="40" /></td>
+              <td><input aria-label=${t("settings.skill")} name=${`topic-${i}-skill`} .value=${topic.skill} required /></td>
+              <td><input aria-label=${t("settings.minutes")} name=${`topic-${i}-minutes`} type="number" min="1" max="240" .value=${String(topic.expectedServiceMin ?? 5)} /></td>
+            </tr>`,
+          )}
+          <tr>
+            <td><input aria-label=${t("settings.newLetter")} name="new-topic-letter" maxlength="1" pattern="[A-Za-z]" /></td>
+            <td><input aria-label=${t("settings.newTopic")} name="new-topic-name" maxlength="40" placeholder=${t("settings.newTopic")} /></td>
+            <td><input aria-label=${t("settings.newSkill")} name="new-topic-skill" /></td>
+            <td><input aria-label=${t("settings.minutes")} name="new-topic-minutes" type="number" min="1" max="240" value="5" /></td>
+          </tr>
+        </tbody>
+      </table>
+      <h3>${t("settings.limits")}</h3>
+      <div class="grid">
+        <div><label for="languages">${t("settings.languages")}</label><input id="languages" name="languages" .value=${settings.languages.join(", ")} required /></div>
+        <div>${limit("offerTimeoutSec", t("settings.offerTimeout"))}</div>
+        <div>${limit("disconnectGraceSec", t("settings.grace"))}</div>
+        <div>${limit("wideningMin", t("settings.widening"))}</div>
+        <div>${limit("wrapUpSec", t("settings.wrapUp"))}</div>
+        <div>${limit("slaWaitMin", t("settings.sla"))}</div>
+        <div>${limit("callAheadHoldMin", t("settings.hold"))}</div>
+      </div>
+      <button class="primary" type="submit">${t("settings.save")}</button>
+    </form>
+
+    <h3>${t("settings.associates")}</h3>
+    <table>
+      <thead><tr><th scope="col">${t("settings.name")}</th><th scope="col">${t("settings.skills")}</th><th scope="col">${t("settings.languages")}</th><th scope="col">${t("settings.pinReset")}</th></tr></thead>
+      <tbody>
+        ${[v.me, ...v.colleagues].map(
+          (a) => html`<tr>
+            <td>${a.name}${a.manager ? html` <span class="badge">${t("settings.manager")}</span>` : ""}</td>
+            <td>${a.skills.join(", ")}</td><td>${a.languages.join(", ")}</td>
+            <td><form class="row" @submit=${async (e: Event) => {
+              e.preventDefault();
+              const pin = String(new FormData(e.target as HTMLFormElement).get("pin") ?? "");
+              await api(ctx, "PUT", `/associates/${encodeURIComponent(a.id)}/pin`, { pin });
+              notice = notice || t("settings.pinDone", { name: a.name });
+              ctx.redraw();
+            }}>
+              <input aria-label=${t("settings.newPinFor", { name: a.name })} name="pin" type="password" inputmode="numeric" pattern="[0-9]{4,8}" required />
+              <button type="submit">${t("settings.reset")}</button>
+            </form></td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    <form class="card" @submit=${async (e: Event) => {
+      e.preventDefault();
+      const form = new FormData(e.target as HTMLFormElement);
+      await api(ctx, "POST", "/associates", {
+        associateId: String(form.get("associateId")),
+        name: String(form.get("name")),
+        pin: String(form.get("pin")),
+        skills: list(form.get("skills")),
+        languages: list(form.get("languages")),
+        manager: form.get("manager") === "on",
+      });
+      ctx.redraw();
+    }}>
+      <h4>${t("settings.addAssociate")}</h4>
+      <div class="grid">
+        <div><label for="new-id">${t("staff.who")}</label><input id="new-id" name="associateId" required pattern="[A-Za-z0-9_-]+" /></div>
+        <div><label for="new-name">${t("settings.name")}</label><input id="new-name" name="name" required maxlength="40" /></div>
+        <div><label for="new-pin">${t("staff.pin")}</label><input id="new-pin" name="pin" type="password" inputmode="numeric" pattern="[0-9]{4,8}" required /></div>
+        <div><label for="new-skills">${t("settings.skills")}</label><input id="new-skills" name="skills" /></div>
+        <div><label for="new-languages">${t("settings.languages")}</label><input id="new-languages" name="languages" value="en" /></div>
+        <div><label class="choice"><input type="checkbox" name="manager" /> ${t("settings.manager")}</label></div>
+      </div>
+      <button type="submit">${t("settings.add")}</button>
+    </form>
+
+    <h3>${t("settings.devices")}</h3>
+    <ul>
+      ${(devices ?? []).map(
+        (d) => html`<li class="row">${d.name} <span class="badge">${d.kind}</span>
+          <button class="danger" @click=${async () => {
+            await api(ctx, "DELETE", `/devices/${d.deviceId}`);
+            await loadDevices(ctx);
+          }}>${t("settings.revoke")}</button></li>`,
+      )}
+    </ul>
+    <form class="row" @submit=${async (e: Event) => {
+      e.preventDefault();
+      const form = new FormData(e.target as HTMLFormElement);
+      const body = await api(ctx, "POST", "/devices", {
+        kind: String(form.get("kind")),
+        name: String(form.get("name")),
+      });
+      if (typeof body.pairingUrl === "string")
+        issued = { name: String(body.name), pairingUrl: body.pairingUrl };
+      await loadDevices(ctx);
+    }}>
+      <label for="device-kind" class="visually-hidden">${t("settings.kind")}</label>
+      <select id="device-kind" name="kind"><option value="kiosk">${t("settings.kiosk")}</option><option value="display">${t("settings.display")}</option></select>
+      <label for="device-name" class="visually-hidden">${t("settings.deviceName")}</label>
+      <input id="device-name" name="name" required maxlength="60" placeholder=${t("settings.deviceName")} />
+      <button type="submit">${t("settings.issue")}</button>
+    </form>
+    ${issued ? pairing(issued) : ""}
+  </details>`;
+}
+
+function pairing(device: { name: string; pairingUrl: string }) {
+  const qr = document.createElement("div");
+  qr.className = "qr";
+  qr.setAttribute("role", "img");
+  qr.setAttribute("aria-label", t("settings.pairingQr", { name: device.name }));
+  qr.innerHTML = renderSVG(device.pairingUrl, { border: 1 });
+  return html`<div class="card pairing">
+    <p>${t("settings.pairingOnce", { name: device.name })}</p>
+    <p><a href=${device.pairingUrl}>${device.pairingUrl}</a></p>
+    ${qr}
+  </div>`;
+}
