@@ -1,0 +1,200 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { type Socket, io } from "socket.io-client";
+import type { Ack } from "../../shared/protocol.js";
+import type { Versioned } from "../../shared/views.js";
+
+/**
+ * Real server processes (`node --import tsx server/index.ts`) sharing one Redis, and
+ * socket.io clients that keep the newest view they were pushed.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A port nobody listens on right now (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || !address) throw new Error("no free port");
+  return address.port;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Everything it printed, for failure messages. */
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** Starts one server process and resolves when its pino "listening" line names its port. */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const listening = new Promise<void>((resolve, reject) => {
+    let pending = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.startsWith("{")) continue;
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === "listening" && entry.port === port) resolve();
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then((code) =>
+      reject(new Error(`server exited (${code}) before listening:\n${output}`)),
+    );
+  });
+  await listening;
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** A JSON request to a server's HTTP API; throws with the body on a non-2xx answer. */
+export async function api<T>(
+  base: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${path} -> ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * One connected client. It keeps the newest view pushed to it and the version of the last one
+ * received, and lets a test wait (on events, not time) until it has reached a version.
+ */
+export class ViewClient {
+  readonly socket: Socket;
+  /** Version of the last view received (full or update), in arrival order. */
+  lastVersion = -1;
+  view: Versioned["view"] | undefined;
+  /** Views that arrived with a version lower than one already received. */
+  regressions = 0;
+  received = 0;
+  private waiters: Array<{ version: number; resolve: () => void }> = [];
+  private readonly listeners: Array<(update: Versioned) => void> = [];
+
+  constructor(
+    readonly name: string,
+    url: string,
+    auth: Record<string, string>,
+  ) {
+    this.socket = io(url, { auth, transports: ["websocket"], reconnection: false });
+    const receive = (update: Versioned) => {
+      this.received++;
+      if (update.version < this.lastVersion) this.regressions++;
+      this.lastVersion = update.version;
+      this.view = update.view;
+      for (const listener of this.listeners) listener(update);
+      this.waiters = this.waiters.filter((w) => {
+        if (this.lastVersion < w.version) return true;
+        w.resolve();
+        return false;
+      });
+    };
+    this.socket.on("view:full", receive);
+    this.socket.on("view:update", receive);
+  }
+
+  /** Resolves with the first full view; rejects if the handshake is refused. */
+  ready(): Promise<void> {
+    if (this.view) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.socket.once("view:full", () => resolve());
+      this.socket.once("connect_error", (error) => reject(error));
+    });
+  }
+
+  onView(listener: (update: Versioned) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves once the last view received is at `version` or newer. */
+  reached(version: number): Promise<void> {
+    if (this.lastVersion >= version) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ version, resolve }));
+  }
+
+  /** Sends an event and resolves with its ack. */
+  send<T = Record<string, unknown>>(event: string, payload: unknown): Promise<Ack<T>> {
+    return this.socket.timeout(20_000).emitWithAck(event as never, payload as never) as Promise<
+      Ack<T>
+    >;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/**
+ * `promise`, or a failure naming what was still missing if it has not settled within `ms`.
+ * A guard against hanging, not a wait: the test goes on the moment the promise settles.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  missing: () => string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${missing()}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sum of a Prometheus counter or gauge over all its label sets, from a server's /metrics. */
+export async function metricSum(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
