@@ -19,6 +19,8 @@ const configSchema = z.object({
   /** Guards the admin and integration API; at least 24 characters. Unset: those APIs refuse everyone. */
   ADMIN_TOKEN: z.string().min(24, "at least 24 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Which proxies in front may tell the client's address (rate limits): loopback, a hop count, subnets. */
+  TRUST_PROXY: z.string().min(1).max(200).default("loopback"),
   /** Timer poll interval in ms. */
   TIMER_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
 });

@@ -23,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   /** With Redis, broadcasts between server processes go through socket.io's Redis adapter. */
   redisUrl?: string;
+  /** Prefix of the adapter's channels, so deployments sharing a Redis stay apart. */
+  redisPrefix?: string;
 }
 
 export interface AppOptions {
@@ -34,6 +36,8 @@ export interface AppOptions {
   /** How often due timers are polled (default 250 ms); 0 turns the loop off (tests drive ticks). */
   timerIntervalMs?: number;
   rateLimits?: RateLimitOptions;
+  /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
+  trustProxy?: string;
   staticDir?: string;
 }
 
@@ -87,6 +91,7 @@ export async function createApp(
     customerUrl,
     pageUrl,
     staticDir: options.staticDir,
+    trustProxy: options.trustProxy,
     managerRoutes,
     endSession: (storeId, sessionId) =>
       endSockets(rooms.session(storeId, sessionId), {
@@ -111,7 +116,7 @@ export async function createApp(
     for (const client of [pub, sub])
       client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
     await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(pub, sub, { key: "undivided-io" }));
+    io.adapter(createAdapter(pub, sub, { key: `${deps.redisPrefix ?? "undivided:"}io` }));
     redisLinks.push(pub, sub);
   }
 
@@ -127,7 +132,7 @@ export async function createApp(
     );
     publisher.committed(storeId, state);
   });
-  attachSockets({
+  const sockets = attachSockets({
     io,
     service,
     credentials,
@@ -152,9 +157,11 @@ export async function createApp(
       closing ??= (async () => {
         await timers.stop();
         // Stop accepting: refuse new connections, drop the sockets, let commands in flight end.
+        const trackingDone = sockets.shutdown();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });
+        await trackingDone();
         await service.drain();
         await store.close();
         await deps.directory.close();

@@ -39,11 +39,12 @@ const staticDir = fileURLToPath(new URL("../client/dist", import.meta.url));
 const httpServer = createServer();
 const app = await createApp(
   httpServer,
-  { store, directory, logger, redisUrl: config.REDIS_URL },
+  { store, directory, logger, redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX },
   {
     publicUrl,
     adminToken,
     timerIntervalMs: config.TIMER_INTERVAL_MS,
+    trustProxy: config.TRUST_PROXY,
     staticDir: existsSync(staticDir) ? staticDir : undefined,
   },
 );

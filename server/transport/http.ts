@@ -27,6 +27,8 @@ export interface HttpDeps {
   pageUrl: (page: string, storeId: string, fragment?: string) => string;
   /** Serves the built pages, if any. */
   staticDir?: string;
+  /** Express's `trust proxy`: "loopback", a hop count, or addresses/subnets, comma separated. */
+  trustProxy?: string;
   /** Ends the sockets of a session that signed out (they get `session:ended`). */
   endSession?: (storeId: string, sessionId: string) => void;
   /** The manager's routes (manager-api.ts), mounted at /api/stores/:storeId/manage. */
@@ -64,7 +66,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const { service, credentials, limits, logger } = deps;
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", trustProxyValue(deps.trustProxy ?? "loopback"));
   app.use(helmet());
   app.use((req, res, next) => {
     const requestId = String(req.headers["x-request-id"] ?? nanoid(12)).slice(0, 64);
@@ -425,6 +427,12 @@ function parse<T extends z.ZodType>(
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
   throw new AppError(code, `${where}${issue?.message ?? "invalid"}`);
+}
+
+function trustProxyValue(value: string): string | number | boolean {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === "true" || value === "false") return value === "true";
+  return value;
 }
 
 function bearer(req: Request): string | undefined {

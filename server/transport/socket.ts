@@ -36,6 +36,8 @@ export interface SocketDeps {
   metrics: Metrics;
   logger: Logger;
   clock: () => number;
+  /** Set once the server is shutting down (see SocketsHandle). */
+  shuttingDown?: boolean;
   /** Builds the customer's own page URL from their token. */
   customerUrl: (storeId: string, token: string) => string;
 }
@@ -48,7 +50,15 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerEvents
  * socket's own identity. Every event is checked against the role and validated; a bad one gets
  * an error ack and changes nothing; an event without an ack is ignored.
  */
-export function attachSockets(deps: SocketDeps): void {
+export interface SocketsHandle {
+  /**
+   * For a shutdown: from now on a disconnect is recorded without asking the other sockets (they
+   * are all going), and the returned promise settles once every tracking command is done.
+   */
+  shutdown(): () => Promise<void>;
+}
+
+export function attachSockets(deps: SocketDeps): SocketsHandle {
   const { io, service, credentials, logger } = deps;
 
   io.use(async (socket, next) => {
@@ -101,6 +111,14 @@ export function attachSockets(deps: SocketDeps): void {
         );
     });
   });
+  return {
+    shutdown() {
+      deps.shuttingDown = true;
+      return async () => {
+        while (tracking.size > 0) await Promise.allSettled([...tracking.values()]);
+      };
+    },
+  };
 }
 
 async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned | undefined> {
@@ -252,10 +270,14 @@ async function tabletDisconnected(
   deps: SocketDeps,
 ): Promise<void> {
   // Another tablet (here or in another process) may still be signed in as this associate.
-  const others = await deps.io
-    .in(rooms.associate(identity.storeId, identity.associateId))
-    .fetchSockets();
-  if (others.length > 0) return;
+  // Not while shutting down: every socket here is going, and a tablet that comes back to another
+  // process within the grace keeps its offer.
+  if (!deps.shuttingDown) {
+    const others = await deps.io
+      .in(rooms.associate(identity.storeId, identity.associateId))
+      .fetchSockets();
+    if (others.length > 0) return;
+  }
   await run(deps, identity.storeId, {
     type: "tablet:disconnected",
     associateId: identity.associateId,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { World, request, signIn, waitFor } from "../support/server.js";
+import { World, request, serverBackends, signIn, waitFor } from "../support/server.js";
 
 /**
  * The manager console's HTTP side: associates and devices, with the manager's own session; and
@@ -123,3 +123,22 @@ describe("manager API and ending sessions", () => {
     expect((await world.state()).associates.get("ana")?.presence).toBe("offline");
   });
 });
+
+for (const backend of serverBackends) {
+  describe.skipIf(!backend.available)(`shutdown (${backend.name})`, () => {
+    it("records the tablets' disconnection when the server shuts down", async () => {
+      const world = await World.start(backend.name);
+      try {
+        await world.tablet("ana");
+        await world.tablet("bo");
+        expect((await world.state()).associates.get("ana")?.connected).toBe(true);
+        await world.restart();
+        const state = await world.state();
+        expect(state.associates.get("ana")?.connected).toBe(false);
+        expect(state.associates.get("bo")?.connected).toBe(false);
+      } finally {
+        await world.stop();
+      }
+    });
+  });
+}
