@@ -3,7 +3,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../shared/protocol.js";
 import { QueueService } from "./app/queue-service.js";
-import { TimerLoop } from "./app/timer-loop.js";
+import { TimerLagMeter, TimerLoop } from "./app/timer-loop.js";
 import { Credentials } from "./auth/credentials.js";
 import type { Directory } from "./auth/directory.js";
 import type { Logger } from "./logger.js";
@@ -16,6 +16,8 @@ import { Publisher, type ServerEvents, type SocketData } from "./transport/publi
 import { type RateLimitOptions, RateLimits } from "./transport/rate-limits.js";
 import { rooms } from "./transport/rooms.js";
 import { attachSockets } from "./transport/socket.js";
+import { WebhookDispatcher, type WebhookOptions } from "./webhooks/dispatcher.js";
+import { WebhookRegistry } from "./webhooks/registry.js";
 
 export interface AppDeps {
   store: EventStore;
@@ -39,6 +41,8 @@ export interface AppOptions {
   /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
   trustProxy?: string;
   staticDir?: string;
+  /** Retry delays, timeout and queue bound of outgoing webhooks (tests make them fast). */
+  webhooks?: WebhookOptions;
 }
 
 export interface App {
@@ -62,6 +66,7 @@ export async function createApp(
   const credentials = new Credentials(deps.directory);
   const metrics = new Metrics();
   const limits = new RateLimits(options.rateLimits);
+  const webhooks = new WebhookRegistry(deps.directory);
   const base = options.publicUrl.replace(/\/$/, "");
   const pageUrl = (page: string, storeId: string, fragment?: string) =>
     `${base}/${page}.html?store=${encodeURIComponent(storeId)}${fragment ? `#${fragment}` : ""}`;
@@ -93,6 +98,7 @@ export async function createApp(
     staticDir: options.staticDir,
     trustProxy: options.trustProxy,
     managerRoutes,
+    webhooks,
     endSession: (storeId, sessionId) =>
       endSockets(rooms.session(storeId, sessionId), {
         code: "UNAUTHORIZED",
@@ -132,6 +138,18 @@ export async function createApp(
     );
     publisher.committed(storeId, state);
   });
+  // Webhooks and timer lag: each sees only this process's commits, so each event is sent once.
+  const dispatcher = new WebhookDispatcher({
+    registry: webhooks,
+    logger,
+    onOutcome: (result) => metrics.webhookDeliveries.inc({ result }),
+    options: options.webhooks,
+  });
+  const timerLag = new TimerLagMeter((ms) => metrics.timerLag.observe(ms / 1000));
+  service.events.on("committed", (committed) => {
+    timerLag.committed(committed);
+    dispatcher.committed(committed);
+  });
   const sockets = attachSockets({
     io,
     service,
@@ -163,6 +181,7 @@ export async function createApp(
         });
         await trackingDone();
         await service.drain();
+        await dispatcher.close();
         await store.close();
         await deps.directory.close();
         for (const link of redisLinks) if (link.isOpen) await link.close();

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import type { QueueService } from "./queue-service.js";
+import type { Committed, QueueService } from "./queue-service.js";
 
 export interface TimerLoopOptions {
   service: QueueService;
@@ -43,5 +43,29 @@ export class TimerLoop {
       .finally(() => {
         this.running = undefined;
       });
+  }
+}
+
+/**
+ * Measures how late due timers fire: for each tick commit, the time from the deadline the store
+ * had just before it to the tick. Measured only when this process also made the commit before
+ * (otherwise it does not know that deadline), which on the embedded store is always.
+ */
+export class TimerLagMeter {
+  private readonly before = new Map<string, { version: number; deadline: number | null }>();
+
+  constructor(private readonly observe: (lagMs: number) => void) {}
+
+  committed({ storeId, commit, state }: Committed): void {
+    const last = this.before.get(storeId);
+    if (
+      commit.command === "tick" &&
+      last?.version === commit.version - 1 &&
+      last.deadline !== null &&
+      last.deadline <= commit.at
+    ) {
+      this.observe(commit.at - last.deadline);
+    }
+    this.before.set(storeId, { version: state.version, deadline: state.nextDeadline });
   }
 }

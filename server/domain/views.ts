@@ -24,6 +24,7 @@ export class Projection {
   private waitsCache: Map<string, WaitRange> | undefined;
   private lineCache: Visit[] | undefined;
   private staffLineCache: StaffVisit[] | undefined;
+  private everyoneCache: Colleague[] | undefined;
 
   constructor(
     readonly state: StoreState,
@@ -134,10 +135,7 @@ export class Projection {
             apologyHint: this.waitedMs(held, held.servingSince ?? this.now) > slaWaitMs(s),
           }
         : null,
-      colleagues: [...s.associates.values()]
-        .filter((c) => c.id !== a.id)
-        .sort((x, y) => x.name.localeCompare(y.name))
-        .map((c) => this.colleague(c)),
+      colleagues: this.everyone().filter((c) => c.id !== a.id),
       topics: s.settings.topics.map((t) => ({ id: t.id, name: t.name, letter: t.letter })),
     };
   }
@@ -187,6 +185,14 @@ export class Projection {
       recent,
       settings: s.settings,
     };
+  }
+
+  /** Every associate as colleagues see them, by name (built once per projection). */
+  private everyone(): Colleague[] {
+    this.everyoneCache ??= [...this.state.associates.values()]
+      .sort((x, y) => x.name.localeCompare(y.name))
+      .map((c) => this.colleague(c));
+    return this.everyoneCache;
   }
 
   /** The open visits as staff see them, in line order. */

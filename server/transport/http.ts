@@ -11,6 +11,7 @@ import type { Credentials } from "../auth/credentials.js";
 import { Projection } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { EventStore } from "../store/event-store.js";
+import { type WebhookRegistry, webhookUrlSchema } from "../webhooks/registry.js";
 import type { Metrics } from "./metrics.js";
 import type { RateLimits } from "./rate-limits.js";
 
@@ -33,6 +34,8 @@ export interface HttpDeps {
   endSession?: (storeId: string, sessionId: string) => void;
   /** The manager's routes (manager-api.ts), mounted at /api/stores/:storeId/manage. */
   managerRoutes?: express.Router;
+  /** Stores' outgoing webhooks (admin API: PUT/GET/DELETE /api/admin/stores/:id/webhook). */
+  webhooks?: WebhookRegistry;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -392,6 +395,55 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       res.status(204).end();
     }),
   );
+
+  // --- admin: a store's settings as they are, and its outgoing webhook ------------------------
+  const createdStore = async (req: Request) => {
+    const storeId = storeIdOf(req);
+    const state = await service.state(storeId);
+    if (!state.created) throw new AppError("STORE_NOT_FOUND", `There is no store ${storeId}.`);
+    return state;
+  };
+  api.get(
+    "/admin/stores/:storeId/settings",
+    route(async (req, res) => {
+      requireAdmin(req);
+      const state = await createdStore(req);
+      res.json({ storeId: state.storeId, version: state.version, settings: state.settings });
+    }),
+  );
+  const webhooks = deps.webhooks;
+  if (webhooks) {
+    api.put(
+      "/admin/stores/:storeId/webhook",
+      route(async (req, res) => {
+        requireAdmin(req);
+        const { url } = parse(z.object({ url: webhookUrlSchema }).strict(), req.body);
+        const state = await createdStore(req);
+        const config = await webhooks.set(state.storeId, url);
+        res.json({ storeId: state.storeId, ...config });
+      }),
+    );
+    api.get(
+      "/admin/stores/:storeId/webhook",
+      route(async (req, res) => {
+        requireAdmin(req);
+        const storeId = storeIdOf(req);
+        const config = await webhooks.get(storeId, { fresh: true });
+        if (!config) throw new AppError("NOT_FOUND", `Store ${storeId} has no webhook.`);
+        res.json({ storeId, url: config.url, createdAt: config.createdAt });
+      }),
+    );
+    api.delete(
+      "/admin/stores/:storeId/webhook",
+      route(async (req, res) => {
+        requireAdmin(req);
+        const storeId = storeIdOf(req);
+        if (!(await webhooks.remove(storeId)))
+          throw new AppError("NOT_FOUND", `Store ${storeId} has no webhook.`);
+        res.status(204).end();
+      }),
+    );
+  }
 
   if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));

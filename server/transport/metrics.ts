@@ -38,6 +38,12 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: "undivided_webhook_deliveries_total",
+    help: "Webhook events by how they ended: delivered, failed (after retries) or dropped (queue full)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

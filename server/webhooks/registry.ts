@@ -37,9 +37,10 @@ export class WebhookRegistry {
     private readonly cacheMs = 5000,
   ) {}
 
-  async get(storeId: string): Promise<WebhookConfig | undefined> {
+  /** The store's webhook, from the cache unless `fresh`. */
+  async get(storeId: string, { fresh = false } = {}): Promise<WebhookConfig | undefined> {
     const cached = this.cache.get(storeId);
-    if (cached && cached.until > Date.now()) return cached.config;
+    if (!fresh && cached && cached.until > Date.now()) return cached.config;
     const config = await this.directory.get<WebhookConfig>(storeId, KEY);
     this.cache.set(storeId, { config, until: Date.now() + this.cacheMs });
     return config;
