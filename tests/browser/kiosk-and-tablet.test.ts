@@ -165,6 +165,30 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     expect(signIn.status).toBe(201);
   });
 
+  it("marks a call-ahead customer arrived when their phone scans the kiosk's code", async () => {
+    const phone = await browser.newContext({
+      locale: "en-US",
+      viewport: { width: 390, height: 844 },
+    });
+    const page = await phone.newPage();
+    await page.goto(server.page("join"));
+    await page.getByRole("radio", { name: /Fitting room/ }).check();
+    await page.getByLabel(/first name/).fill("Quinn");
+    await page.getByRole("button", { name: "Keep my place" }).click();
+    await page.locator("[data-status=expected]").waitFor();
+
+    const kiosk = await open(server.kioskUrl);
+    const arriveUrl = (await kiosk.locator(".qr.small").getAttribute("data-url")) ?? "";
+    expect(arriveUrl).toContain("/visit.html?store=demo&arrive=1");
+    // The same phone (it remembers its visit) opens the scanned link.
+    const scanned = await phone.newPage();
+    await scanned.goto(arriveUrl);
+    await scanned.locator("[data-status=waiting], [data-status=offered]").waitFor();
+    const visits = (await line()).filter((v) => v.name === "Quinn");
+    expect(visits.map((v) => v.status)).not.toContain("expected");
+    await phone.close();
+  });
+
   it("switches the kiosk's language", async () => {
     const kiosk = await open(server.kioskUrl);
     await kiosk.getByRole("button", { name: "Українська" }).click();

@@ -167,7 +167,20 @@ function startScreen(v: KioskView) {
             )}
           </div>`
         : html`<div class="card closed" role="status"><h2>${t("kiosk.closedTitle")}</h2><p>${t("kiosk.closedText")}</p></div>`
-    }`;
+    }
+    ${arrivalCode()}`;
+}
+
+/** "Called ahead? Scan this": opens the customer's own page on their phone and marks them arrived. */
+function arrivalCode() {
+  const url = `${location.origin}/visit.html?store=${encodeURIComponent(storeId)}&arrive=1`;
+  const qr = document.createElement("div");
+  qr.className = "qr small";
+  qr.setAttribute("role", "img");
+  qr.setAttribute("aria-label", t("kiosk.arriveQr"));
+  qr.dataset.url = url;
+  qr.innerHTML = renderSVG(url, { border: 1 });
+  return html`<aside class="row arrival">${qr}<p>${t("kiosk.arriveText")}</p></aside>`;
 }
 
 function detailsScreen(v: KioskView, topicId: string) {

@@ -15,7 +15,13 @@ import "./visit.css";
 
 const NEAR_KEY = "undivided.visit.nearAhead";
 const SOUND_KEY = "undivided.visit.sound";
-const { storeId, token } = pageParams();
+const { storeId, token: linkToken } = pageParams();
+// The phone remembers its visit, so that scanning the kiosk's "I'm here" code (this page without
+// a token, with ?arrive=1) finds it.
+const TOKEN_KEY = `undivided.visit.${storeId}`;
+if (linkToken) localStorage.setItem(TOKEN_KEY, linkToken);
+const token = linkToken ?? localStorage.getItem(TOKEN_KEY) ?? undefined;
+let arriveOnLoad = new URL(location.href).searchParams.get("arrive") === "1";
 const root = document.getElementById("app") as HTMLElement;
 const baseTitle = document.title;
 let view: CustomerView | undefined;
@@ -32,6 +38,8 @@ const live = new Live<CustomerView>({
   onView: (next) => {
     alertIfNeeded(view, next);
     view = next;
+    if (arriveOnLoad && next.status === "expected") void act("visit:arrive");
+    arriveOnLoad = false;
     draw();
   },
   onState: (state, detail) => {
