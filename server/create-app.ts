@@ -99,6 +99,11 @@ export async function createApp(
     trustProxy: options.trustProxy,
     managerRoutes,
     webhooks,
+    endDevice: (storeId, deviceId) =>
+      endSockets(rooms.device(storeId, deviceId), {
+        code: "UNAUTHORIZED",
+        message: "This device was unpaired.",
+      }),
     endSession: (storeId, sessionId) =>
       endSockets(rooms.session(storeId, sessionId), {
         code: "UNAUTHORIZED",

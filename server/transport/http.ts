@@ -32,6 +32,8 @@ export interface HttpDeps {
   trustProxy?: string;
   /** Ends the sockets of a session that signed out (they get `session:ended`). */
   endSession?: (storeId: string, sessionId: string) => void;
+  /** Ends the sockets of a device that was unpaired (they get `session:ended`). */
+  endDevice?: (storeId: string, deviceId: string) => void;
   /** The manager's routes (manager-api.ts), mounted at /api/stores/:storeId/manage. */
   managerRoutes?: express.Router;
   /** Stores' outgoing webhooks (admin API: PUT/GET/DELETE /api/admin/stores/:id/webhook). */
@@ -387,11 +389,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     "/admin/stores/:storeId/devices/:deviceId",
     route(async (req, res) => {
       requireAdmin(req);
-      const revoked = await credentials.revokeDevice(
-        storeIdOf(req),
-        parse(idSchema, req.params.deviceId),
-      );
+      const storeId = storeIdOf(req);
+      const deviceId = parse(idSchema, req.params.deviceId);
+      const revoked = await credentials.revokeDevice(storeId, deviceId);
       if (!revoked) throw new AppError("NOT_FOUND", "There is no such device.");
+      deps.endDevice?.(storeId, deviceId);
       res.status(204).end();
     }),
   );

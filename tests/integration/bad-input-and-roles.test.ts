@@ -306,6 +306,8 @@ for (const backend of serverBackends) {
         ADMIN_TOKEN,
       );
       const display = devices.body.devices.find((d) => d.kind === "display");
+      const live = await world.display();
+      const ended = waitFor<{ code: string }>(live.socket, "session:ended");
       const revoked = await request(
         url,
         "DELETE",
@@ -314,6 +316,7 @@ for (const backend of serverBackends) {
         ADMIN_TOKEN,
       );
       expect(revoked.status).toBe(204);
+      expect(await ended).toMatchObject({ code: "UNAUTHORIZED" });
       expect(await refusedCode(url, { storeId, deviceToken: world.ids.displayToken })).toBe(
         "UNAUTHORIZED",
       );
