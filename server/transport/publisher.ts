@@ -43,7 +43,7 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  * a store is being published are folded into one more pass.
  */
 export class Publisher {
-  private readonly busy = new Map<string, { again: boolean }>();
+  private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
 
   constructor(
     private readonly io: IoServer,
@@ -59,22 +59,31 @@ export class Publisher {
   /** A commit was made in this process: publish it here and tell the others. */
   committed(storeId: string, state: StoreState): void {
     if (this.shared) this.io.serverSideEmit("store:changed", storeId, state.version);
-    this.changed(storeId);
+    this.changed(storeId, state);
   }
 
-  changed(storeId: string): void {
+  /**
+   * Publishes the store. With `state` (a commit made here) that state is shown as it is; without
+   * (another process's commit) the store's new commits are read first.
+   */
+  changed(storeId: string, state?: StoreState): void {
     const running = this.busy.get(storeId);
     if (running) {
       running.again = true;
+      // Remember the newest known state; a notice from elsewhere means "read the log".
+      running.state =
+        state && running.state && running.state.version > state.version ? running.state : state;
       return;
     }
-    const mark = { again: false };
+    const mark: { again: boolean; state: StoreState | undefined } = { again: false, state };
     this.busy.set(storeId, mark);
     void (async () => {
       try {
         do {
           mark.again = false;
-          await this.publish(storeId);
+          const known = mark.state;
+          mark.state = undefined;
+          await this.publish(storeId, known);
         } while (mark.again);
       } catch (err) {
         this.logger.warn({ err, storeId }, "publishing views failed");
@@ -85,10 +94,11 @@ export class Publisher {
   }
 
   /** Sends every local socket of the store its view, if it is newer than what it has. */
-  async publish(storeId: string): Promise<void> {
+  async publish(storeId: string, known?: StoreState): Promise<void> {
     const members = this.io.of("/").adapter.rooms.get(rooms.store(storeId));
     if (!members || members.size === 0) return;
-    const state = await this.service.state(storeId);
+    // The committing process has the state in hand: no read, no wait behind queued commands.
+    const state = known ?? (await this.service.state(storeId));
     const projection = new Projection(state, this.clock());
     const shared = new Map<string, View | undefined>();
     for (const socketId of members) {
