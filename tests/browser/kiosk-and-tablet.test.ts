@@ -189,6 +189,21 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     await phone.close();
   });
 
+  it("serves an accessible start page that links every page", async () => {
+    const page = await browser.newPage({ locale: "en-US" });
+    await page.goto(`${server.url}/`);
+    for (const name of [
+      "Kiosk",
+      "Wall display",
+      "Associate tablet",
+      "Manager console",
+      "Call ahead",
+    ]) {
+      await page.getByRole("link", { name }).waitFor();
+    }
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it("switches the kiosk's language", async () => {
     const kiosk = await open(server.kioskUrl);
     await kiosk.getByRole("button", { name: "Українська" }).click();
