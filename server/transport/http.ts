@@ -14,6 +14,7 @@ import type { EventStore } from "../store/event-store.js";
 import { type WebhookRegistry, webhookUrlSchema } from "../webhooks/registry.js";
 import type { Metrics } from "./metrics.js";
 import type { RateLimits } from "./rate-limits.js";
+import { bearer, parse } from "./validate.js";
 
 export interface HttpDeps {
   service: QueueService;
@@ -471,27 +472,10 @@ function httpError(error: unknown, logger: Logger, req: Request): ErrorBody {
   return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
 }
 
-function parse<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  code: ErrorCode = "INVALID_COMMAND",
-): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new AppError(code, `${where}${issue?.message ?? "invalid"}`);
-}
-
 function trustProxyValue(value: string): string | number | boolean {
   if (/^\d+$/.test(value)) return Number(value);
   if (value === "true" || value === "false") return value === "true";
   return value;
-}
-
-function bearer(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -1,11 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { nanoid } from "nanoid";
 import { z } from "zod";
-import { AppError, type ErrorCode } from "../../shared/errors.js";
+import { AppError } from "../../shared/errors.js";
 import { idSchema, languageSchema } from "../../shared/settings.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
 import type { Metrics } from "./metrics.js";
+import { bearer, parse } from "./validate.js";
 
 export interface ManagerApiDeps {
   service: QueueService;
@@ -43,8 +44,7 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
 
   async function managerOf(req: Request): Promise<Identity & { associateId: string }> {
     const storeId = parse(idSchema, req.params.storeId);
-    const header = req.headers.authorization;
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    const token = bearer(req) ?? "";
     if (token.length < 20) throw new AppError("UNAUTHORIZED", "Sign in as a manager first.");
     const state = await service.state(storeId);
     const identity = await credentials.identify({ storeId, sessionToken: token }, state);
@@ -159,16 +159,4 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
   );
 
   return router;
-}
-
-function parse<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-  code: ErrorCode = "INVALID_COMMAND",
-): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new AppError(code, `${where}${issue?.message ?? "invalid"}`);
 }

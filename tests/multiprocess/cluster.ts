@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { type Socket, io } from "socket.io-client";
 import type { Ack } from "../../shared/protocol.js";
 import type { Versioned } from "../../shared/views.js";
+import { freePort } from "../support/net.js";
+
+export { freePort };
 
 /**
  * Real server processes (`node --import tsx server/index.ts`) sharing one Redis, and
@@ -10,16 +12,6 @@ import type { Versioned } from "../../shared/views.js";
  */
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-/** A port nobody listens on right now (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no free port");
-  return address.port;
-}
 
 export interface ServerProcess {
   child: ChildProcess;
