@@ -105,8 +105,9 @@ export interface Colleague {
   connected: boolean;
   busy: "offer" | "visit" | "wrap_up" | null;
   manager: boolean;
-  skills: string[];
-  languages: string[];
+  /** Given to managers (and in `me`); left out of plain associates' colleague lists. */
+  skills?: string[];
+  languages?: string[];
 }
 
 export interface AssociateView {

@@ -25,6 +25,7 @@ export class Projection {
   private lineCache: Visit[] | undefined;
   private staffLineCache: StaffVisit[] | undefined;
   private everyoneCache: Colleague[] | undefined;
+  private everyoneBriefCache: Colleague[] | undefined;
 
   constructor(
     readonly state: StoreState,
@@ -135,7 +136,8 @@ export class Projection {
             apologyHint: this.waitedMs(held, held.servingSince ?? this.now) > slaWaitMs(s),
           }
         : null,
-      colleagues: this.everyone().filter((c) => c.id !== a.id),
+      // Skills and languages of colleagues are for managers (settings); tablets need less.
+      colleagues: (a.manager ? this.everyone() : this.everyoneBrief()).filter((c) => c.id !== a.id),
       topics: s.settings.topics.map((t) => ({ id: t.id, name: t.name, letter: t.letter })),
     };
   }
@@ -193,6 +195,13 @@ export class Projection {
       .sort((x, y) => x.name.localeCompare(y.name))
       .map((c) => this.colleague(c));
     return this.everyoneCache;
+  }
+
+  private everyoneBrief(): Colleague[] {
+    this.everyoneBriefCache ??= this.everyone().map(
+      ({ skills: _s, languages: _l, ...brief }) => brief,
+    );
+    return this.everyoneBriefCache;
   }
 
   /** The open visits as staff see them, in line order. */

@@ -150,7 +150,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         ${[v.me, ...v.colleagues].map(
           (a) => html`<tr>
             <td>${a.name}${a.manager ? html` <span class="badge">${t("settings.manager")}</span>` : ""}</td>
-            <td>${a.skills.join(", ")}</td><td>${a.languages.join(", ")}</td>
+            <td>${(a.skills ?? []).join(", ")}</td><td>${(a.languages ?? []).join(", ")}</td>
             <td><form class="row" @submit=${async (e: Event) => {
               e.preventDefault();
               const pin = String(new FormData(e.target as HTMLFormElement).get("pin") ?? "");
