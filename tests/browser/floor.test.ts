@@ -85,6 +85,7 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await kiosk.getByRole("button", { name: /Phones/ }).click();
     await kiosk.getByLabel(/first name/).fill("Alex");
     await kiosk.getByLabel(/Anything we should know/).fill("blue case, cracked screen");
+    await check(kiosk, "kiosk-details");
     await kiosk.getByRole("button", { name: "Check in" }).click();
     const code = (await kiosk.locator("[data-code]").getAttribute("data-code")) ?? "";
     expect(code).toMatch(/^P-\d{3}$/);
@@ -102,6 +103,7 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await julia.getByRole("button", { name: "Decline", exact: true }).click();
     await julia.getByRole("button", { name: "Decline with this reason" }).click();
     await julia.locator("[data-offer]").waitFor({ state: "detached" });
+    for (const v of await seriousViolations(julia)) violations.push(`tablet idle: ${v}`);
 
     // The next tablet gets it, accepts; the display and the customer see who is coming.
     await marco.locator("[data-offer]").waitFor();
@@ -129,6 +131,7 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await customer.getByRole("checkbox", { name: "Give kudos to Marco" }).check();
     await customer.getByRole("button", { name: "Send" }).click();
     await customer.getByText("Thank you for your feedback!").waitFor();
+    for (const v of await seriousViolations(customer)) violations.push(`visit done: ${v}`);
 
     const row = manager.locator("tr", { hasText: code }).filter({ hasText: "Resolved" });
     await row.waitFor();

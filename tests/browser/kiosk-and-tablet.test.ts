@@ -204,6 +204,27 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it("tells customers politely at the kiosk when intake is paused, and opens again", async () => {
+    const kiosk = await open(server.kioskUrl);
+    const intake = (open: boolean) =>
+      fetch(`${server.url}/api/stores/demo/intake`, {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ open }),
+      });
+    expect((await intake(false)).status).toBe(200);
+    await kiosk
+      .getByRole("heading", { name: "We are not taking new requests right now" })
+      .waitFor();
+    expect(await kiosk.getByRole("button", { name: /Phones/ }).count()).toBe(0);
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    expect((await intake(true)).status).toBe(200);
+    await kiosk.getByRole("button", { name: /Phones/ }).waitFor();
+  });
+
   it("switches the kiosk's language", async () => {
     const kiosk = await open(server.kioskUrl);
     await kiosk.getByRole("button", { name: "Українська" }).click();
