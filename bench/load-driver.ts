@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type Socket, io } from "socket.io-client";
+import { HeldView, follow } from "../shared/live-view.js";
 
 /**
  * The load generator both real-time benchmarks share (`load.ts` against the real server,
@@ -263,10 +264,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
         if (!closing && process.env.BENCH_DEBUG)
           console.error("disconnect", auth.storeId, r, reason);
       });
-      socket.on("view:update", ({ version, view }: { version: number; view: unknown }) => {
-        const now = performance.now();
-        arrival.versions.push(version);
-        arrival.times.push(now);
+      // Applied as a page applies them: the real server sends tablets the board and their own part.
+      const held = new HeldView();
+      follow(
+        socket,
+        held,
+        (view, version) => {
+          const now = performance.now();
+          arrival.versions.push(version);
+          arrival.times.push(now);
+          onView(view, version, now);
+        },
+        () => undefined,
+      );
+      const onView = (view: unknown, version: number, now: number) => {
         if (r >= auth.tablets.length) return;
         const offer = dialect.offerIn(view, r);
         if (!offer || answered.has(offer.visitId)) return;
@@ -291,7 +302,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
           );
           timers.add(timer);
         });
-      });
+      };
     });
   }
   const connections = stores.reduce((n, s) => n + 1 + s.receivers.length, 0);

@@ -160,8 +160,50 @@ export interface ManagerView extends Omit<AssociateView, "role"> {
 
 export type View = KioskView | DisplayView | CustomerView | AssociateView | ManagerView;
 
-/** What the server pushes: a view with the store version it reflects. */
+/**
+ * What the server pushes: a view with the store version it reflects. An update also carries
+ * `since`, the version of the last view sent before it: a client holding less has missed one.
+ */
 export interface Versioned<V extends View = View> {
   version: number;
   view: V;
+  since?: number;
+}
+
+/**
+ * The part of an associate's view that every plain associate of the store shares. It is sent
+ * once per change to all of them (`board:update`), so the server encodes it once per store.
+ */
+export interface StaffBoard {
+  storeName: string;
+  line: StaffVisit[];
+  /** Every associate, briefly (the receiver leaves itself out). */
+  colleagues: Colleague[];
+  topics: TopicInfo[];
+}
+
+/** The part of an associate's view that is theirs alone (`view:own`), sent when it changes. */
+export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit">;
+
+export interface BoardUpdate {
+  version: number;
+  /** The version of the board sent before this one. */
+  since: number;
+  board: StaffBoard;
+}
+
+export interface OwnUpdate {
+  version: number;
+  own: AssociateOwn;
+}
+
+/** An associate's view from the shared board and their own part. */
+export function withBoard(view: AssociateView, board: StaffBoard): AssociateView {
+  return {
+    ...view,
+    storeName: board.storeName,
+    line: board.line,
+    topics: board.topics,
+    colleagues: board.colleagues.filter((c) => c.id !== view.me.id),
+  };
 }

@@ -1,13 +1,16 @@
 import type {
   AlertView,
   AssociateBrief,
+  AssociateOwn,
   AssociateView,
   Colleague,
   CustomerView,
   DisplayView,
   KioskView,
   ManagerView,
+  StaffBoard,
   StaffVisit,
+  TopicInfo,
 } from "../../shared/views.js";
 import { canServe, compareLine } from "./assignment.js";
 import { localDay } from "./codes.js";
@@ -26,6 +29,7 @@ export class Projection {
   private staffLineCache: StaffVisit[] | undefined;
   private everyoneCache: Colleague[] | undefined;
   private everyoneBriefCache: Colleague[] | undefined;
+  private topicsCache: TopicInfo[] | undefined;
 
   constructor(
     readonly state: StoreState,
@@ -114,6 +118,33 @@ export class Projection {
   }
 
   associate(associateId: string): AssociateView | undefined {
+    const own = this.own(associateId);
+    if (!own) return undefined;
+    const manager = own.me.manager;
+    return {
+      ...own,
+      storeName: this.state.settings.name,
+      line: this.staffLine(),
+      // Skills and languages of colleagues are for managers (settings); tablets need less.
+      colleagues: (manager ? this.everyone() : this.everyoneBrief()).filter(
+        (c) => c.id !== associateId,
+      ),
+      topics: this.topics(),
+    };
+  }
+
+  /** What every plain associate's tablet shows alike: sent once per change to all of them. */
+  board(): StaffBoard {
+    return {
+      storeName: this.state.settings.name,
+      line: this.staffLine(),
+      colleagues: this.everyoneBrief(),
+      topics: this.topics(),
+    };
+  }
+
+  /** The associate's own part of their view: themselves, their offer, their visit. */
+  own(associateId: string): AssociateOwn | undefined {
     const s = this.state;
     const a = s.associates.get(associateId);
     if (!a) return undefined;
@@ -122,9 +153,7 @@ export class Projection {
     const held = a.visitId ? s.visits.get(a.visitId) : undefined;
     return {
       role: a.manager ? "manager" : "associate",
-      storeName: s.settings.name,
       me: { ...this.colleague(a), wrapUpUntil: a.wrapUpUntil ?? null },
-      line: this.staffLine(),
       offer:
         offer && offered
           ? { offerId: offer.id, deadline: offer.deadline, visit: this.staffVisit(offered) }
@@ -136,10 +165,16 @@ export class Projection {
             apologyHint: this.waitedMs(held, held.servingSince ?? this.now) > slaWaitMs(s),
           }
         : null,
-      // Skills and languages of colleagues are for managers (settings); tablets need less.
-      colleagues: (a.manager ? this.everyone() : this.everyoneBrief()).filter((c) => c.id !== a.id),
-      topics: s.settings.topics.map((t) => ({ id: t.id, name: t.name, letter: t.letter })),
     };
+  }
+
+  private topics(): TopicInfo[] {
+    this.topicsCache ??= this.state.settings.topics.map((t) => ({
+      id: t.id,
+      name: t.name,
+      letter: t.letter,
+    }));
+    return this.topicsCache;
   }
 
   manager(managerId: string): ManagerView | undefined {

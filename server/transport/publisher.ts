@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
-import type { Versioned, View } from "../../shared/views.js";
+import type { View } from "../../shared/views.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Identity } from "../auth/credentials.js";
 import { Projection, type StoreState } from "../domain/index.js";
@@ -11,7 +11,13 @@ export interface SocketData {
   identity: Identity;
   /** The newest store version this socket was sent. */
   version: number;
+  /** A plain associate's own part of the view as last sent (JSON), to send only changes. */
+  own?: string;
 }
+
+/** Roles whose sockets of a store all see the same thing (plain associates: the board). */
+const SHARED_ROLES = ["kiosk", "display", "associate"] as const;
+type SharedRole = (typeof SHARED_ROLES)[number];
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, ServerEvents, SocketData>;
 
@@ -44,6 +50,8 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  */
 export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
+  /** Per store and shared role: the version last broadcast to this process's sockets. */
+  private readonly broadcasts = new Map<string, Map<SharedRole, number>>();
 
   constructor(
     private readonly io: IoServer,
@@ -93,29 +101,63 @@ export class Publisher {
     })();
   }
 
-  /** Sends every local socket of the store its view, if it is newer than what it has. */
+  /**
+   * Sends this process's sockets of the store what changed. Views every socket of a role sees
+   * alike (kiosks, displays, and the board plain associates share) are broadcast to the role's
+   * room, so socket.io encodes each once per store; the rest goes to each socket: a customer's
+   * or manager's whole view, or an associate's own part when it changed. The own part goes out
+   * before the board of the same version, which the client waits for to show both at once.
+   */
   async publish(storeId: string, known?: StoreState): Promise<void> {
-    const members = this.io.of("/").adapter.rooms.get(rooms.store(storeId));
+    const sockets = this.io.of("/").sockets;
+    const localRooms = this.io.of("/").adapter.rooms;
+    const members = localRooms.get(rooms.store(storeId));
     if (!members || members.size === 0) return;
     // The committing process has the state in hand: no read, no wait behind queued commands.
     const state = known ?? (await this.service.state(storeId));
+    const version = state.version;
     const projection = new Projection(state, this.clock());
-    const shared = new Map<string, View | undefined>();
+
     for (const socketId of members) {
-      const socket = this.io.of("/").sockets.get(socketId);
-      if (!socket || socket.data.version >= state.version) continue;
+      const socket = sockets.get(socketId);
+      if (!socket || socket.data.version >= version) continue;
       const identity = socket.data.identity;
-      const key =
-        identity.role === "kiosk" || identity.role === "display" ? identity.role : undefined;
-      let view = key ? shared.get(key) : undefined;
-      if (!view) {
-        view = viewFor(identity, projection);
-        if (key) shared.set(key, view);
+      const since = socket.data.version;
+      if (identity.role === "kiosk" || identity.role === "display") {
+        socket.data.version = version;
+      } else if (identity.role === "associate") {
+        const own = projection.own(identity.associateId);
+        if (!own) continue;
+        socket.data.version = version;
+        const encoded = JSON.stringify(own);
+        if (encoded === socket.data.own) continue;
+        socket.data.own = encoded;
+        socket.emit("view:own", { version, own });
+      } else {
+        const view = viewFor(identity, projection);
+        if (!view) continue;
+        socket.data.version = version;
+        socket.emit("view:update", { version, since, view });
       }
-      if (!view) continue;
-      socket.data.version = state.version;
-      const update: Versioned = { version: state.version, view };
-      socket.emit("view:update", update);
+    }
+
+    const sent = this.broadcasts.get(storeId) ?? new Map<SharedRole, number>();
+    this.broadcasts.set(storeId, sent);
+    for (const role of SHARED_ROLES) {
+      const room = rooms.role(storeId, role);
+      const since = sent.get(role) ?? -1;
+      if (!localRooms.get(room)?.size || since >= version) continue;
+      sent.set(role, version);
+      // Local only: every process sends its own sockets what they need.
+      const to = this.io.local.to(room);
+      if (role === "associate")
+        to.emit("board:update", { version, since, board: projection.board() });
+      else
+        to.emit("view:update", {
+          version,
+          since,
+          view: role === "kiosk" ? projection.kiosk() : projection.display(),
+        });
     }
   }
 }

@@ -123,9 +123,14 @@ export function attachSockets(deps: SocketDeps): SocketsHandle {
 
 async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned | undefined> {
   const state = await deps.service.state(socket.data.identity.storeId);
-  const view = viewFor(socket.data.identity, new Projection(state, deps.clock()));
+  const identity = socket.data.identity;
+  const projection = new Projection(state, deps.clock());
+  const view = viewFor(identity, projection);
   if (!view) return undefined;
   const full: Versioned = { version: state.version, view };
+  // What the publisher compares a plain associate's own part with, unless it sent newer already.
+  if (identity.role === "associate" && state.version >= socket.data.version)
+    socket.data.own = JSON.stringify(projection.own(identity.associateId));
   socket.data.version = Math.max(socket.data.version, state.version);
   socket.emit("view:full", full);
   return full;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Projection } from "../../server/domain/index.js";
 import type {
   AssociateView,
   CustomerView,
@@ -411,6 +412,58 @@ for (const backend of serverBackends) {
       expect(state.tokens.size).toBe(2);
       const display = await world.display();
       expect((display.view as DisplayView).waiting[0]?.codes).toEqual(["P-001", "P-002"]);
+    });
+
+    it("tablets kept up by the shared board and their own part hold exactly the whole view", async () => {
+      const { ana, bo, max } = await tablets();
+      const kiosk = await world.kiosk();
+      /** After each step: both plain tablets hold what a full view would show them now. */
+      const same = async () => {
+        const state = await world.state();
+        const projection = new Projection(state, world.clock.now);
+        for (const [id, tablet] of [
+          ["ana", ana],
+          ["bo", bo],
+        ] as const) {
+          const held = await tablet.until((_v, version) => version === state.version);
+          expect(held, `${id} at ${state.version}`).toEqual(projection.associate(id));
+        }
+      };
+      const first = await checkIn(kiosk, "Zoe Quill", "cracked screen");
+      await same();
+      world.clock.advance(10 * SEC);
+      const second = await checkIn(kiosk, "Yuri Vance");
+      await same();
+      await bo.ok("associate:set-presence", { requestId: rid(), presence: "away" });
+      await same();
+      await ana.ok("offer:accept", { requestId: rid(), offerId: String(offerOf(ana)?.offerId) });
+      await same();
+      await bo.ok("associate:set-presence", { requestId: rid(), presence: "available" });
+      await same();
+      await bo.ok("offer:decline", { requestId: rid(), offerId: String(offerOf(bo)?.offerId) });
+      await same();
+      world.clock.advance(2 * MIN);
+      await ana.ok("visit:transfer", {
+        requestId: rid(),
+        visitId: first.visitId,
+        toTopicId: "returns",
+      });
+      await same();
+      await max.ok("offer:accept", { requestId: rid(), offerId: String(offerOf(max)?.offerId) });
+      await max.ok("visit:complete", {
+        requestId: rid(),
+        visitId: first.visitId,
+        outcome: "resolved",
+      });
+      await same();
+      const events = (c: Client, name: string) => c.received.filter((r) => r.event === name).length;
+      // Plain tablets got the board every change and their own part only when it changed.
+      expect(events(bo, "view:update")).toBe(0);
+      expect(events(bo, "board:update")).toBeGreaterThanOrEqual(8);
+      expect(events(bo, "view:own")).toBeLessThan(events(bo, "board:update"));
+      expect(events(max, "board:update")).toBe(0);
+      // Bo declined the second visit; Ana, free again after the transfer, has it now.
+      expect(offerOf(ana)?.visit.visitId).toBe(second.visitId);
     });
   });
 }

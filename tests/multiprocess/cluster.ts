@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type Socket, io } from "socket.io-client";
+import { HeldView, VIEW_EVENTS } from "../../shared/live-view.js";
 import type { Ack } from "../../shared/protocol.js";
-import type { Versioned } from "../../shared/views.js";
+import type { Versioned, View } from "../../shared/views.js";
 import { freePort } from "../support/net.js";
 
 export { freePort };
@@ -100,10 +101,10 @@ export class ViewClient {
   readonly socket: Socket;
   /** Version of the last view received (full or update), in arrival order. */
   lastVersion = -1;
-  view: Versioned["view"] | undefined;
-  /** Views that arrived with a version lower than one already received. */
+  /** Messages that arrived with a version lower than one already received. */
   regressions = 0;
   received = 0;
+  private readonly held = new HeldView();
   private waiters: Array<{ version: number; resolve: () => void }> = [];
   private readonly listeners: Array<(update: Versioned) => void> = [];
 
@@ -113,20 +114,26 @@ export class ViewClient {
     auth: Record<string, string>,
   ) {
     this.socket = io(url, { auth, transports: ["websocket"], reconnection: false });
-    const receive = (update: Versioned) => {
-      this.received++;
-      if (update.version < this.lastVersion) this.regressions++;
-      this.lastVersion = update.version;
-      this.view = update.view;
-      for (const listener of this.listeners) listener(update);
-      this.waiters = this.waiters.filter((w) => {
-        if (this.lastVersion < w.version) return true;
-        w.resolve();
-        return false;
+    for (const event of VIEW_EVENTS) {
+      this.socket.on(event, (update: { version: number }) => {
+        this.received++;
+        if (update.version < this.lastVersion) this.regressions++;
+        this.lastVersion = update.version;
+        const view = this.held.apply(event, update).changed ? this.held.view : undefined;
+        if (view)
+          for (const listener of this.listeners) listener({ version: update.version, view });
+        this.waiters = this.waiters.filter((w) => {
+          if (this.lastVersion < w.version) return true;
+          w.resolve();
+          return false;
+        });
       });
-    };
-    this.socket.on("view:full", receive);
-    this.socket.on("view:update", receive);
+    }
+  }
+
+  /** The newest view, as a page holds it (`HeldView`). */
+  get view(): View | undefined {
+    return this.held.view;
   }
 
   /** Resolves with the first full view; rejects if the handshake is refused. */

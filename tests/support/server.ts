@@ -11,6 +11,7 @@ import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
 import type { ErrorBody } from "../../shared/errors.js";
+import { HeldView, follow } from "../../shared/live-view.js";
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
 import type { StoreSettingsInput } from "../../shared/settings.js";
 import type { Versioned, View } from "../../shared/views.js";
@@ -252,35 +253,46 @@ export interface Received {
 
 /**
  * A connected client: its socket, every payload it received, and the newest view it holds.
- * Views are applied by version, as a real page does: an older one is ignored.
+ * Views are applied as a real page applies them (`HeldView`): an older one is ignored.
  */
 export class Client {
   readonly received: Received[] = [];
-  latest: Versioned | undefined;
+  private readonly held = new HeldView();
+  /** Resolvers waiting for the next change of the held view. */
+  private readonly listeners = new Set<() => void>();
 
   constructor(readonly socket: ClientSocket) {
     socket.onAny((event: string, ...args: unknown[]) => {
       this.received.push({ event, args });
-      if (event === "view:full" || event === "view:update") {
-        const update = args[0] as Versioned;
-        if (!this.latest || update.version >= this.latest.version) this.latest = update;
-      }
     });
+    follow(
+      socket,
+      this.held,
+      () => {
+        for (const listener of [...this.listeners]) listener();
+      },
+      () => undefined,
+    );
+  }
+
+  /** The newest view and its version, as a page holds it. */
+  get latest(): Versioned | undefined {
+    return this.held.view ? { version: this.held.version, view: this.held.view } : undefined;
   }
 
   get view(): View {
-    if (!this.latest) throw new Error("no view yet");
-    return this.latest.view;
+    if (!this.held.view) throw new Error("no view yet");
+    return this.held.view;
   }
 
   get version(): number {
-    return this.latest?.version ?? -1;
+    return this.held.version;
   }
 
   /** Resolves with the newest view once it satisfies `predicate` (now or after an update). */
   until<V extends View = View>(predicate: (view: V, version: number) => boolean): Promise<V> {
     const holds = () =>
-      this.latest !== undefined && predicate(this.latest.view as V, this.latest.version);
+      this.held.view !== undefined && predicate(this.held.view as V, this.held.version);
     if (holds()) return Promise.resolve(this.view as V);
     return new Promise((resolve, reject) => {
       const onView = () => {
@@ -298,11 +310,9 @@ export class Client {
       }, WAIT_MS);
       const done = () => {
         clearTimeout(timer);
-        this.socket.off("view:full", onView);
-        this.socket.off("view:update", onView);
+        this.listeners.delete(onView);
       };
-      this.socket.on("view:full", onView);
-      this.socket.on("view:update", onView);
+      this.listeners.add(onView);
     });
   }
 

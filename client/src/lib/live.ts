@@ -1,6 +1,7 @@
 import { type Socket, io } from "socket.io-client";
+import { HeldView, follow } from "../../../shared/live-view.js";
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../../shared/protocol.js";
-import type { Versioned, View } from "../../../shared/views.js";
+import type { View } from "../../../shared/views.js";
 
 export type LinkState = "connecting" | "live" | "offline" | "refused";
 
@@ -17,12 +18,13 @@ const ACK_TIMEOUT_MS = 8000;
 
 /**
  * A page's live link to the server: connects with the page's credentials, keeps the newest view
- * (views carry the store's version; an older one is ignored, a gap asks for a full view), and
+ * (`HeldView`: views carry the store's version; an older one is ignored, a gap asks for a full
+ * view; plain associates get the shared board and their own part apart), and
  * reports the link's state so the page can say when what it shows is not live.
  */
 export class Live<V extends View> {
   readonly socket: AppSocket;
-  private version = -1;
+  private readonly held = new HeldView<V>();
 
   constructor(private readonly options: LiveOptions<V>) {
     this.socket = io({ auth: options.auth, transports: ["websocket", "polling"] });
@@ -38,8 +40,9 @@ export class Live<V extends View> {
         } else options.onState("offline");
       },
     );
-    this.socket.on("view:full", (update) => this.accept(update, true));
-    this.socket.on("view:update", (update) => this.accept(update, false));
+    follow(this.socket, this.held, options.onView, () =>
+      this.socket.emit("view:sync", {}, () => undefined),
+    );
     this.socket.on("session:ended", (reason) => {
       options.onState("refused", reason);
       this.socket.disconnect();
@@ -73,16 +76,6 @@ export class Live<V extends View> {
 
   close(): void {
     this.socket.disconnect();
-  }
-
-  private accept(update: Versioned, full: boolean): void {
-    if (!full && update.version <= this.version) return;
-    if (full && update.version < this.version) return;
-    const gap = !full && this.version >= 0 && update.version > this.version + 1;
-    this.version = update.version;
-    this.options.onView(update.view as V, update.version);
-    // Views are whole, so a gap loses nothing shown; resync anyway to be sure of the rest.
-    if (gap) this.socket.emit("view:sync", {}, () => undefined);
   }
 }
 

@@ -1,0 +1,124 @@
+import {
+  type AssociateView,
+  type BoardUpdate,
+  type OwnUpdate,
+  type Versioned,
+  type View,
+  withBoard,
+} from "./views.js";
+
+/** The server's view-carrying events, as a client receives them. */
+export const VIEW_EVENTS = ["view:full", "view:update", "board:update", "view:own"] as const;
+export type ViewEvent = (typeof VIEW_EVENTS)[number];
+
+/** What applying one pushed message did. */
+export interface Applied {
+  /** The view held now differs from before. */
+  changed: boolean;
+  /** The message showed that something was missed: ask for a full view (`view:sync`). */
+  gap: boolean;
+}
+
+const IGNORED: Applied = { changed: false, gap: false };
+
+/**
+ * The newest view a client holds, built from what the server pushes. Every page, test client
+ * and load generator applies the messages through this, so they all follow the same rules:
+ *
+ * - `view:full` replaces the view unless it is older than the one held.
+ * - `view:update` replaces it if newer; its `since` above the held version means one was missed.
+ * - `board:update` (plain associates) replaces the shared part (line, colleagues, topics) if newer.
+ * - `view:own` (plain associates) replaces the associate's own part (me, offer, visit). The
+ *   server sends it just before the board of the same version; it is kept until that board
+ *   comes, so the view changes once, whole. (Of the held version, it applies at once.)
+ */
+export class HeldView<V extends View = View> {
+  view: V | undefined;
+  version = -1;
+  /** An own part sent ahead of the board of its version. */
+  private pending: OwnUpdate | undefined;
+
+  apply(event: ViewEvent, update: unknown): Applied {
+    switch (event) {
+      case "view:full":
+        return this.full(update as Versioned);
+      case "view:update":
+        return this.update(update as Versioned);
+      case "board:update":
+        return this.board(update as BoardUpdate);
+      case "view:own":
+        return this.own(update as OwnUpdate);
+    }
+  }
+
+  private full(update: Versioned): Applied {
+    if (update.version < this.version) return IGNORED;
+    if (this.pending && this.pending.version <= update.version) this.pending = undefined;
+    return this.hold(update.view, update.version, false);
+  }
+
+  private update(update: Versioned): Applied {
+    if (update.version <= this.version) return IGNORED;
+    const gap = this.version >= 0 && (update.since ?? update.version - 1) > this.version;
+    return this.hold(update.view, update.version, gap);
+  }
+
+  private board(update: BoardUpdate): Applied {
+    const held = this.associate();
+    if (!held || update.version <= this.version) return IGNORED;
+    const gap = update.since > this.version;
+    let view = withBoard(held, update.board);
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending && pending.version <= update.version) view = { ...view, ...pending.own };
+    return this.hold(view, update.version, gap);
+  }
+
+  private own(update: OwnUpdate): Applied {
+    const held = this.associate();
+    if (!held || update.version < this.version) return IGNORED;
+    // The board of its version follows: show both together when it comes.
+    if (update.version > this.version) {
+      this.pending = update;
+      return IGNORED;
+    }
+    return this.hold({ ...held, ...update.own }, update.version, false);
+  }
+
+  private associate(): AssociateView | undefined {
+    const held = this.view as View | undefined;
+    return held && (held.role === "associate" || held.role === "manager") && "line" in held
+      ? (held as AssociateView)
+      : undefined;
+  }
+
+  private hold(view: View, version: number, gap: boolean): Applied {
+    this.view = view as V;
+    this.version = version;
+    return { changed: true, gap };
+  }
+}
+
+/** Anything socket-like that delivers events (socket.io-client's Socket). */
+export interface EventSource {
+  on(event: string, listener: (update: never) => void): unknown;
+}
+
+/**
+ * Keeps `held` up to date from `socket`'s view events. `onChange` runs after each change;
+ * `onGap` when a message showed a missed one (the caller asks for `view:sync`).
+ */
+export function follow<V extends View>(
+  socket: EventSource,
+  held: HeldView<V>,
+  onChange: (view: V, version: number, event: ViewEvent) => void,
+  onGap: () => void,
+): void {
+  for (const event of VIEW_EVENTS) {
+    socket.on(event, (update: never) => {
+      const applied = held.apply(event, update);
+      if (applied.changed && held.view) onChange(held.view, held.version, event);
+      if (applied.gap) onGap();
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { HeldView } from "../../shared/live-view.js";
+import type { AssociateView, DisplayView, StaffBoard } from "../../shared/views.js";
+
+/** How a client applies what the server pushes (every page, test client and load generator). */
+
+const me = (busy: AssociateView["me"]["busy"]) => ({
+  id: "ana",
+  name: "Ana",
+  presence: "available" as const,
+  connected: true,
+  busy,
+  manager: false,
+  wrapUpUntil: null,
+});
+
+const tablet = (line: string[]): AssociateView => ({
+  role: "associate",
+  storeName: "Shop",
+  me: me(null),
+  line: line.map((code) => ({ code }) as AssociateView["line"][number]),
+  offer: null,
+  visit: null,
+  colleagues: [],
+  topics: [],
+});
+
+const board = (line: string[]): StaffBoard => ({
+  storeName: "Shop",
+  line: line.map((code) => ({ code }) as AssociateView["line"][number]),
+  colleagues: [me(null), { ...me(null), id: "bo", name: "Bo" }],
+  topics: [],
+});
+
+const display = (codes: string[]): DisplayView => ({
+  role: "display",
+  storeName: "Shop",
+  open: true,
+  language: "en",
+  waiting: [{ topicId: "phones", topicName: "Phones", codes }],
+  nowServing: [],
+});
+
+describe("a held view", () => {
+  it("ignores an update older than what it holds and reports a missed one by `since`", () => {
+    const held = new HeldView<DisplayView>();
+    expect(held.apply("view:full", { version: 5, view: display(["P-001"]) })).toEqual({
+      changed: true,
+      gap: false,
+    });
+    expect(held.apply("view:update", { version: 4, since: 3, view: display([]) }).changed).toBe(
+      false,
+    );
+    expect(held.apply("view:update", { version: 7, since: 5, view: display(["P-002"]) })).toEqual({
+      changed: true,
+      gap: false,
+    });
+    expect(held.apply("view:update", { version: 9, since: 8, view: display([]) })).toEqual({
+      changed: true,
+      gap: true,
+    });
+    expect(held.apply("view:full", { version: 8, view: display(["P-009"]) }).changed).toBe(false);
+    expect(held.view?.waiting[0]?.codes).toEqual([]);
+  });
+
+  it("shows a tablet's own part only together with the board of its version", () => {
+    const held = new HeldView<AssociateView>();
+    held.apply("view:full", { version: 3, view: tablet([]) });
+    const own = { role: "associate" as const, me: me("offer"), offer: null, visit: null };
+    expect(held.apply("view:own", { version: 4, own }).changed).toBe(false);
+    expect(held.view?.me.busy).toBeNull();
+    expect(held.apply("board:update", { version: 4, since: 3, board: board(["P-001"]) })).toEqual({
+      changed: true,
+      gap: false,
+    });
+    expect(held.version).toBe(4);
+    expect(held.view?.me.busy).toBe("offer");
+    expect(held.view?.line.map((v) => v.code)).toEqual(["P-001"]);
+    // The board lists everyone; a tablet leaves itself out of its colleagues.
+    expect(held.view?.colleagues.map((c) => c.id)).toEqual(["bo"]);
+  });
+
+  it("applies an own part of the version it holds at once, and drops an older board or own", () => {
+    const held = new HeldView<AssociateView>();
+    held.apply("view:full", { version: 6, view: tablet(["P-001"]) });
+    const own = { role: "associate" as const, me: me("visit"), offer: null, visit: null };
+    expect(held.apply("view:own", { version: 6, own }).changed).toBe(true);
+    expect(held.view?.me.busy).toBe("visit");
+    expect(held.apply("board:update", { version: 5, since: 4, board: board([]) }).changed).toBe(
+      false,
+    );
+    expect(held.apply("view:own", { version: 5, own: { ...own, me: me(null) } }).changed).toBe(
+      false,
+    );
+    expect(held.view?.line.map((v) => v.code)).toEqual(["P-001"]);
+    expect(held.apply("board:update", { version: 9, since: 7, board: board([]) }).gap).toBe(true);
+  });
+
+  it("forgets an own part held back when a full view as new arrives", () => {
+    const held = new HeldView<AssociateView>();
+    held.apply("view:full", { version: 1, view: tablet([]) });
+    held.apply("view:own", {
+      version: 2,
+      own: { role: "associate", me: me("offer"), offer: null, visit: null },
+    });
+    held.apply("view:full", { version: 2, view: tablet(["P-001"]) });
+    held.apply("board:update", { version: 3, since: 2, board: board(["P-001", "P-002"]) });
+    expect(held.view?.me.busy).toBeNull();
+  });
+
+  it("takes no board or own part before it has a whole view", () => {
+    const held = new HeldView<AssociateView>();
+    expect(held.apply("board:update", { version: 2, since: 1, board: board([]) }).changed).toBe(
+      false,
+    );
+    expect(held.view).toBeUndefined();
+  });
+});
