@@ -177,6 +177,9 @@ export interface LoadFigures {
 const connectOne = (url: string, auth: Record<string, unknown>): Socket =>
   io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
 
+/** The first full view each socket got (what a page starts from). */
+const firstFull = new WeakMap<Socket, unknown>();
+
 /** Connects sockets in batches; resolves once each has had its first full view. */
 export async function connectAll(
   url: string,
@@ -188,7 +191,10 @@ export async function connectAll(
     const chunk = auths.slice(i, i + batch).map((auth) => {
       const socket = connectOne(url, auth);
       const ready = new Promise<void>((resolve, reject) => {
-        socket.once("view:full", () => resolve());
+        socket.once("view:full", (full: unknown) => {
+          firstFull.set(socket, full);
+          resolve();
+        });
         socket.once("connect_error", (error) => reject(error));
       });
       return { socket, ready };
@@ -266,6 +272,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       });
       // Applied as a page applies them: the real server sends tablets the board and their own part.
       const held = new HeldView();
+      held.apply("view:full", firstFull.get(socket));
       follow(
         socket,
         held,
