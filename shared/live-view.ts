@@ -27,6 +27,7 @@ const IGNORED: Applied = { changed: false, gap: false };
  *
  * - `view:full` replaces the view unless it is older than the one held.
  * - `view:update` replaces it if newer; its `since` above the held version means one was missed.
+ *   A manager's leaves out `recent` when that did not change: the held one is kept.
  * - `board:update` (plain associates) replaces the shared part (line, colleagues, topics) if newer.
  * - `view:own` (plain associates) replaces the associate's own part (me, offer, visit). The
  *   server sends it just before the board of the same version; it is kept until that board
@@ -59,8 +60,16 @@ export class HeldView<V extends View = View> {
 
   private update(update: Versioned): Applied {
     if (update.version <= this.version) return IGNORED;
-    const gap = this.version >= 0 && (update.since ?? update.version - 1) > this.version;
-    return this.hold(update.view, update.version, gap);
+    let gap = this.version >= 0 && (update.since ?? update.version - 1) > this.version;
+    let view = update.view;
+    // A manager's update leaves out `recent` (today's ended visits) when it did not change.
+    if (view.role === "manager" && !("recent" in view)) {
+      const held = this.view as View | undefined;
+      const recent = held?.role === "manager" && "recent" in held ? held.recent : undefined;
+      if (!recent) gap = true;
+      view = { ...view, recent: recent ?? [] };
+    }
+    return this.hold(view, update.version, gap);
   }
 
   private board(update: BoardUpdate): Applied {

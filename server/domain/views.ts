@@ -30,6 +30,7 @@ export class Projection {
   private everyoneCache: Colleague[] | undefined;
   private everyoneBriefCache: Colleague[] | undefined;
   private topicsCache: TopicInfo[] | undefined;
+  private todayCache: string | undefined;
 
   constructor(
     readonly state: StoreState,
@@ -177,28 +178,21 @@ export class Projection {
     return this.topicsCache;
   }
 
-  manager(managerId: string): ManagerView | undefined {
+  /** The store's local day now: with `state.closed`, what the manager's `recent` depends on. */
+  get today(): string {
+    this.todayCache ??= localDay(this.now, this.state.settings.timezone);
+    return this.todayCache;
+  }
+
+  manager(managerId: string): ManagerView | undefined;
+  /** Without `recent` (the caller knows the manager holds it already). */
+  manager(managerId: string, withRecent: false): Omit<ManagerView, "recent"> | undefined;
+  manager(managerId: string, withRecent = true): Omit<ManagerView, "recent"> | undefined {
     const base = this.associate(managerId);
     const s = this.state;
     if (!base || !s.associates.get(managerId)?.manager) return undefined;
-    const today = localDay(this.now, s.settings.timezone);
-    const recent = [...s.closed.values()]
-      .filter(
-        (v) => v.closedAt !== undefined && localDay(v.closedAt, s.settings.timezone) === today,
-      )
-      .reverse()
-      .map((v) => ({
-        ...this.staffVisit(v),
-        outcome: v.outcome ?? null,
-        closedAt: v.closedAt ?? null,
-        feedback: v.feedback
-          ? {
-              satisfaction: v.feedback.satisfaction,
-              comment: v.feedback.comment,
-              kudos: v.feedback.kudos,
-            }
-          : null,
-      }));
+    const today = this.today;
+    const recent = withRecent ? this.recent(today) : undefined;
     return {
       ...base,
       role: "manager",
@@ -219,9 +213,31 @@ export class Projection {
           }),
         ),
       stats: this.stats(),
-      recent,
+      ...(recent ? { recent } : {}),
       settings: s.settings,
     };
+  }
+
+  /** Visits ended on the store's local day `today`, newest first. */
+  private recent(today: string): ManagerView["recent"] {
+    const s = this.state;
+    return [...s.closed.values()]
+      .filter(
+        (v) => v.closedAt !== undefined && localDay(v.closedAt, s.settings.timezone) === today,
+      )
+      .reverse()
+      .map((v) => ({
+        ...this.staffVisit(v),
+        outcome: v.outcome ?? null,
+        closedAt: v.closedAt ?? null,
+        feedback: v.feedback
+          ? {
+              satisfaction: v.feedback.satisfaction,
+              comment: v.feedback.comment,
+              kudos: v.feedback.kudos,
+            }
+          : null,
+      }));
   }
 
   /** Every associate as colleagues see them, by name (built once per projection). */

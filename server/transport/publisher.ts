@@ -13,6 +13,29 @@ export interface SocketData {
   version: number;
   /** A plain associate's own part of the view as last sent (JSON), to send only changes. */
   own?: string;
+  /** What the manager's `recent` list last sent was built from (`recentKey`). */
+  recent?: object;
+}
+
+const recentKeys = new WeakMap<object, Map<string, object>>();
+
+/**
+ * An object that stands for "today's ended visits" of a state: the same object while the
+ * store's closed visits and its local day stay the same, so comparing it says whether a
+ * manager's `recent` list changed without building it.
+ */
+export function recentKey(state: StoreState, projection: Projection): object {
+  let byDay = recentKeys.get(state.closed);
+  if (!byDay) {
+    byDay = new Map();
+    recentKeys.set(state.closed, byDay);
+  }
+  let key = byDay.get(projection.today);
+  if (!key) {
+    key = {};
+    byDay.set(projection.today, key);
+  }
+  return key;
 }
 
 /** Roles whose sockets of a store all see the same thing (plain associates: the board). */
@@ -133,6 +156,21 @@ export class Publisher {
         if (encoded === socket.data.own) continue;
         socket.data.own = encoded;
         socket.emit("view:own", { version, own });
+      } else if (identity.role === "manager") {
+        // Today's ended visits go out only when they changed (or the day did).
+        const same = socket.data.recent === recentKey(state, projection);
+        const view = same
+          ? (projection.manager(identity.associateId, false) as View | undefined)
+          : projection.manager(identity.associateId);
+        if (!view) {
+          const demoted = projection.associate(identity.associateId);
+          if (demoted) socket.emit("view:update", { version, since, view: demoted });
+          socket.data.version = version;
+          continue;
+        }
+        if (!same) socket.data.recent = recentKey(state, projection);
+        socket.data.version = version;
+        socket.emit("view:update", { version, since, view });
       } else {
         const view = viewFor(identity, projection);
         if (!view) continue;

@@ -22,6 +22,7 @@ import {
   type Publisher,
   type ServerEvents,
   type SocketData,
+  recentKey,
   viewFor,
 } from "./publisher.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -131,6 +132,8 @@ async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned 
   // What the publisher compares a plain associate's own part with, unless it sent newer already.
   if (identity.role === "associate" && state.version >= socket.data.version)
     socket.data.own = JSON.stringify(projection.own(identity.associateId));
+  if (identity.role === "manager" && state.version >= socket.data.version)
+    socket.data.recent = recentKey(state, projection);
   socket.data.version = Math.max(socket.data.version, state.version);
   socket.emit("view:full", full);
   return full;

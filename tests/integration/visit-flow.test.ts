@@ -414,7 +414,7 @@ for (const backend of serverBackends) {
       expect((display.view as DisplayView).waiting[0]?.codes).toEqual(["P-001", "P-002"]);
     });
 
-    it("tablets kept up by the shared board and their own part hold exactly the whole view", async () => {
+    it("tablets and the console, kept up by parts (board, own part, unchanged lists left out), hold exactly the whole view", async () => {
       const { ana, bo, max } = await tablets();
       const kiosk = await world.kiosk();
       /** After each step: both plain tablets hold what a full view would show them now. */
@@ -428,6 +428,8 @@ for (const backend of serverBackends) {
           const held = await tablet.until((_v, version) => version === state.version);
           expect(held, `${id} at ${state.version}`).toEqual(projection.associate(id));
         }
+        const manager = await max.until((_v, version) => version === state.version);
+        expect(manager, `max at ${state.version}`).toEqual(projection.manager("max"));
       };
       const first = await checkIn(kiosk, "Zoe Quill", "cracked screen");
       await same();
@@ -462,6 +464,12 @@ for (const backend of serverBackends) {
       expect(events(bo, "board:update")).toBeGreaterThanOrEqual(8);
       expect(events(bo, "view:own")).toBeLessThan(events(bo, "board:update"));
       expect(events(max, "board:update")).toBe(0);
+      // The manager's list of today's ended visits came only with the updates that changed it.
+      const recentSent = max.received
+        .filter((r) => r.event === "view:update")
+        .map((r) => "recent" in ((r.args[0] as { view: object }).view ?? {}));
+      expect(recentSent.filter(Boolean)).toHaveLength(1);
+      expect(recentSent.length).toBeGreaterThanOrEqual(8);
       // Bo declined the second visit; Ana, free again after the transfer, has it now.
       expect(offerOf(ana)?.visit.visitId).toBe(second.visitId);
     });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { HeldView } from "../../shared/live-view.js";
-import type { AssociateView, DisplayView, StaffBoard } from "../../shared/views.js";
+import type {
+  AssociateView,
+  DisplayView,
+  ManagerView,
+  StaffBoard,
+  View,
+} from "../../shared/views.js";
 
 /** How a client applies what the server pushes (every page, test client and load generator). */
 
@@ -114,5 +120,34 @@ describe("a held view", () => {
       false,
     );
     expect(held.view).toBeUndefined();
+  });
+
+  it("keeps a manager's list of today's visits when an update leaves it out", () => {
+    const held = new HeldView<ManagerView>();
+    const console = (recent: string[]) =>
+      ({
+        ...tablet([]),
+        role: "manager",
+        open: true,
+        alerts: [],
+        stats: {},
+        recent: recent.map((code) => ({ code })),
+        settings: {},
+      }) as unknown as ManagerView;
+    held.apply("view:full", { version: 1, view: console(["P-001"]) });
+    const { recent: _left, ...without } = console([]);
+    expect(held.apply("view:update", { version: 2, since: 1, view: without as View })).toEqual({
+      changed: true,
+      gap: false,
+    });
+    expect(held.view?.recent.map((v) => v.code)).toEqual(["P-001"]);
+    held.apply("view:update", { version: 3, since: 2, view: console(["P-002", "P-001"]) });
+    expect(held.view?.recent.map((v) => v.code)).toEqual(["P-002", "P-001"]);
+    // Nothing to keep it from: ask for a full view.
+    const fresh = new HeldView<ManagerView>();
+    fresh.apply("view:full", { version: 1, view: tablet([]) as unknown as ManagerView });
+    expect(fresh.apply("view:update", { version: 2, since: 1, view: without as View }).gap).toBe(
+      true,
+    );
   });
 });
