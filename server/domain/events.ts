@@ -75,7 +75,13 @@ export type DomainEvent =
       toAssociateId: string | undefined;
       note: string;
     }
-  | { type: "visit:reassigned"; visitId: string; toAssociateId: string | undefined }
+  | {
+      type: "visit:reassigned";
+      visitId: string;
+      toAssociateId: string | undefined;
+      /** With no one named: who had it (offered or serving); "anyone else" leaves them out. */
+      fromAssociateId?: string;
+    }
   | {
       type: "alert:raised";
       alertId: string;

@@ -283,7 +283,9 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         targetAssociateId: event.toAssociateId,
         waitingSince: at,
         widened: false,
-        declinedBy: v.declinedBy.filter((id) => id !== event.toAssociateId),
+        declinedBy: event.fromAssociateId
+          ? [...v.declinedBy.filter((id) => id !== event.fromAssociateId), event.fromAssociateId]
+          : v.declinedBy.filter((id) => id !== event.toAssociateId),
         associateId: undefined,
         servingSince: undefined,
       }));

@@ -72,7 +72,14 @@ export function reassign(d: Draft, c: CommandOf<"visit:reassign">): Reply {
   if (visit.offerId !== undefined) {
     d.emit({ type: "offer:withdrawn", offerId: visit.offerId, reason: "reassigned" });
   }
-  d.emit({ type: "visit:reassigned", visitId: visit.id, toAssociateId: c.toAssociateId });
+  // "Anyone else": without a named associate, the one who had it is not offered it again.
+  const from = c.toAssociateId === undefined ? visit.associateId : undefined;
+  d.emit({
+    type: "visit:reassigned",
+    visitId: visit.id,
+    toAssociateId: c.toAssociateId,
+    ...(from !== undefined ? { fromAssociateId: from } : {}),
+  });
   return { visitId: visit.id };
 }
 

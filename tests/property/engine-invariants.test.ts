@@ -307,6 +307,9 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       if (e.type === "visit:transferred" || e.type === "visit:reassigned") {
         if (e.toAssociateId) declined.delete(`${e.visitId}/${e.toAssociateId}`);
       }
+      // A reassign to "anyone else" leaves out the one who had it, as a decline does.
+      if (e.type === "visit:reassigned" && e.fromAssociateId)
+        declined.add(`${e.visitId}/${e.fromAssociateId}`);
       if (e.type === "visit:checked-in") everCheckedIn.add(e.visitId);
       if (e.type === "offer:created") {
         expect(

@@ -68,7 +68,7 @@ describe("manager: reassign", () => {
     });
   });
 
-  it("without a named associate, puts a served visit back in line, in its place, for anyone", () => {
+  it("without a named associate, puts a served visit back in line, in its place, for anyone else", () => {
     let s = checkIn(floor(), T0 + MIN).state;
     s = acceptHeld(s, "ana", T0 + MIN).state;
     const later = checkIn(s, T0 + 2 * MIN);
@@ -76,11 +76,40 @@ describe("manager: reassign", () => {
     s = run(
       later.state,
       { type: "visit:reassign", managerId: "max", visitId: "v-1" },
-      T0 + 3 * MIN,
+      T0 + 2 * MIN + 5 * SEC,
     ).state;
-    expect(visitOf(s, "v-1")).toMatchObject({ targetAssociateId: undefined, queuedAt: T0 + MIN });
-    // ana is free again and is offered it anew (a new offer, not the old serving).
-    expect(offerOf(s, "ana")).toEqual({ offerId: "o-3", visitId: "v-1" });
+    expect(visitOf(s, "v-1")).toMatchObject({
+      status: "waiting",
+      targetAssociateId: undefined,
+      queuedAt: T0 + MIN,
+      declinedBy: ["ana"],
+    });
+    // Ana is free again but is not handed back the visit taken from her.
+    expect(offeredTo(s, "ana")).toBeUndefined();
+    expect(associateOf(s, "ana")).toMatchObject({
+      visitId: undefined,
+      idleSince: T0 + 2 * MIN + 5 * SEC,
+    });
+    // Bo takes it once free.
+    s = acceptHeld(s, "bo", T0 + 2 * MIN + 10 * SEC).state;
+    s = run(
+      s,
+      { type: "visit:complete", associateId: "bo", visitId: later.visitId, outcome: "resolved" },
+      T0 + 4 * MIN,
+    ).state;
+    expect(offerOf(s, "bo").visitId).toBe("v-1");
+  });
+
+  it("without a named associate, takes an offered visit from that associate for good", () => {
+    const v = checkIn(floor(), T0 + MIN);
+    expect(offeredTo(v.state, "ana")).toBe(v.visitId);
+    const s = run(
+      v.state,
+      { type: "visit:reassign", managerId: "max", visitId: v.visitId },
+      T0 + MIN + 5 * SEC,
+    ).state;
+    expect(offeredTo(s, "ana")).toBeUndefined();
+    expect(offeredTo(s, "bo")).toBe(v.visitId);
   });
 
   it("refuses an expected visit, an unknown visit and an unknown associate", () => {
