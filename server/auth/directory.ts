@@ -15,6 +15,8 @@ export interface Directory {
   delete(storeId: string, key: string): Promise<void>;
   /** Adds one to a counter, starting its time to live on the first increment; returns the count. */
   increment(storeId: string, key: string, ttlMs: number): Promise<number>;
+  /** How long `key` has left to live, in ms; undefined if it is missing or never expires. */
+  ttl(storeId: string, key: string): Promise<number | undefined>;
   /** Keys of `storeId` starting with `prefix`. */
   keys(storeId: string, prefix: string): Promise<string[]>;
   close(): Promise<void>;
@@ -25,17 +27,24 @@ interface Entry {
   expiresAt: number | null;
 }
 
-/** The embedded directory: memory, saved to `<dataDir>/directory.json` after every change. */
+/**
+ * The embedded directory: memory, saved to `<dataDir>/directory.json` after every change.
+ * Times to live are read off `clock` (tests move it).
+ */
 export class FileDirectory implements Directory {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly path: string | undefined,
     private readonly entries: Map<string, Entry>,
+    private readonly clock: () => number,
   ) {}
 
-  static async open(dataDir: string | undefined): Promise<FileDirectory> {
-    if (!dataDir) return new FileDirectory(undefined, new Map());
+  static async open(
+    dataDir: string | undefined,
+    clock: () => number = Date.now,
+  ): Promise<FileDirectory> {
+    if (!dataDir) return new FileDirectory(undefined, new Map(), clock);
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, "directory.json");
     let entries = new Map<string, Entry>();
@@ -46,7 +55,7 @@ export class FileDirectory implements Directory {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    return new FileDirectory(path, entries);
+    return new FileDirectory(path, entries, clock);
   }
 
   async get<T>(storeId: string, key: string): Promise<T | undefined> {
@@ -55,7 +64,8 @@ export class FileDirectory implements Directory {
   }
 
   async set(storeId: string, key: string, value: unknown, ttlMs?: number): Promise<void> {
-    this.entries.set(`${storeId}/${key}`, { value, expiresAt: ttlMs ? Date.now() + ttlMs : null });
+    const expiresAt = ttlMs ? this.clock() + ttlMs : null;
+    this.entries.set(`${storeId}/${key}`, { value, expiresAt });
     await this.save();
   }
 
@@ -67,9 +77,14 @@ export class FileDirectory implements Directory {
     const full = `${storeId}/${key}`;
     const entry = this.live(full);
     const count = (typeof entry?.value === "number" ? entry.value : 0) + 1;
-    this.entries.set(full, { value: count, expiresAt: entry?.expiresAt ?? Date.now() + ttlMs });
+    this.entries.set(full, { value: count, expiresAt: entry?.expiresAt ?? this.clock() + ttlMs });
     await this.save();
     return count;
+  }
+
+  async ttl(storeId: string, key: string): Promise<number | undefined> {
+    const expiresAt = this.live(`${storeId}/${key}`)?.expiresAt;
+    return expiresAt == null ? undefined : expiresAt - this.clock();
   }
 
   async keys(storeId: string, prefix: string): Promise<string[]> {
@@ -85,7 +100,7 @@ export class FileDirectory implements Directory {
 
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry?.expiresAt != null && entry.expiresAt <= Date.now()) {
+    if (entry?.expiresAt != null && entry.expiresAt <= this.clock()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -150,6 +165,11 @@ export class RedisDirectory implements Directory {
       .pExpire(full, ttlMs, "NX")
       .exec()) as unknown as [number];
     return Number(count);
+  }
+
+  async ttl(storeId: string, key: string): Promise<number | undefined> {
+    const left = await this.client.pTTL(this.key(storeId, key));
+    return left >= 0 ? left : undefined;
   }
 
   async keys(storeId: string, prefix: string): Promise<string[]> {

@@ -4,6 +4,8 @@ import type { AssociateView, CustomerView, ManagerView } from "../../shared/view
 import {
   ADMIN_TOKEN,
   type Client,
+  MIN,
+  SEC,
   World,
   refusedCode,
   request,
@@ -212,6 +214,21 @@ for (const backend of serverBackends) {
       expect(await refusedCode(url, { storeId, sessionToken: `ses_${"z".repeat(32)}` })).toBe(
         "UNAUTHORIZED",
       );
+
+      // The lock lasts five minutes from the first wrong PIN (the directory's time to live:
+      // the embedded one reads the test's clock; Redis keeps its own, so there only its TTL).
+      const left = await world.server.directory.ttl(storeId, "fails:ana");
+      expect(left).toBeGreaterThan(4 * MIN);
+      expect(left).toBeLessThanOrEqual(5 * MIN);
+      if (backend.name === "embedded") {
+        world.clock.advance(5 * MIN - SEC);
+        expect((await signIn(url, storeId, "ana", "1357")).status).toBe(423);
+        world.clock.advance(SEC);
+        expect((await signIn(url, storeId, "ana", "1357")).status).toBe(201);
+        // The count starts again: four more wrong PINs do not lock her out.
+        for (let i = 1; i <= 4; i++)
+          expect((await signIn(url, storeId, "ana", "0000")).status).toBe(401);
+      }
 
       // A manager resetting the PIN lifts the lock.
       const reset = await request(

@@ -56,7 +56,8 @@ export class Clock {
 export interface Place {
   backend: BackendName;
   openStore(): Promise<EventStore>;
-  openDirectory(): Promise<Directory>;
+  /** The embedded directory reads time off `clock`; Redis keeps its own. */
+  openDirectory(clock: () => number): Promise<Directory>;
   /** With Redis, the app also uses socket.io's Redis adapter, as in production. */
   redisUrl: string | undefined;
   cleanup(): Promise<void>;
@@ -68,7 +69,7 @@ export async function freshPlace(backend: BackendName): Promise<Place> {
     return {
       backend,
       openStore: () => openMemoryStore({ dataDir, logger: silentLogger }),
-      openDirectory: () => FileDirectory.open(dataDir),
+      openDirectory: (clock) => FileDirectory.open(dataDir, clock),
       redisUrl: undefined,
       cleanup: () => rm(dataDir, { recursive: true, force: true }),
     };
@@ -85,6 +86,7 @@ export async function freshPlace(backend: BackendName): Promise<Place> {
 
 export interface Running {
   app: App;
+  directory: Directory;
   http: HttpServer;
   /** http://127.0.0.1:<port> */
   url: string;
@@ -94,11 +96,12 @@ export interface Running {
 /** Starts `createApp` on port 0 over `place`, with the timer loop off (tests fire timers). */
 export async function startServer(place: Place, clock: Clock): Promise<Running> {
   const http = createServer();
+  const directory = await place.openDirectory(clock.read);
   const app = await createApp(
     http,
     {
       store: await place.openStore(),
-      directory: await place.openDirectory(),
+      directory,
       logger: silentLogger,
       redisUrl: place.redisUrl,
     },
@@ -115,6 +118,7 @@ export async function startServer(place: Place, clock: Clock): Promise<Running> 
   let closed: Promise<void> | undefined;
   return {
     app,
+    directory,
     http,
     url: `http://127.0.0.1:${port}`,
     close() {
