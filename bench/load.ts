@@ -301,7 +301,7 @@ async function serve(): Promise<void> {
   const unlimited = 1_000_000_000;
   const app = await createApp(
     httpServer,
-    { store, directory, logger, redisUrl },
+    { store, directory, logger, redisUrl, redisPrefix },
     {
       publicUrl: `http://127.0.0.1:${port}`,
       rateLimits: {

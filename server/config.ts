@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+const perMinute = (fallback: number) =>
+  z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
 /** Everything the server reads from its environment, checked once at start. */
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -23,6 +26,11 @@ const configSchema = z.object({
   TRUST_PROXY: z.string().min(1).max(200).default("loopback"),
   /** Timer poll interval in ms. */
   TIMER_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+  /** Rate limits, per minute (shared by every process through Redis when REDIS_URL is set). */
+  RATE_LIMIT_KIOSK_CHECKINS: perMinute(30),
+  RATE_LIMIT_IP_CHECKINS: perMinute(10),
+  RATE_LIMIT_SIGNINS: perMinute(20),
+  RATE_LIMIT_HTTP: perMinute(600),
 });
 
 export type Config = z.infer<typeof configSchema>;

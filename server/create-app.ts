@@ -7,7 +7,7 @@ import { TimerLagMeter, TimerLoop } from "./app/timer-loop.js";
 import { Credentials } from "./auth/credentials.js";
 import type { Directory } from "./auth/directory.js";
 import type { Logger } from "./logger.js";
-import { makeRedisClient } from "./redis-client.js";
+import { type RedisClient, makeRedisClient } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
 import { createHttpApp } from "./transport/http.js";
 import { managerRouter } from "./transport/manager-api.js";
@@ -65,7 +65,24 @@ export async function createApp(
   const service = new QueueService({ store, logger });
   const credentials = new Credentials(deps.directory);
   const metrics = new Metrics();
-  const limits = new RateLimits(options.rateLimits);
+  const prefix = deps.redisPrefix ?? "undivided:";
+  // With Redis: links for socket.io's adapter (publish, subscribe); rate limits count in Redis
+  // too, so every process shares them.
+  const redisLinks: Array<{ close(): Promise<unknown>; isOpen: boolean }> = [];
+  let adapterLinks: [RedisClient, RedisClient] | undefined;
+  if (deps.redisUrl) {
+    const pub = makeRedisClient(deps.redisUrl);
+    const sub = pub.duplicate();
+    for (const client of [pub, sub])
+      client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
+    await Promise.all([pub.connect(), sub.connect()]);
+    adapterLinks = [pub, sub];
+    redisLinks.push(pub, sub);
+  }
+  const limits = new RateLimits(
+    options.rateLimits,
+    adapterLinks ? { client: adapterLinks[0], prefix } : undefined,
+  );
   const webhooks = new WebhookRegistry(deps.directory);
   const base = options.publicUrl.replace(/\/$/, "");
   const pageUrl = (page: string, storeId: string, fragment?: string) =>
@@ -120,15 +137,9 @@ export async function createApp(
       cors: { origin: false },
     },
   );
-  const redisLinks: Array<{ close(): Promise<unknown>; isOpen: boolean }> = [];
-  if (deps.redisUrl) {
-    const pub = makeRedisClient(deps.redisUrl);
-    const sub = pub.duplicate();
-    for (const client of [pub, sub])
-      client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
-    await Promise.all([pub.connect(), sub.connect()]);
-    io.adapter(createAdapter(pub, sub, { key: `${deps.redisPrefix ?? "undivided:"}io` }));
-    redisLinks.push(pub, sub);
+  if (adapterLinks) {
+    const [pub, sub] = adapterLinks;
+    io.adapter(createAdapter(pub, sub, { key: `${prefix}io` }));
   }
 
   endSockets = (room, reason) => {

@@ -45,6 +45,12 @@ const app = await createApp(
     adminToken,
     timerIntervalMs: config.TIMER_INTERVAL_MS,
     trustProxy: config.TRUST_PROXY,
+    rateLimits: {
+      kioskCheckInsPerMin: config.RATE_LIMIT_KIOSK_CHECKINS,
+      ipCheckInsPerMin: config.RATE_LIMIT_IP_CHECKINS,
+      signInsPerMin: config.RATE_LIMIT_SIGNINS,
+      httpPerMin: config.RATE_LIMIT_HTTP,
+    },
     staticDir: existsSync(staticDir) ? staticDir : undefined,
   },
 );

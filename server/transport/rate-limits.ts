@@ -1,4 +1,9 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
 import type { ErrorBody } from "../../shared/errors.js";
 
 export interface RateLimitOptions {
@@ -12,22 +17,43 @@ export interface RateLimitOptions {
   httpPerMin?: number;
 }
 
+/** Where limits are counted when several processes share a Redis. */
+export interface SharedLimits {
+  /** A connected node-redis client. */
+  client: unknown;
+  /** Key prefix (`REDIS_PREFIX`). */
+  prefix: string;
+}
+
 /**
- * Rate limits, per process (behind a load balancer with N processes a client may get up to N
- * times the figure). Each check answers undefined when allowed, or a RATE_LIMITED error.
+ * Rate limits. With `shared` (Redis), every process counts in the same keys, so a client gets
+ * the figure whichever process it reaches; if Redis does not answer, each process falls back to
+ * counting in memory. Without, they are counted per process. Each check answers undefined when
+ * allowed, or a RATE_LIMITED error.
  */
 export class RateLimits {
-  private readonly kiosk: RateLimiterMemory;
-  private readonly ipCheckIn: RateLimiterMemory;
-  private readonly signIn: RateLimiterMemory;
-  private readonly http: RateLimiterMemory;
+  private readonly kiosk: RateLimiterAbstract;
+  private readonly ipCheckIn: RateLimiterAbstract;
+  private readonly signIn: RateLimiterAbstract;
+  private readonly http: RateLimiterAbstract;
 
-  constructor(options: RateLimitOptions = {}) {
-    const perMinute = (points: number) => new RateLimiterMemory({ points, duration: 60 });
-    this.kiosk = perMinute(options.kioskCheckInsPerMin ?? 30);
-    this.ipCheckIn = perMinute(options.ipCheckInsPerMin ?? 10);
-    this.signIn = perMinute(options.signInsPerMin ?? 20);
-    this.http = perMinute(options.httpPerMin ?? 600);
+  constructor(options: RateLimitOptions = {}, shared?: SharedLimits) {
+    const perMinute = (name: string, points: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ points, duration: 60 });
+      if (!shared) return memory;
+      return new RateLimiterRedis({
+        storeClient: shared.client,
+        useRedisPackage: true,
+        keyPrefix: `${shared.prefix}rl:${name}`,
+        points,
+        duration: 60,
+        insuranceLimiter: memory,
+      });
+    };
+    this.kiosk = perMinute("kiosk", options.kioskCheckInsPerMin ?? 30);
+    this.ipCheckIn = perMinute("ip-check-in", options.ipCheckInsPerMin ?? 10);
+    this.signIn = perMinute("sign-in", options.signInsPerMin ?? 20);
+    this.http = perMinute("http", options.httpPerMin ?? 600);
   }
 
   kioskCheckIn = (deviceId: string) => consume(this.kiosk, deviceId);
@@ -36,7 +62,7 @@ export class RateLimits {
   httpFrom = (ip: string) => consume(this.http, ip);
 }
 
-async function consume(limiter: RateLimiterMemory, key: string): Promise<ErrorBody | undefined> {
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<ErrorBody | undefined> {
   try {
     await limiter.consume(key);
     return undefined;

@@ -60,6 +60,8 @@ export interface Place {
   openDirectory(clock: () => number): Promise<Directory>;
   /** With Redis, the app also uses socket.io's Redis adapter, as in production. */
   redisUrl: string | undefined;
+  /** Its key prefix: the adapter's channels and the shared rate limits stay this test's own. */
+  redisPrefix: string | undefined;
   cleanup(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function freshPlace(backend: BackendName): Promise<Place> {
       openStore: () => openMemoryStore({ dataDir, logger: silentLogger }),
       openDirectory: (clock) => FileDirectory.open(dataDir, clock),
       redisUrl: undefined,
+      redisPrefix: undefined,
       cleanup: () => rm(dataDir, { recursive: true, force: true }),
     };
   }
@@ -80,6 +83,7 @@ export async function freshPlace(backend: BackendName): Promise<Place> {
     openStore: () => openTestRedisStore(prefix),
     openDirectory: () => RedisDirectory.open(REDIS_URL, prefix),
     redisUrl: REDIS_URL,
+    redisPrefix: prefix,
     cleanup: () => deletePrefix(prefix),
   };
 }
@@ -104,6 +108,7 @@ export async function startServer(place: Place, clock: Clock): Promise<Running> 
       directory,
       logger: silentLogger,
       redisUrl: place.redisUrl,
+      redisPrefix: place.redisPrefix,
     },
     {
       publicUrl: "http://undivided.test",
