@@ -100,6 +100,12 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
       "blue case, cracked screen",
     );
     await check(julia, "tablet-offer");
+    // The manager's board counts the visits on offer (an associate is on the way).
+    const offeredCard = manager
+      .locator(".card")
+      .filter({ has: manager.locator(".muted", { hasText: /^offered$/i }) })
+      .locator(".stat");
+    await expect.poll(() => offeredCard.textContent()).not.toBe("0");
     await julia.getByRole("button", { name: "Decline", exact: true }).click();
     await julia.getByRole("button", { name: "Decline with this reason" }).click();
     await julia.locator("[data-offer]").waitFor({ state: "detached" });

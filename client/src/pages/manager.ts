@@ -19,7 +19,8 @@ function board(v: ManagerView, ctx: StaffContext) {
       <div class="stats">
         ${stat(t("manager.available"), s.availableAssociates)} ${stat(t("manager.eligible"), s.eligibleAssociates)}
         ${stat(t("manager.longest"), t("staff.minutes", { minutes: s.longestWaitMin }))}
-        ${stat(t("status.waiting"), s.visitsByStatus.waiting ?? 0)} ${stat(t("status.serving"), s.visitsByStatus.serving ?? 0)}
+        ${stat(t("status.expected"), s.visitsByStatus.expected ?? 0)} ${stat(t("status.waiting"), s.visitsByStatus.waiting ?? 0)}
+        ${stat(t("status.offered"), s.visitsByStatus.offered ?? 0)} ${stat(t("status.serving"), s.visitsByStatus.serving ?? 0)}
         ${stat(t("manager.offers15"), `${s.offers.accepted}/${s.offers.created}`)}
         ${stat(t("manager.declined15"), s.offers.declined)} ${stat(t("manager.expired15"), s.offers.expired)}
       </div>
