@@ -21,6 +21,8 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Events waiting per store; past it new events are dropped (and counted). Default 1,000. */
   maxQueuePerStore?: number;
+  /** At shutdown, how long queued events may still be sent before the rest is dropped. Default 5 s. */
+  drainMs?: number;
 }
 
 export interface WebhookDispatcherDeps {
@@ -45,11 +47,13 @@ export class WebhookDispatcher {
   private readonly retryDelaysMs: number[];
   private readonly timeoutMs: number;
   private readonly maxQueue: number;
+  private readonly drainMs: number;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.retryDelaysMs = deps.options?.retryDelaysMs ?? [1000, 2000, 4000, 8000];
     this.timeoutMs = deps.options?.timeoutMs ?? 5000;
     this.maxQueue = deps.options?.maxQueuePerStore ?? 1000;
+    this.drainMs = deps.options?.drainMs ?? 5000;
   }
 
   /** Queues the commit's webhook events (synchronously, so a store's events keep their order). */
@@ -82,10 +86,27 @@ export class WebhookDispatcher {
     this.workers.add(worker);
   }
 
-  /** Stops sending: aborts tries in flight and drops what is still queued. */
+  /**
+   * Stops sending. What is queued (commands have ended by now) may still go out for `drainMs`;
+   * then tries in flight are aborted and what is left is dropped, logged and counted.
+   */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.workers]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, this.drainMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.stopping.abort();
     await Promise.allSettled([...this.workers]);
+    let left = 0;
+    for (const queue of this.queues.values()) left += queue.length;
+    if (left > 0) {
+      this.deps.logger.warn({ left }, "webhook events not sent before shutdown; dropped");
+      for (let i = 0; i < left; i++) this.deps.onOutcome?.("dropped");
+    }
     this.queues.clear();
   }
 

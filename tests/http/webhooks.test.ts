@@ -16,7 +16,9 @@ let t: TestApp;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  t = await startApp({ webhooks: { retryDelaysMs: [5, 10, 20, 40], timeoutMs: 2000 } });
+  t = await startApp({
+    webhooks: { retryDelaysMs: [5, 10, 20, 40], timeoutMs: 2000, drainMs: 50 },
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -233,5 +235,35 @@ describe("outgoing webhooks", () => {
     expect(JSON.stringify(shown.body)).not.toContain(second.body.secret);
     expect((await admin(t.url, "DELETE", path)).status).toBe(204);
     expect((await admin(t.url, "GET", path)).status).toBe(404);
+  });
+
+  it("sends what is still queued when the server shuts down", async () => {
+    // Each event is refused twice before it is taken, so sending four takes a while.
+    const tries = new Map<string, number>();
+    const flaky = await receiver((got, res) => {
+      const id = String(got.headers["x-undivided-delivery"]);
+      const n = (tries.get(id) ?? 0) + 1;
+      tries.set(id, n);
+      res.statusCode = n <= 2 ? 503 : 200;
+      res.end();
+    });
+    const own = await startApp({
+      webhooks: { retryDelaysMs: [40, 40], timeoutMs: 2000, drainMs: 10_000 },
+    });
+    try {
+      const storeId = await provisionStore(own.url);
+      await must(admin(own.url, "PUT", `/admin/stores/${storeId}/webhook`, { url: flaky.url }));
+      for (let i = 0; i < 4; i++)
+        await must(
+          admin(own.url, "POST", `/stores/${storeId}/visits`, {
+            requestId: `drain-${i}`,
+            topicId: "returns",
+          }),
+        );
+    } finally {
+      await own.close();
+    }
+    const delivered = [...tries.values()].filter((n) => n === 3);
+    expect(delivered).toHaveLength(4);
   });
 });
