@@ -177,6 +177,7 @@ export async function createApp(
     clock,
     customerUrl,
   });
+  publisher.absentTablet = (identity) => sockets.reassert(identity);
 
   const timers = new TimerLoop({ service, logger, clock, intervalMs: options.timerIntervalMs });
   if (options.timerIntervalMs !== 0) await timers.start();

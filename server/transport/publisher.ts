@@ -73,6 +73,8 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  */
 export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
+  /** Told of a tablet here whose associate the store has as disconnected (see `reassert`). */
+  absentTablet: ((identity: Identity & { associateId: string }) => void) | undefined;
   /** Per store and shared role: the version last broadcast to this process's sockets. */
   private readonly broadcasts = new Map<string, Map<SharedRole, number>>();
 
@@ -146,6 +148,11 @@ export class Publisher {
       if (!socket || socket.data.version >= version) continue;
       const identity = socket.data.identity;
       const since = socket.data.version;
+      if (
+        (identity.role === "associate" || identity.role === "manager") &&
+        state.associates.get(identity.associateId)?.connected === false
+      )
+        this.absentTablet?.(identity);
       if (identity.role === "kiosk" || identity.role === "display") {
         socket.data.version = version;
       } else if (identity.role === "associate") {

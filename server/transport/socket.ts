@@ -57,6 +57,11 @@ export interface SocketsHandle {
    * are all going), and the returned promise settles once every tracking command is done.
    */
   shutdown(): () => Promise<void>;
+  /**
+   * This process holds a tablet of an associate the store has as disconnected (another process
+   * recorded a disconnect, racing this tablet's connect, or went down): record it connected.
+   */
+  reassert(identity: Identity & { associateId: string }): void;
 }
 
 export function attachSockets(deps: SocketDeps): SocketsHandle {
@@ -112,7 +117,19 @@ export function attachSockets(deps: SocketDeps): SocketsHandle {
         );
     });
   });
+  const reasserting = new Set<string>();
   return {
+    reassert(identity) {
+      const key = `${identity.storeId}/${identity.associateId}`;
+      if (deps.shuttingDown || reasserting.has(key)) return;
+      reasserting.add(key);
+      const work = oneAtATime(identity, () => tabletConnected(identity, deps));
+      background(
+        work.finally(() => reasserting.delete(key)),
+        deps,
+        "recording a tablet connected again",
+      );
+    },
     shutdown() {
       deps.shuttingDown = true;
       return async () => {
@@ -280,12 +297,13 @@ async function tabletDisconnected(
   // Another tablet (here or in another process) may still be signed in as this associate.
   // Not while shutting down: every socket here is going, and a tablet that comes back to another
   // process within the grace keeps its offer.
+  const room = rooms.associate(identity.storeId, identity.associateId);
   if (!deps.shuttingDown) {
-    const others = await deps.io
-      .in(rooms.associate(identity.storeId, identity.associateId))
-      .fetchSockets();
+    const others = await deps.io.in(room).fetchSockets();
     if (others.length > 0) return;
   }
+  // A tablet of the same associate may have come back on another process between the look and
+  // this commit: that process sees the commit and records it connected again (`reassert`).
   await run(deps, identity.storeId, {
     type: "tablet:disconnected",
     associateId: identity.associateId,
