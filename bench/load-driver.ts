@@ -282,7 +282,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
           arrival.times.push(now);
           onView(view, version, now);
         },
-        () => undefined,
+        () => socket.emit("view:sync", {}, () => undefined),
       );
       const onView = (view: unknown, version: number, now: number) => {
         if (r >= auth.tablets.length) return;

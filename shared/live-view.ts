@@ -1,7 +1,10 @@
 import {
   type AssociateView,
   type BoardUpdate,
+  type Colleague,
   type OwnUpdate,
+  type StaffBoard,
+  type StaffVisit,
   type Versioned,
   type View,
   withBoard,
@@ -28,7 +31,9 @@ const IGNORED: Applied = { changed: false, gap: false };
  * - `view:full` replaces the view unless it is older than the one held.
  * - `view:update` replaces it if newer; its `since` above the held version means one was missed.
  *   A manager's leaves out `recent` when that did not change: the held one is kept.
- * - `board:update` (plain associates) replaces the shared part (line, colleagues, topics) if newer.
+ * - `board:update` (plain associates) replaces the shared part (line, colleagues, topics) if newer:
+ *   a whole board, or a patch to the board of version `since`, which applies only to that board
+ *   (else a full view is asked for).
  * - `view:own` (plain associates) replaces the associate's own part (me, offer, visit). The
  *   server sends it just before the board of the same version; it is kept until that board
  *   comes, so the view changes once, whole. (Of the held version, it applies at once.)
@@ -38,6 +43,10 @@ export class HeldView<V extends View = View> {
   version = -1;
   /** An own part sent ahead of the board of its version. */
   private pending: OwnUpdate | undefined;
+  /** The board the held view shows, by id, and its version (what a patch applies to). */
+  private boardVersion = -1;
+  private boardVisits = new Map<string, StaffVisit>();
+  private boardColleagues = new Map<string, Colleague>();
 
   apply(event: ViewEvent, update: unknown): Applied {
     switch (event) {
@@ -55,6 +64,9 @@ export class HeldView<V extends View = View> {
   private full(update: Versioned): Applied {
     if (update.version < this.version) return IGNORED;
     if (this.pending && this.pending.version <= update.version) this.pending = undefined;
+    const view = update.view;
+    if (view.role === "associate" || view.role === "manager")
+      this.keepBoard(view.line, view.colleagues, update.version);
     return this.hold(update.view, update.version, false);
   }
 
@@ -75,12 +87,45 @@ export class HeldView<V extends View = View> {
   private board(update: BoardUpdate): Applied {
     const held = this.associate();
     if (!held || update.version <= this.version) return IGNORED;
+    const board = update.board ?? this.patched(update);
+    // A patch to a board other than the one held: ask for a whole view.
+    if (!board) return { changed: false, gap: true };
     const gap = update.since > this.version;
-    let view = withBoard(held, update.board);
+    let view = withBoard(held, board);
     const pending = this.pending;
     this.pending = undefined;
     if (pending && pending.version <= update.version) view = { ...view, ...pending.own };
+    this.keepBoard(board.line, board.colleagues, update.version);
     return this.hold(view, update.version, gap);
+  }
+
+  /** The board a patch makes of the held one; undefined if it does not apply to it. */
+  private patched(update: BoardUpdate): StaffBoard | undefined {
+    const patch = update.patch;
+    if (!patch || this.boardVersion !== update.since) return undefined;
+    const me = this.associate()?.me.id;
+    const visits = new Map(patch.changedVisits.map((v) => [v.visitId, v]));
+    const colleagues = new Map(patch.changedColleagues.map((c) => [c.id, c]));
+    const line: StaffVisit[] = [];
+    for (const id of patch.line) {
+      const visit = visits.get(id) ?? this.boardVisits.get(id);
+      if (!visit) return undefined;
+      line.push(visit);
+    }
+    const everyone: Colleague[] = [];
+    for (const id of patch.colleagues) {
+      const colleague = colleagues.get(id) ?? this.boardColleagues.get(id);
+      // The receiver itself is left out of its colleagues; nothing to keep of it.
+      if (colleague) everyone.push(colleague);
+      else if (id !== me) return undefined;
+    }
+    return { storeName: patch.storeName, topics: patch.topics, line, colleagues: everyone };
+  }
+
+  private keepBoard(line: StaffVisit[], colleagues: Colleague[], version: number): void {
+    this.boardVisits = new Map(line.map((v) => [v.visitId, v]));
+    this.boardColleagues = new Map(colleagues.map((c) => [c.id, c]));
+    this.boardVersion = version;
   }
 
   private own(update: OwnUpdate): Applied {

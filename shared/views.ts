@@ -185,11 +185,26 @@ export interface StaffBoard {
 /** The part of an associate's view that is theirs alone (`view:own`), sent when it changes. */
 export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit">;
 
+/**
+ * A board as the changes since the board of version `since`: the line and the colleagues in
+ * order by id, with only the entries that are new or changed; the rest are as they were.
+ */
+export interface BoardPatch {
+  storeName: string;
+  topics: TopicInfo[];
+  line: string[];
+  changedVisits: StaffVisit[];
+  colleagues: string[];
+  changedColleagues: Colleague[];
+}
+
+/** A whole `board`, or a `patch` to the board of version `since`. */
 export interface BoardUpdate {
   version: number;
   /** The version of the board sent before this one. */
   since: number;
-  board: StaffBoard;
+  board?: StaffBoard;
+  patch?: BoardPatch;
 }
 
 export interface OwnUpdate {

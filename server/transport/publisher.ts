@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
-import type { View } from "../../shared/views.js";
+import type { BoardUpdate, View } from "../../shared/views.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Identity } from "../auth/credentials.js";
 import { Projection, type StoreState } from "../domain/index.js";
@@ -75,6 +75,11 @@ export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
   /** Told of a tablet here whose associate the store has as disconnected (see `reassert`). */
   absentTablet: ((identity: Identity & { associateId: string }) => void) | undefined;
+  /** Per store: the board last broadcast here, each entry as JSON by id (to send changes). */
+  private readonly boards = new Map<
+    string,
+    { version: number; visits: Map<string, string>; colleagues: Map<string, string> }
+  >();
   /** Per store and shared role: the version last broadcast to this process's sockets. */
   private readonly broadcasts = new Map<string, Map<SharedRole, number>>();
 
@@ -190,13 +195,19 @@ export class Publisher {
     this.broadcasts.set(storeId, sent);
     for (const role of SHARED_ROLES) {
       const room = rooms.role(storeId, role);
+      if (!localRooms.get(room)?.size) {
+        // Nobody here to follow on: whoever comes gets a full view, then a whole board.
+        sent.delete(role);
+        if (role === "associate") this.boards.delete(storeId);
+        continue;
+      }
       const since = sent.get(role) ?? -1;
-      if (!localRooms.get(room)?.size || since >= version) continue;
+      if (since >= version) continue;
       sent.set(role, version);
       // Local only: every process sends its own sockets what they need.
       const to = this.io.local.to(room);
       if (role === "associate")
-        to.emit("board:update", { version, since, board: projection.board() });
+        to.emit("board:update", this.boardUpdate(storeId, since, projection));
       else
         to.emit("view:update", {
           version,
@@ -204,5 +215,35 @@ export class Publisher {
           view: role === "kiosk" ? projection.kiosk() : projection.display(),
         });
     }
+  }
+
+  /**
+   * The board for plain associates' tablets: only what changed since the board broadcast before
+   * (`since`), or the whole board when there was none here.
+   */
+  private boardUpdate(storeId: string, since: number, projection: Projection): BoardUpdate {
+    const version = projection.state.version;
+    const board = projection.board();
+    const visits = new Map(board.line.map((v) => [v.visitId, JSON.stringify(v)]));
+    const colleagues = new Map(board.colleagues.map((c) => [c.id, JSON.stringify(c)]));
+    const last = this.boards.get(storeId);
+    this.boards.set(storeId, { version, visits, colleagues });
+    if (!last || last.version !== since) return { version, since, board };
+    return {
+      version,
+      since,
+      patch: {
+        storeName: board.storeName,
+        topics: board.topics,
+        line: board.line.map((v) => v.visitId),
+        changedVisits: board.line.filter(
+          (v) => last.visits.get(v.visitId) !== visits.get(v.visitId),
+        ),
+        colleagues: board.colleagues.map((c) => c.id),
+        changedColleagues: board.colleagues.filter(
+          (c) => last.colleagues.get(c.id) !== colleagues.get(c.id),
+        ),
+      },
+    };
   }
 }

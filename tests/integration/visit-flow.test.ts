@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Projection } from "../../server/domain/index.js";
 import type {
   AssociateView,
+  BoardUpdate,
   CustomerView,
   DisplayView,
   KioskView,
@@ -464,6 +465,14 @@ for (const backend of serverBackends) {
       expect(events(bo, "board:update")).toBeGreaterThanOrEqual(8);
       expect(events(bo, "view:own")).toBeLessThan(events(bo, "board:update"));
       expect(events(max, "board:update")).toBe(0);
+      // After the first, boards came as changes: never the whole line again.
+      const boards = bo.received
+        .filter((r) => r.event === "board:update")
+        .map((r) => r.args[0] as BoardUpdate);
+      expect(boards.slice(1).every((b) => b.patch && !b.board)).toBe(true);
+      expect(
+        boards.some((b) => b.patch && b.patch.changedVisits.length < b.patch.line.length),
+      ).toBe(true);
       // The manager's list of today's ended visits came only with the updates that changed it.
       const recentSent = max.received
         .filter((r) => r.event === "view:update")

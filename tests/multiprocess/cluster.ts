@@ -119,7 +119,9 @@ export class ViewClient {
         this.received++;
         if (update.version < this.lastVersion) this.regressions++;
         this.lastVersion = update.version;
-        const view = this.held.apply(event, update).changed ? this.held.view : undefined;
+        const applied = this.held.apply(event, update);
+        if (applied.gap) this.socket.emit("view:sync", {}, () => undefined);
+        const view = applied.changed ? this.held.view : undefined;
         if (view)
           for (const listener of this.listeners) listener({ version: update.version, view });
         this.waiters = this.waiters.filter((w) => {

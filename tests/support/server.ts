@@ -280,7 +280,8 @@ export class Client {
       () => {
         for (const listener of [...this.listeners]) listener();
       },
-      () => undefined,
+      // As a page does: a missed update (or a patch to a board it does not hold) asks for all.
+      () => socket.emit("view:sync", {}, () => undefined),
     );
   }
 

@@ -150,4 +150,46 @@ describe("a held view", () => {
       true,
     );
   });
+
+  it("applies a board patch only to the board of its `since`, keeping unchanged entries", () => {
+    const held = new HeldView<AssociateView>();
+    const v = (code: string, status = "waiting") =>
+      ({ visitId: code, code, status }) as unknown as AssociateView["line"][number];
+    held.apply("view:full", {
+      version: 4,
+      view: {
+        ...tablet([]),
+        line: [v("P-001"), v("P-002")],
+        colleagues: [{ ...me(null), id: "bo" }],
+      },
+    });
+    const patch = (since: number, version: number) => ({
+      version,
+      since,
+      patch: {
+        storeName: "Shop",
+        topics: [],
+        line: ["P-002", "P-003"],
+        changedVisits: [v("P-003")],
+        colleagues: ["ana", "bo"],
+        changedColleagues: [],
+      },
+    });
+    // Not the board held (4): nothing changes, and a whole view is asked for.
+    expect(held.apply("board:update", patch(3, 5))).toEqual({ changed: false, gap: true });
+    expect(held.apply("board:update", patch(4, 5))).toEqual({ changed: true, gap: false });
+    expect(held.view?.line.map((x) => x.code)).toEqual(["P-002", "P-003"]);
+    expect(held.view?.colleagues.map((c) => c.id)).toEqual(["bo"]);
+    // The next patch applies to the board of version 5.
+    const next = patch(5, 6);
+    next.patch.line = ["P-003"];
+    next.patch.changedVisits = [v("P-003", "offered")];
+    expect(held.apply("board:update", next).changed).toBe(true);
+    expect(held.view?.line.map((x) => [x.code, x.status])).toEqual([["P-003", "offered"]]);
+    // An entry the patch names but neither carries nor the held board has: ask for all.
+    const broken = patch(6, 7);
+    broken.patch.line = ["P-009"];
+    broken.patch.changedVisits = [];
+    expect(held.apply("board:update", broken)).toEqual({ changed: false, gap: true });
+  });
 });
