@@ -75,6 +75,17 @@ export async function createApp(
     const sub = pub.duplicate();
     for (const client of [pub, sub])
       client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
+    // The adapter publishes without awaiting; while Redis is away (or slower than the client's
+    // command timeout) each publish would reject unhandled and end the process. A lost
+    // broadcast only delays views: clients see the version gap and resync.
+    const publish = pub.publish.bind(pub);
+    Object.defineProperty(pub, "publish", {
+      value: (...args: Parameters<typeof publish>) =>
+        publish(...args).catch((err: unknown) => {
+          logger.warn({ err }, "redis adapter publish failed");
+          return 0;
+        }),
+    });
     await Promise.all([pub.connect(), sub.connect()]);
     adapterLinks = [pub, sub];
     redisLinks.push(pub, sub);
