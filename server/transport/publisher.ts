@@ -218,6 +218,16 @@ export class Publisher {
   }
 
   /**
+   * A plain associate's tablet here was sent a full view of `version`. Unless that is the board
+   * last broadcast, a patch to that one would not fit the tablet's board (it would ask for
+   * another full view, and under load all of them would, again and again): the next board goes
+   * out whole.
+   */
+  fullSent(storeId: string, version: number): void {
+    if (this.boards.get(storeId)?.version !== version) this.boards.delete(storeId);
+  }
+
+  /**
    * The board for plain associates' tablets: only what changed since the board broadcast before
    * (`since`), or the whole board when there was none here.
    */

@@ -147,8 +147,11 @@ async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned 
   if (!view) return undefined;
   const full: Versioned = { version: state.version, view };
   // What the publisher compares a plain associate's own part with, unless it sent newer already.
-  if (identity.role === "associate" && state.version >= socket.data.version)
-    socket.data.own = JSON.stringify(projection.own(identity.associateId));
+  if (identity.role === "associate") {
+    if (state.version >= socket.data.version)
+      socket.data.own = JSON.stringify(projection.own(identity.associateId));
+    deps.publisher.fullSent(identity.storeId, state.version);
+  }
   if (identity.role === "manager" && state.version >= socket.data.version)
     socket.data.recent = recentKey(state, projection);
   socket.data.version = Math.max(socket.data.version, state.version);
