@@ -78,11 +78,19 @@ export async function createApp(
     // The adapter publishes without awaiting; while Redis is away (or slower than the client's
     // command timeout) each publish would reject unhandled and end the process. A lost
     // broadcast only delays views: clients see the version gap and resync.
+    // Logged once per 10 s with a count, so an outage does not also become a flood of logs.
     const publish = pub.publish.bind(pub);
+    let failed = 0;
+    let loggedAt = Number.NEGATIVE_INFINITY;
     Object.defineProperty(pub, "publish", {
       value: (...args: Parameters<typeof publish>) =>
         publish(...args).catch((err: unknown) => {
-          logger.warn({ err }, "redis adapter publish failed");
+          failed++;
+          if (Date.now() - loggedAt >= 10_000) {
+            logger.warn({ err, failed }, "redis adapter publish failed");
+            loggedAt = Date.now();
+            failed = 0;
+          }
           return 0;
         }),
     });
