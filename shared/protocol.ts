@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { outcomeSchema, presenceSchema, satisfactionSchema } from "./commands.js";
+import {
+  outcomeSchema,
+  presenceSchema,
+  requestIdSchema,
+  satisfactionSchema,
+  shortText,
+} from "./commands.js";
 import type { ErrorBody } from "./errors.js";
 import { idSchema, languageSchema, storeSettingsSchema } from "./settings.js";
 import type { BoardUpdate, OwnUpdate, Role, Versioned } from "./views.js";
@@ -14,14 +20,8 @@ import type { BoardUpdate, OwnUpdate, Role, Versioned } from "./views.js";
 export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckFn<T = unknown> = (response: Ack<T>) => void;
 
-const requestId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_:.-]+$/, "letters, digits and _ : . - only");
-const text = (max: number) => z.string().trim().max(max);
 const withRequest = <S extends z.ZodRawShape>(shape: S) =>
-  z.object({ requestId, ...shape }).strict();
+  z.object({ requestId: requestIdSchema, ...shape }).strict();
 
 /** Payload schema of every client-to-server event. */
 export const payloadSchemas = {
@@ -29,9 +29,9 @@ export const payloadSchemas = {
   // kiosk
   "visit:check-in": withRequest({
     topicId: idSchema,
-    name: text(40).default(""),
+    name: shortText(40).default(""),
     language: languageSchema.optional(),
-    note: text(500).default(""),
+    note: shortText(500).default(""),
   }),
   // customer (their own visit)
   "visit:arrive": withRequest({}),
@@ -40,26 +40,26 @@ export const payloadSchemas = {
   "visit:leave": withRequest({}),
   "feedback:give": withRequest({
     satisfaction: satisfactionSchema,
-    comment: text(1000).default(""),
+    comment: shortText(1000).default(""),
     kudos: z.boolean().default(false),
   }),
   // associate (as themselves)
   "associate:set-presence": withRequest({ presence: presenceSchema }),
   "offer:accept": withRequest({ offerId: idSchema }),
-  "offer:decline": withRequest({ offerId: idSchema, reason: text(200).default("") }),
+  "offer:decline": withRequest({ offerId: idSchema, reason: shortText(200).default("") }),
   "visit:complete": withRequest({
     visitId: idSchema,
     outcome: outcomeSchema,
-    note: text(1000).default(""),
+    note: shortText(1000).default(""),
   }),
   "visit:no-show": withRequest({ visitId: idSchema }),
   "visit:transfer": withRequest({
     visitId: idSchema,
     toTopicId: idSchema.optional(),
     toAssociateId: idSchema.optional(),
-    note: text(500).default(""),
+    note: shortText(500).default(""),
   }),
-  "manager:call": withRequest({ visitId: idSchema.optional(), note: text(500).default("") }),
+  "manager:call": withRequest({ visitId: idSchema.optional(), note: shortText(500).default("") }),
   // manager
   "visit:reassign": withRequest({ visitId: idSchema, toAssociateId: idSchema.optional() }),
   "visit:set-priority": withRequest({
@@ -86,6 +86,16 @@ const ASSOCIATE_EVENTS = [
   "manager:call",
 ] as const satisfies readonly ClientEvent[];
 
+/** What only a manager may send; the server acts on them as that manager (`managerId`). */
+export const MANAGER_EVENTS = [
+  "visit:reassign",
+  "visit:set-priority",
+  "intake:pause",
+  "intake:resume",
+  "alert:resolve",
+  "store:update-settings",
+] as const satisfies readonly ClientEvent[];
+
 /** Which events each role may send. Anything else is answered FORBIDDEN. */
 export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
   kiosk: ["view:sync", "visit:check-in"],
@@ -99,15 +109,7 @@ export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
     "feedback:give",
   ],
   associate: ASSOCIATE_EVENTS,
-  manager: [
-    ...ASSOCIATE_EVENTS,
-    "visit:reassign",
-    "visit:set-priority",
-    "intake:pause",
-    "intake:resume",
-    "alert:resolve",
-    "store:update-settings",
-  ],
+  manager: [...ASSOCIATE_EVENTS, ...MANAGER_EVENTS],
 };
 
 /** What a kiosk check-in answers: the ticket. */

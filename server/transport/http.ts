@@ -3,7 +3,12 @@ import express, { type NextFunction, type Request, type Response } from "express
 import helmet from "helmet";
 import { nanoid } from "nanoid";
 import { z } from "zod";
-import { channelSchema } from "../../shared/commands.js";
+import {
+  arrivingInMinSchema,
+  channelSchema,
+  requestIdSchema,
+  shortText,
+} from "../../shared/commands.js";
 import { AppError, type ErrorBody, type ErrorCode } from "../../shared/errors.js";
 import { idSchema, languageSchema, storeSettingsSchema } from "../../shared/settings.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
@@ -200,21 +205,12 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   );
   const joinSchema = z
     .object({
-      requestId: z
-        .string()
-        .min(1)
-        .max(64)
-        .regex(/^[A-Za-z0-9_:.-]+$/),
+      requestId: requestIdSchema,
       topicId: idSchema,
-      name: z.string().trim().max(40).default(""),
+      name: shortText(40).default(""),
       language: languageSchema.optional(),
-      note: z.string().trim().max(500).default(""),
-      arrivingInMin: z
-        .number()
-        .int()
-        .min(0)
-        .max(24 * 60)
-        .optional(),
+      note: shortText(500).default(""),
+      arrivingInMin: arrivingInMinSchema.optional(),
     })
     .strict();
   const checkIn = async (storeId: string, body: z.infer<typeof joinSchema>, channel: string) => {

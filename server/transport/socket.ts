@@ -6,6 +6,7 @@ import {
   type Ack,
   type ClientEvent,
   type ClientToServerEvents,
+  MANAGER_EVENTS,
   type ServerToClientEvents,
   eventsByRole,
   handshakeSchema,
@@ -198,6 +199,8 @@ async function handle(
   return answer(name, result, identity, deps);
 }
 
+const managerEvents = new Set<ClientEvent>(MANAGER_EVENTS);
+
 /** The engine command for an event, acting as the socket's own identity. */
 function toCommand(
   event: ClientEvent,
@@ -212,14 +215,6 @@ function toCommand(
       return { ...base, visitId: identity.visitId } as CommandInput;
     case "associate":
     case "manager": {
-      const managerEvents = new Set<ClientEvent>([
-        "visit:reassign",
-        "visit:set-priority",
-        "intake:pause",
-        "intake:resume",
-        "alert:resolve",
-        "store:update-settings",
-      ]);
       return (
         managerEvents.has(event)
           ? { ...base, managerId: identity.associateId }
