@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CommandResult, QueueService } from "../../server/app/queue-service.js";
-import {
-  type DomainEvent,
-  type StoreState,
-  emptyState,
-  evolveCommit,
-  toStateData,
-} from "../../server/domain/index.js";
+import { type DomainEvent, type StoreState, toStateData } from "../../server/domain/index.js";
 import { silentLogger } from "../../server/logger.js";
 import type { Commit } from "../../server/store/event-store.js";
 import type { RedisStore } from "../../server/store/redis-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { T0, demoSettings } from "../support/engine.js";
-import {
-  fairOrder,
-  noStarvation,
-  nobodyLost,
-  undividedAttention,
-  workConserving,
-} from "../support/invariants.js";
+import { replayChecking } from "../support/invariants.js";
 import { deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "../support/redis.js";
 
 /**
@@ -190,25 +178,12 @@ describe.skipIf(!hasRedis)("two command handlers racing on one Redis store", () 
     }
 
     // Replay the raced log from empty, checking every invariant after every commit.
-    let state = emptyState(STORE);
-    const seen: string[] = [];
-    for (const commit of log) {
-      state = evolveCommit(state, commit as Commit<DomainEvent, Record<string, unknown>>);
-      const offers: Array<{ visitId: string; associateId: string }> = [];
-      for (const e of commit.events as DomainEvent[]) {
-        if (e.type === "visit:checked-in") seen.push(e.visitId);
-        if (e.type === "offer:created")
-          offers.push({ visitId: e.visitId, associateId: e.associateId });
-      }
-      const violations = [
-        ...undividedAttention(state),
-        ...nobodyLost(state, seen),
-        ...workConserving(state),
-        ...fairOrder(state, offers),
-        ...noStarvation(state, commit.at),
-      ];
-      expect(violations, `after commit ${commit.version} (${commit.command})`).toEqual([]);
-    }
+    const { state } = replayChecking(
+      STORE,
+      log as Array<Commit<DomainEvent>>,
+      (violations, commit) =>
+        expect(violations, `after commit ${commit.version} (${commit.command})`).toEqual([]),
+    );
     // Both handlers end on exactly the replayed state.
     for (const handler of handlers) {
       expect(toStateData(await handler.state(STORE))).toEqual(toStateData(state));

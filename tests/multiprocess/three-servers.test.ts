@@ -3,12 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nanoid } from "nanoid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DomainEvent,
-  type StoreState,
-  emptyState,
-  evolveCommit,
-} from "../../server/domain/index.js";
+import type { DomainEvent } from "../../server/domain/index.js";
 import type { Commit } from "../../server/store/event-store.js";
 import type { RedisStore } from "../../server/store/redis-store.js";
 import type { StoreSettingsInput } from "../../shared/settings.js";
@@ -19,14 +14,7 @@ import type {
   ManagerView,
   Versioned,
 } from "../../shared/views.js";
-import {
-  fairOrder,
-  noStarvation,
-  nobodyLost,
-  offersDontRot,
-  undividedAttention,
-  workConserving,
-} from "../support/invariants.js";
+import { replayChecking } from "../support/invariants.js";
 import {
   REDIS_URL,
   deletePrefix,
@@ -314,26 +302,13 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
     expect(log.map((c) => c.version)).toEqual(log.map((_, i) => i + 1));
     expect(log.at(-1)?.version).toBe(finalVersion);
     expect(new Set(log.map((c) => c.requestId)).size).toBe(log.length);
-    let state: StoreState = emptyState(storeId);
-    const seen: string[] = [];
-    for (const commit of log) {
-      state = evolveCommit(state, commit as Commit<DomainEvent, Record<string, unknown>>);
-      const offers: Array<{ visitId: string; associateId: string }> = [];
-      for (const e of commit.events) {
-        if (e.type === "visit:checked-in") seen.push(e.visitId);
-        if (e.type === "offer:created")
-          offers.push({ visitId: e.visitId, associateId: e.associateId });
-      }
-      const violations = [
-        ...undividedAttention(state),
-        ...nobodyLost(state, seen),
-        ...workConserving(state),
-        ...fairOrder(state, offers),
-        ...noStarvation(state, commit.at),
-        ...offersDontRot(state, commit.at),
-      ];
-      expect(violations, `after commit ${commit.version} (${commit.command})`).toEqual([]);
-    }
+    const { state, seen } = replayChecking(
+      storeId,
+      log,
+      (violations, commit) =>
+        expect(violations, `after commit ${commit.version} (${commit.command})`).toEqual([]),
+      { offerDeadlines: true },
+    );
 
     // Every acknowledged check-in is in the log exactly once, under its first request id, and
     // every visit went through to done.
@@ -411,11 +386,11 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
       10_000,
       () => `the console shows ${JSON.stringify(hopperOf())}`,
     );
-    // And so says the log, replayed.
-    const redis = store as RedisStore;
-    let state: StoreState = emptyState(storeId);
-    for (const commit of (await redis.read(storeId, 0)) as Array<Commit<DomainEvent>>)
-      state = evolveCommit(state, commit as Commit<DomainEvent, Record<string, unknown>>);
+    // And so says the log, replayed (every invariant holding after every commit).
+    const log = (await (store as RedisStore).read(storeId, 0)) as Array<Commit<DomainEvent>>;
+    const { state } = replayChecking(storeId, log, (violations, commit) =>
+      expect(violations, `after commit ${commit.version} (${commit.command})`).toEqual([]),
+    );
     expect(state.associates.get(hopper.associateId)?.connected).toBe(true);
   });
 });

@@ -1,4 +1,11 @@
-import type { StoreState, Visit } from "../../server/domain/index.js";
+import {
+  type DomainEvent,
+  type StoreState,
+  type Visit,
+  emptyState,
+  evolveCommit,
+} from "../../server/domain/index.js";
+import type { Commit } from "../../server/store/event-store.js";
 
 /**
  * DESIGN.md's invariants, checked on a state, written apart from the engine's own predicates
@@ -165,4 +172,40 @@ export function offersDontRot(s: StoreState, now: number): string[] {
       bad.push(`${v.id} kept past its hold`);
   }
   return bad;
+}
+
+/**
+ * Replays a store's log from empty and checks the invariants after every commit: `check` gets
+ * each commit's violations (empty when all hold). `offerDeadlines` adds "offers don't rot", for
+ * runs where the timers fired. Answers the final state and every visit checked in, in order.
+ */
+export function replayChecking(
+  storeId: string,
+  log: ReadonlyArray<Commit<DomainEvent>>,
+  check: (violations: string[], commit: Commit<DomainEvent>) => void,
+  options: { offerDeadlines?: boolean } = {},
+): { state: StoreState; seen: string[] } {
+  let state = emptyState(storeId);
+  const seen: string[] = [];
+  for (const commit of log) {
+    state = evolveCommit(state, commit as Commit<DomainEvent, Record<string, unknown>>);
+    const offers: Array<{ visitId: string; associateId: string }> = [];
+    for (const e of commit.events) {
+      if (e.type === "visit:checked-in") seen.push(e.visitId);
+      if (e.type === "offer:created")
+        offers.push({ visitId: e.visitId, associateId: e.associateId });
+    }
+    check(
+      [
+        ...undividedAttention(state),
+        ...nobodyLost(state, seen),
+        ...workConserving(state),
+        ...fairOrder(state, offers),
+        ...noStarvation(state, commit.at),
+        ...(options.offerDeadlines ? offersDontRot(state, commit.at) : []),
+      ],
+      commit,
+    );
+  }
+  return { state, seen };
 }
