@@ -13,30 +13,27 @@ export interface SocketData {
   version: number;
   /** A plain associate's own part of the view as last sent (JSON), to send only changes. */
   own?: string;
-  /** What the manager's `recent` list last sent was built from (`recentKey`). */
-  recent?: object;
+  /** What the manager's `recent` list last sent was built from (`recentSource`). */
+  recent?: RecentSource;
 }
-
-const recentKeys = new WeakMap<object, Map<string, object>>();
 
 /**
- * An object that stands for "today's ended visits" of a state: the same object while the
- * store's closed visits and its local day stay the same, so comparing it says whether a
- * manager's `recent` list changed without building it.
+ * What a manager's `recent` list (today's ended visits) is built from: the store's closed visits
+ * (an immutable map, a new one whenever one changes) and its local day. The same source, the
+ * same list, so it need not be built or sent again.
  */
-export function recentKey(state: StoreState, projection: Projection): object {
-  let byDay = recentKeys.get(state.closed);
-  if (!byDay) {
-    byDay = new Map();
-    recentKeys.set(state.closed, byDay);
-  }
-  let key = byDay.get(projection.today);
-  if (!key) {
-    key = {};
-    byDay.set(projection.today, key);
-  }
-  return key;
+export interface RecentSource {
+  closed: object;
+  day: string;
 }
+
+export const recentSource = (state: StoreState, projection: Projection): RecentSource => ({
+  closed: state.closed,
+  day: projection.today,
+});
+
+const sameRecent = (a: RecentSource | undefined, b: RecentSource) =>
+  a !== undefined && a.closed === b.closed && a.day === b.day;
 
 /** Roles whose sockets of a store all see the same thing (plain associates: the board). */
 const SHARED_ROLES = ["kiosk", "display", "associate"] as const;
@@ -170,7 +167,8 @@ export class Publisher {
         socket.emit("view:own", { version, own });
       } else if (identity.role === "manager") {
         // Today's ended visits go out only when they changed (or the day did).
-        const same = socket.data.recent === recentKey(state, projection);
+        const source = recentSource(state, projection);
+        const same = sameRecent(socket.data.recent, source);
         const view = same
           ? (projection.manager(identity.associateId, false) as View | undefined)
           : projection.manager(identity.associateId);
@@ -180,7 +178,7 @@ export class Publisher {
           socket.data.version = version;
           continue;
         }
-        if (!same) socket.data.recent = recentKey(state, projection);
+        socket.data.recent = source;
         socket.data.version = version;
         socket.emit("view:update", { version, since, view });
       } else {

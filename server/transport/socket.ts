@@ -23,7 +23,7 @@ import {
   type Publisher,
   type ServerEvents,
   type SocketData,
-  recentKey,
+  recentSource,
   viewFor,
 } from "./publisher.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -154,7 +154,7 @@ async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned 
     deps.publisher.fullSent(identity.storeId, state.version);
   }
   if (identity.role === "manager" && state.version >= socket.data.version)
-    socket.data.recent = recentKey(state, projection);
+    socket.data.recent = recentSource(state, projection);
   socket.data.version = Math.max(socket.data.version, state.version);
   socket.emit("view:full", full);
   return full;
