@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type Socket, io } from "socket.io-client";
 import { HeldView, follow } from "../shared/live-view.js";
+import { freePort } from "../tests/support/net.js";
 
 /**
  * The load generator both real-time benchmarks share (`load.ts` against the real server,
@@ -28,15 +28,6 @@ export function summarize(values: number[]): Summary {
 }
 
 export const show = (s: Summary): string => `${s.p50} / ${s.p99} / ${s.max} ms (n=${s.n})`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no free port");
-  return address.port;
-}
 
 export interface ServerChild {
   child: ChildProcess;
