@@ -165,24 +165,11 @@ export class Publisher {
         if (encoded === socket.data.own) continue;
         socket.data.own = encoded;
         socket.emit("view:own", { version, own });
-      } else if (identity.role === "manager") {
-        // Today's ended visits go out only when they changed (or the day did).
-        const source = recentSource(state, projection);
-        const same = sameRecent(socket.data.recent, source);
-        const view = same
-          ? (projection.manager(identity.associateId, false) as View | undefined)
-          : projection.manager(identity.associateId);
-        if (!view) {
-          const demoted = projection.associate(identity.associateId);
-          if (demoted) socket.emit("view:update", { version, since, view: demoted });
-          socket.data.version = version;
-          continue;
-        }
-        socket.data.recent = source;
-        socket.data.version = version;
-        socket.emit("view:update", { version, since, view });
       } else {
-        const view = viewFor(identity, projection);
+        const view =
+          identity.role === "manager"
+            ? this.managerView(socket.data, identity.associateId, projection)
+            : viewFor(identity, projection);
         if (!view) continue;
         socket.data.version = version;
         socket.emit("view:update", { version, since, view });
@@ -213,6 +200,25 @@ export class Publisher {
           view: role === "kiosk" ? projection.kiosk() : projection.display(),
         });
     }
+  }
+
+  /**
+   * A manager's view, leaving out today's ended visits when the socket was sent them built from
+   * the same closed visits on the same day (they grow all day). An associate's view if they are
+   * no longer a manager.
+   */
+  private managerView(
+    data: SocketData,
+    managerId: string,
+    projection: Projection,
+  ): View | undefined {
+    const source = recentSource(projection.state, projection);
+    const manager = sameRecent(data.recent, source)
+      ? projection.manager(managerId, false)
+      : projection.manager(managerId);
+    if (!manager) return projection.associate(managerId);
+    data.recent = source;
+    return manager as View;
   }
 
   /**
