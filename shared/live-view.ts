@@ -43,10 +43,8 @@ export class HeldView<V extends View = View> {
   version = -1;
   /** An own part sent ahead of the board of its version. */
   private pending: OwnUpdate | undefined;
-  /** The board the held view shows, by id, and its version (what a patch applies to). */
+  /** The version of the board the held view shows (what a patch applies to). */
   private boardVersion = -1;
-  private boardVisits = new Map<string, StaffVisit>();
-  private boardColleagues = new Map<string, Colleague>();
 
   apply(event: ViewEvent, update: unknown): Applied {
     switch (event) {
@@ -64,9 +62,7 @@ export class HeldView<V extends View = View> {
   private full(update: Versioned): Applied {
     if (update.version < this.version) return IGNORED;
     if (this.pending && this.pending.version <= update.version) this.pending = undefined;
-    const view = update.view;
-    if (view.role === "associate" || view.role === "manager")
-      this.keepBoard(view.line, view.colleagues, update.version);
+    this.boardVersion = update.version;
     return this.hold(update.view, update.version, false);
   }
 
@@ -95,37 +91,35 @@ export class HeldView<V extends View = View> {
     const pending = this.pending;
     this.pending = undefined;
     if (pending && pending.version <= update.version) view = { ...view, ...pending.own };
-    this.keepBoard(board.line, board.colleagues, update.version);
+    this.boardVersion = update.version;
     return this.hold(view, update.version, gap);
   }
 
   /** The board a patch makes of the held one; undefined if it does not apply to it. */
   private patched(update: BoardUpdate): StaffBoard | undefined {
     const patch = update.patch;
-    if (!patch || this.boardVersion !== update.since) return undefined;
-    const me = this.associate()?.me.id;
-    const visits = new Map(patch.changedVisits.map((v) => [v.visitId, v]));
-    const colleagues = new Map(patch.changedColleagues.map((c) => [c.id, c]));
+    const held = this.associate();
+    if (!patch || !held || this.boardVersion !== update.since) return undefined;
+    const me = held.me.id;
+    // What the held view shows, each entry replaced by its changed one if the patch has it.
+    const visits = new Map([...held.line, ...patch.changedVisits].map((v) => [v.visitId, v]));
+    const colleagues = new Map(
+      [...held.colleagues, ...patch.changedColleagues].map((c) => [c.id, c]),
+    );
     const line: StaffVisit[] = [];
     for (const id of patch.line) {
-      const visit = visits.get(id) ?? this.boardVisits.get(id);
+      const visit = visits.get(id);
       if (!visit) return undefined;
       line.push(visit);
     }
     const everyone: Colleague[] = [];
     for (const id of patch.colleagues) {
-      const colleague = colleagues.get(id) ?? this.boardColleagues.get(id);
+      const colleague = colleagues.get(id);
       // The receiver itself is left out of its colleagues; nothing to keep of it.
       if (colleague) everyone.push(colleague);
       else if (id !== me) return undefined;
     }
     return { storeName: patch.storeName, topics: patch.topics, line, colleagues: everyone };
-  }
-
-  private keepBoard(line: StaffVisit[], colleagues: Colleague[], version: number): void {
-    this.boardVisits = new Map(line.map((v) => [v.visitId, v]));
-    this.boardColleagues = new Map(colleagues.map((c) => [c.id, c]));
-    this.boardVersion = version;
   }
 
   private own(update: OwnUpdate): Applied {
