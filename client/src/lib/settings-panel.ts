@@ -1,12 +1,13 @@
-import { html } from "lit-html";
+import { html, nothing } from "lit-html";
 import { renderSVG } from "uqr";
 import type { StoreSettingsInput } from "../../../shared/settings.js";
 import type { ManagerView } from "../../../shared/views.js";
-import { t } from "./i18n.js";
+import { languageName, t } from "./i18n.js";
 import type { StaffContext } from "./staff.js";
 
 /**
- * The manager's settings: topics and skills, timers and limits (saved over the socket as one
+ * The manager's settings: topics and skills, where customers meet the associate (per topic and
+ * store language), timers and limits (saved over the socket as one
  * `store:update-settings`), associates (add, change, PIN reset) and devices (issue a kiosk or
  * display token with its pairing QR, revoke), through the manager API.
  */
@@ -61,11 +62,17 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
   const saveSettings = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
-    const topics = settings.topics.map((topic, i) => ({
+    const topics: StoreSettingsInput["topics"] = settings.topics.map((topic, i) => ({
       ...topic,
       name: String(form.get(`topic-${i}-name`) ?? topic.name),
       skill: String(form.get(`topic-${i}-skill`) ?? topic.skill),
       expectedServiceMin: Number(form.get(`topic-${i}-minutes`) ?? topic.expectedServiceMin),
+      // An empty place means the associate goes to the customer: it is left out.
+      meetAt: Object.fromEntries(
+        settings.languages
+          .map((l) => [l, String(form.get(`topic-${i}-meet-${l}`) ?? "").trim()])
+          .filter(([, place]) => place),
+      ),
     }));
     const added = String(form.get("new-topic-name") ?? "").trim();
     if (added) {
@@ -94,6 +101,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           wrapUpSec: number("wrapUpSec"),
           slaWaitMin: number("slaWaitMin"),
           callAheadHoldMin: number("callAheadHoldMin"),
+          declineCooldownSec: number("declineCooldownSec"),
         },
       })
       .then((ok) => {
@@ -101,8 +109,8 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         ctx.redraw();
       });
   };
-  const limit = (name: keyof StoreSettingsInput, label: string) =>
-    html`<label for=${name}>${label}</label><input id=${name} name=${name} type="number" min="0" required .value=${String(settings[name] ?? "")} />`;
+  const limit = (name: keyof StoreSettingsInput, label: string, max?: number) =>
+    html`<label for=${name}>${label}</label><input id=${name} name=${name} type="number" min="0" max=${max ?? nothing} required .value=${String(settings[name] ?? "")} />`;
 
   return html`<details class="card settings" @toggle=${(e: Event) => {
     if ((e.target as HTMLDetailsElement).open && !devices) void loadDevices(ctx);
@@ -120,6 +128,18 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
               <td><input aria-label=${t("settings.topicName")} name=${`topic-${i}-name`} .value=${topic.name} required maxlength="40" /></td>
               <td><input aria-label=${t("settings.skill")} name=${`topic-${i}-skill`} .value=${topic.skill} required /></td>
               <td><input aria-label=${t("settings.minutes")} name=${`topic-${i}-minutes`} type="number" min="1" max="240" .value=${String(topic.expectedServiceMin ?? 5)} /></td>
+            </tr>
+            <tr class="meet-at">
+              <td></td>
+              <td colspan="3"><fieldset>
+                <legend>${t("settings.meetAt", { topic: topic.name })}</legend>
+                <div class="grid">
+                  ${settings.languages.map(
+                    (l) => html`<div><label for=${`topic-${i}-meet-${l}`}>${languageName(l)}</label>
+                      <input id=${`topic-${i}-meet-${l}`} name=${`topic-${i}-meet-${l}`} lang=${l} maxlength="80" .value=${topic.meetAt?.[l] ?? ""} /></div>`,
+                  )}
+                </div>
+              </fieldset></td>
             </tr>`,
           )}
           <tr>
@@ -130,6 +150,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           </tr>
         </tbody>
       </table>
+      <p class="muted">${t("settings.meetAtHint")}</p>
       <h3>${t("settings.limits")}</h3>
       <div class="grid">
         <div><label for="languages">${t("settings.languages")}</label><input id="languages" name="languages" .value=${settings.languages.join(", ")} required /></div>
@@ -139,6 +160,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         <div>${limit("wrapUpSec", t("settings.wrapUp"))}</div>
         <div>${limit("slaWaitMin", t("settings.sla"))}</div>
         <div>${limit("callAheadHoldMin", t("settings.hold"))}</div>
+        <div>${limit("declineCooldownSec", t("settings.declineCooldown"), 3600)}</div>
       </div>
       <button class="primary" type="submit">${t("settings.save")}</button>
     </form>

@@ -7,8 +7,9 @@ import "../lib/styles.css";
 import "./display.css";
 
 /**
- * The wall display: codes waiting by topic, and "now serving P-017 — Julia, Phones". Codes and
- * associates' first names only, never a customer's name or note. New "now serving" lines can be
+ * The wall display: codes waiting by topic, and "now serving P-017 — Julia, Phones" ("finding
+ * someone" until an associate accepted). Codes and associates' first names only, never a
+ * customer's name or note. New "now serving" lines can be
  * announced aloud (speechSynthesis) in the store's language; the switch is remembered.
  */
 
@@ -38,6 +39,8 @@ new Live<DisplayView>({
 
 function announce(next: DisplayView): void {
   for (const s of next.nowServing) {
+    // Nobody is named before they accepted, so there is nothing to announce until then.
+    if (s.associateFirstName === null) continue;
     const key = `${s.code}/${s.associateFirstName}`;
     if (announced.has(key)) continue;
     announced.add(key);
@@ -80,7 +83,7 @@ function body() {
         ${view.nowServing.map(
           (s) => html`<li class="serving-item" data-code=${s.code}>
             <span class="code">${s.code}</span>
-            <span>${s.associateFirstName}, ${s.topicName}</span>
+            <span>${s.associateFirstName === null ? s.topicName : `${s.associateFirstName}, ${s.topicName}`}</span>
             <span class="badge ${s.status === "serving" ? "ok" : "warn"}">${t(`display.${s.status}`)}</span>
           </li>`,
         )}

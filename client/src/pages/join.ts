@@ -3,7 +3,7 @@ import { renderSVG } from "uqr";
 import type { KioskView } from "../../../shared/views.js";
 import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
 import { pageParams, requestId } from "../lib/live.js";
-import { waitText } from "../lib/view.js";
+import { topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import "./visit.css";
 
@@ -78,7 +78,7 @@ function draw(): void {
                   topic,
                   i,
                 ) => html`<label class="choice"><input type="radio" name="topic" value=${topic.id} ?checked=${i === 0} />
-                  ${topic.name} <small class="muted">${waitText(topic.wait)}</small></label>`,
+                  ${topic.name} <small class="muted">${waitText(topicWait(topic))}</small></label>`,
               )}
             </fieldset>
             <label for="arriving">${t("join.arriving")}</label>

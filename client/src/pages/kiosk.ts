@@ -1,17 +1,20 @@
 import { html, nothing, render } from "lit-html";
 import { renderSVG } from "uqr";
 import type { Ack, Ticket } from "../../../shared/protocol.js";
-import type { KioskView } from "../../../shared/views.js";
-import { languageName, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import type { CustomerView, KioskView } from "../../../shared/views.js";
+import { type CustomerStatusInput, customerStatusBlock } from "../lib/customer-status.js";
+import { language, languageName, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
-import { linkBar, waitText } from "../lib/view.js";
+import { linkBar, topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import "./kiosk.css";
 
 /**
  * The kiosk by the door: pick a language and a topic, optionally a name and a note, get a ticket.
  * A check-in keeps its request id until it is answered, also across a reload, so a double tap
- * or a dropped link never makes two visits; while the link is down it waits and says so.
+ * or a dropped link never makes two visits; while the link is down it waits and says so. The
+ * ticket follows the customer's own live view (the kiosk holds their token), so it says what
+ * their phone says.
  */
 
 const PENDING_KEY = "undivided.kiosk.pending";
@@ -21,7 +24,7 @@ type Screen =
   | { name: "start" }
   | { name: "details"; topicId: string }
   | { name: "sending"; topicId: string }
-  | { name: "ticket"; ticket: Ticket & { paused?: boolean } }
+  | { name: "ticket"; ticket: Ticket; customer: Live<CustomerView>; view?: CustomerView }
   | { name: "error"; message: string };
 
 interface Pending {
@@ -61,23 +64,48 @@ if (saved) void send(JSON.parse(saved) as Pending);
 
 async function send(pending: Pending): Promise<void> {
   localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-  screen = { name: "sending", topicId: pending.topicId };
-  draw();
-  const { requestId: id, topicId, name, note, language } = pending;
-  const answer = (await live.send("visit:check-in", {
-    requestId: id,
-    topicId,
-    name,
-    note,
-    language,
-  })) as Ack<Ticket>;
+  show({ name: "sending", topicId: pending.topicId });
+  const answer = (await live.send("visit:check-in", { ...pending })) as Ack<Ticket>;
   localStorage.removeItem(PENDING_KEY);
-  screen = answer.ok
-    ? { name: "ticket", ticket: answer.data }
-    : { name: "error", message: errorText(answer.error.code, answer.error.message) };
-  draw();
+  if (answer.ok) showTicket(answer.data);
+  else show({ name: "error", message: errorText(answer.error.code, answer.error.message) });
   backToStartLater(answer.ok ? TICKET_SECONDS : 10);
 }
+
+/**
+ * Moves to another screen. The way back to the start belongs to the screen it was set for, and
+ * leaving a ticket closes its link as the customer.
+ */
+function show(next: Screen): void {
+  window.clearTimeout(backTimer);
+  if (screen.name === "ticket" && next !== screen) screen.customer.close();
+  screen = next;
+  draw();
+}
+
+/** The ticket, live: it follows the customer's own view, the ack's data until the first comes. */
+function showTicket(ticket: Ticket): void {
+  const customer = new Live<CustomerView>({
+    auth: { storeId, customerToken: customerTokenOf(ticket) },
+    onView: (next) => {
+      if (screen.name !== "ticket" || screen.customer !== customer) return;
+      // News (not a re-estimated range) keeps the ticket up a while longer, to be read.
+      if (screen.view && news(screen.view) !== news(next)) backToStartLater(TICKET_SECONDS);
+      screen.view = next;
+      draw();
+    },
+    // The bar on top already says whether the kiosk is live; this link rides on the same network.
+    onState: () => {},
+  });
+  show({ name: "ticket", ticket, customer });
+}
+
+const news = (v: CustomerView) =>
+  `${v.status}/${v.paused}/${v.associate?.firstName}/${v.apology?.previousFirstName}`;
+
+// The kiosk may act for the customer it just checked in: it holds their ticket's secret.
+const customerTokenOf = (ticket: Ticket) =>
+  new URL(ticket.customerUrl).hash.replace(/^#token=/, "");
 
 function errorText(code: string, message: string): string {
   const key = `error.${code}`;
@@ -88,26 +116,10 @@ function errorText(code: string, message: string): string {
 function backToStartLater(seconds: number): void {
   window.clearTimeout(backTimer);
   backTimer = window.setTimeout(() => {
-    screen = { name: "start" };
     chosenLanguage = undefined;
     if (view) setLanguage(preferredLanguage(view.languages));
-    draw();
+    show({ name: "start" });
   }, seconds * 1000);
-}
-
-async function keepPlace(ticket: Ticket): Promise<void> {
-  // The kiosk may act for the customer it just checked in: it holds their ticket's secret.
-  const customerToken = new URL(ticket.customerUrl).hash.replace(/^#token=/, "");
-  const customer = new Live({
-    auth: { storeId, customerToken },
-    onView: () => {},
-    onState: () => {},
-  });
-  const answer = await customer.send("visit:pause", { requestId: `pause-${ticket.visitId}` });
-  customer.close();
-  if (answer.ok && screen.name === "ticket")
-    screen = { name: "ticket", ticket: { ...ticket, paused: true } };
-  draw();
 }
 
 function draw(): void {
@@ -129,14 +141,11 @@ function body() {
       return html`<h1>${t("kiosk.sending")}</h1>
         <p class="muted" role="status">${link === "live" ? t("kiosk.sendingLive") : t("kiosk.sendingOffline")}</p>`;
     case "ticket":
-      return ticketScreen(screen.ticket);
+      return ticketScreen(screen.ticket, screen.customer, screen.view);
     case "error":
       return html`<h1>${t("kiosk.sorry")}</h1>
         <p role="alert">${screen.message}</p>
-        <button class="primary" @click=${() => {
-          screen = { name: "start" };
-          draw();
-        }}>${t("kiosk.again")}</button>`;
+        <button class="primary" @click=${() => show({ name: "start" })}>${t("kiosk.again")}</button>`;
   }
 }
 
@@ -157,12 +166,10 @@ function startScreen(v: KioskView) {
         ? html`<h2>${t("kiosk.whatNeed")}</h2>
           <div class="topics">
             ${v.topics.map(
-              (topic) => html`<button class="topic" data-topic=${topic.id} @click=${() => {
-                screen = { name: "details", topicId: topic.id };
-                draw();
-              }}>
+              (topic) => html`<button class="topic" data-topic=${topic.id} @click=${() =>
+                show({ name: "details", topicId: topic.id })}>
                 <span class="topic-name">${topic.name}</span>
-                <span class="topic-wait">${waitText(topic.wait)}</span>
+                <span class="topic-wait">${waitText(topicWait(topic))}</span>
               </button>`,
             )}
           </div>`
@@ -197,23 +204,36 @@ function detailsScreen(v: KioskView, topicId: string) {
     });
   };
   return html`<h1>${topic?.name ?? topicId}</h1>
-    <p class="muted">${waitText(topic?.wait ?? null)}</p>
+    <p class="muted">${waitText(topic ? topicWait(topic) : null)}</p>
     <form @submit=${submit} class="card details">
       <label for="name">${t("kiosk.nameLabel")}</label>
       <input id="name" name="name" maxlength="40" autocomplete="off" placeholder=${t("kiosk.namePlaceholder")} />
       <label for="note">${t("kiosk.noteLabel")}</label>
       <textarea id="note" name="note" maxlength="500" rows="2" placeholder=${t("kiosk.notePlaceholder")}></textarea>
       <div class="row actions">
-        <button type="button" @click=${() => {
-          screen = { name: "start" };
-          draw();
-        }}>${t("kiosk.back")}</button>
+        <button type="button" @click=${() => show({ name: "start" })}>${t("kiosk.back")}</button>
         <button type="submit" class="primary">${t("kiosk.checkIn")}</button>
       </div>
     </form>`;
 }
 
-function ticketScreen(ticket: Ticket & { paused?: boolean }) {
+/** What the check-in answered, as a status, until the customer's own view comes. */
+function ticketStatus(ticket: Ticket): CustomerStatusInput {
+  return {
+    status: ticket.status,
+    paused: false,
+    place: null,
+    youreNext: false,
+    wait: ticket.wait,
+    associate: null,
+    apology: null,
+    meetAt: null,
+    language: language(),
+    holdUntil: null,
+  };
+}
+
+function ticketScreen(ticket: Ticket, customer: Live<CustomerView>, live?: CustomerView) {
   const qr = renderSVG(ticket.customerUrl, { border: 1 });
   const svg = document.createElement("div");
   svg.className = "qr";
@@ -221,32 +241,30 @@ function ticketScreen(ticket: Ticket & { paused?: boolean }) {
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", t("kiosk.qrLabel"));
   svg.innerHTML = qr;
+  const status = live ?? ticketStatus(ticket);
+  const keepPlace = () =>
+    customer.send("visit:pause", { requestId: requestId(`pause-${ticket.visitId}`) });
   return html`<section class="ticket" aria-labelledby="ticket-code">
-    <p>${t("kiosk.yourCode")}</p>
-    <p id="ticket-code" class="big-code" data-code=${ticket.code}>${ticket.code}</p>
-    <p class="wait" role="status">
-      ${
-        ticket.status === "offered" && ticket.associate
-          ? t("kiosk.coming", { name: ticket.associate.firstName })
-          : waitText(ticket.wait)
-      }
-    </p>
-    <div class="row ticket-row">
+    <div class="ticket-main">
+      <p>${t("kiosk.yourCode")}</p>
+      <p id="ticket-code" class="big-code" data-code=${ticket.code}>${ticket.code}</p>
+      <div class="card" role="status" aria-live="polite">${customerStatusBlock(status)}</div>
+    </div>
+    <div class="ticket-side">
       ${svg}
       <p class="muted">${t("kiosk.scan")}</p>
     </div>
     <div class="row actions">
       ${
-        ticket.paused
-          ? html`<p role="status">${t("kiosk.placeKept")}</p>`
-          : html`<button @click=${() => keepPlace(ticket)}>${t("kiosk.browsing")}</button>`
+        status.status !== "waiting"
+          ? nothing
+          : status.paused
+            ? html`<p>${t("kiosk.placeKept")}</p>`
+            : html`<button @click=${keepPlace}>${t("kiosk.browsing")}</button>`
       }
-      <button class="primary" @click=${() => {
-        screen = { name: "start" };
-        draw();
-      }}>${t("kiosk.done")}</button>
+      <button class="primary" @click=${() => show({ name: "start" })}>${t("kiosk.done")}</button>
     </div>
-  </section>${nothing}`;
+  </section>`;
 }
 
 draw();

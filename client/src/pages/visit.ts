@@ -1,8 +1,9 @@
 import { html, render } from "lit-html";
 import type { CustomerView } from "../../../shared/views.js";
+import { customerStatusBlock, describeCustomer } from "../lib/customer-status.js";
 import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
-import { linkBar, waitText } from "../lib/view.js";
+import { linkBar } from "../lib/view.js";
 import "../lib/styles.css";
 import "./visit.css";
 
@@ -58,11 +59,15 @@ async function act(
   draw();
 }
 
-/** Title, vibration, sound and a notification when the turn is near or someone is coming. */
+/**
+ * Title, vibration, sound and a notification when the turn is near (someone is being found
+ * counts) and when someone is coming: only once they accepted, and again if that person changes.
+ */
 function alertIfNeeded(before: CustomerView | undefined, next: CustomerView): void {
-  const coming = next.status === "offered" || next.status === "serving";
+  const coming = next.status === "serving";
   const near =
-    next.status === "waiting" && !next.paused && next.ahead !== null && next.ahead < nearAhead;
+    next.status === "offered" ||
+    (next.status === "waiting" && !next.paused && next.ahead !== null && next.ahead < nearAhead);
   const key = coming ? `coming:${next.associate?.firstName}` : near ? "near" : "";
   document.title = coming
     ? `● ${t("visit.comingTitle")} · ${baseTitle}`
@@ -74,9 +79,7 @@ function alertIfNeeded(before: CustomerView | undefined, next: CustomerView): vo
     return;
   }
   alerted = key;
-  const text = coming
-    ? t("visit.coming", { name: next.associate?.firstName ?? "" })
-    : t("visit.near");
+  const text = coming ? describeCustomer(next).headline : t("visit.near");
   navigator.vibrate?.(coming ? [300, 150, 300] : [200]);
   if (sound) beep();
   if ("Notification" in window && Notification.permission === "granted") new Notification(text);
@@ -104,38 +107,11 @@ function body() {
   const v = view;
   return html`<p class="muted">${v.storeName} · ${v.topicName}</p>
     <p class="big-code" aria-label=${t("visit.codeLabel", { code: v.code })}>${v.code}</p>
-    <section class="card status" aria-live="polite" data-status=${v.status}>${statusPart(v)}</section>
+    <section class="card status" aria-live="polite" data-status=${v.status}>${customerStatusBlock(v)}</section>
     ${message ? html`<p role="alert" class="badge danger">${message}</p>` : ""}
     ${actions(v)} ${v.canGiveFeedback ? feedbackForm() : ""}
     ${v.feedbackGiven ? html`<p class="card" role="status">${t("visit.thanks")}</p>` : ""}
     ${settings(v)}`;
-}
-
-function statusPart(v: CustomerView) {
-  switch (v.status) {
-    case "expected":
-      return html`<h1>${t("visit.expected")}</h1>
-        ${v.holdUntil ? html`<p>${t("visit.holdUntil", { time: new Date(v.holdUntil).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })}</p>` : ""}`;
-    case "waiting":
-      return html`<h1>${v.youreNext ? t("visit.next") : t("visit.place", { place: v.place ?? "?" })}</h1>
-        <p class="wait">${waitText(v.wait)}</p>
-        ${v.paused ? html`<p class="badge warn">${t("visit.paused")}</p>` : ""}`;
-    case "offered":
-    case "serving":
-      return html`<div class="row associate">
-          <span class="initials" aria-hidden="true">${v.associate?.initials}</span>
-          <div>
-            <h1>${v.status === "offered" ? t("visit.coming", { name: v.associate?.firstName ?? "" }) : t("visit.serving", { name: v.associate?.firstName ?? "" })}</h1>
-            <p>${t("visit.meet", { topic: v.topicName })}</p>
-          </div>
-        </div>`;
-    case "done":
-      return html`<h1>${t("visit.done")}</h1>`;
-    case "left":
-      return html`<h1>${t("visit.left")}</h1>`;
-    case "expired":
-      return html`<h1>${t("visit.expired")}</h1>`;
-  }
 }
 
 function actions(v: CustomerView) {

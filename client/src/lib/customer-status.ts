@@ -1,0 +1,132 @@
+import { type TemplateResult, html, nothing } from "lit-html";
+import type { CustomerView } from "../../../shared/views.js";
+import { language, t } from "./i18n.js";
+import { waitText } from "./view.js";
+import "./customer-status.css";
+
+/**
+ * "What happens next" for one customer, said the same way on the kiosk ticket and on their
+ * phone (invariant 8: they never disagree). A person is named only once they accepted; when the
+ * person named changes, the customer is told so with an apology.
+ */
+
+/** What the status is made from: the customer's live view (or the kiosk's ticket until then). */
+export type CustomerStatusInput = Pick<
+  CustomerView,
+  | "status"
+  | "paused"
+  | "place"
+  | "youreNext"
+  | "wait"
+  | "associate"
+  | "apology"
+  | "meetAt"
+  | "language"
+  | "holdUntil"
+>;
+
+export interface StatusLine {
+  text: string;
+  /** `wait`: the promised range; `kept`: their place is kept while they browse. */
+  kind: "wait" | "kept" | "info";
+}
+
+export interface CustomerStatus {
+  /** Said first when the person named to them changed. */
+  apology: string | null;
+  /** What happens next, in one sentence. */
+  headline: string;
+  lines: StatusLine[];
+  /** Initials of who accepted them (never before they accepted). */
+  initials: string | null;
+}
+
+/**
+ * The status in words. Names someone only while serving (they accepted), whatever else the input
+ * holds; an apology comes with any change of the person named.
+ */
+export function describeCustomer(c: CustomerStatusInput): CustomerStatus {
+  return { apology: apologyText(c), lines: [], initials: null, ...whatNext(c) };
+}
+
+function whatNext(
+  c: CustomerStatusInput,
+): Pick<CustomerStatus, "headline"> & Partial<CustomerStatus> {
+  switch (c.status) {
+    case "expected":
+      return {
+        headline: t("visit.expected"),
+        lines: c.holdUntil
+          ? [{ text: t("visit.holdUntil", { time: clock(c.holdUntil) }), kind: "info" }]
+          : [],
+      };
+    case "waiting":
+      return {
+        headline: c.youreNext
+          ? t("visit.next")
+          : c.place !== null
+            ? t("visit.place", { place: c.place })
+            : t("visit.inLine"),
+        lines: [
+          { text: waitText(c.wait), kind: "wait" },
+          ...(c.paused ? [{ text: t("visit.paused"), kind: "kept" as const }] : []),
+        ],
+      };
+    case "offered":
+      // Someone was asked and has not said yes yet: no name, no promise of who.
+      return {
+        headline: t("visit.finding"),
+        lines: [{ text: t("visit.findingDetail"), kind: "info" }],
+      };
+    case "serving": {
+      const name = c.associate?.firstName ?? "";
+      const place = meetingPlace(c);
+      return {
+        headline: place ? t("visit.onTheWay", { name }) : t("visit.comingTo", { name }),
+        lines: [{ text: place ? t("visit.meetAt", { place }) : t("visit.stayHere"), kind: "info" }],
+        initials: c.associate?.initials ?? null,
+      };
+    }
+    case "done":
+      return { headline: t("visit.done") };
+    case "left":
+      return { headline: t("visit.left") };
+    case "expired":
+      return { headline: t("visit.expired") };
+  }
+}
+
+/** The status as one block; kiosk and phone render exactly this, so their text is the same. */
+export function customerStatusBlock(c: CustomerStatusInput): TemplateResult {
+  const s = describeCustomer(c);
+  return html`<div class="customer-status" data-customer-status=${c.status}>
+    ${s.apology ? html`<p class="apology" role="note">${s.apology}</p>` : nothing}
+    <div class="row headline">
+      ${s.initials ? html`<span class="initials" aria-hidden="true">${s.initials}</span>` : nothing}
+      <h1>${s.headline}</h1>
+    </div>
+    ${s.lines.map((line) => html`<p class=${`status-${line.kind}`}>${line.text}</p>`)}
+  </div>`;
+}
+
+function apologyText(c: CustomerStatusInput): string | null {
+  if (!c.apology) return null;
+  const previous = c.apology.previousFirstName;
+  return c.status === "serving" && c.associate
+    ? t("visit.sorryChanged", { name: c.associate.firstName, previous })
+    : t("visit.sorryHandedOn", { previous });
+}
+
+/** Where to meet, in the page's language, else the one they asked for, else any. */
+function meetingPlace(c: CustomerStatusInput): string | null {
+  if (!c.meetAt) return null;
+  return (
+    c.meetAt[language()] ??
+    (c.language ? c.meetAt[c.language] : undefined) ??
+    Object.values(c.meetAt)[0] ??
+    null
+  );
+}
+
+const clock = (at: number) =>
+  new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
