@@ -37,6 +37,12 @@ export interface AppOptions {
   clock?: () => number;
   /** How often due timers are polled (default 250 ms); 0 turns the loop off (tests drive ticks). */
   timerIntervalMs?: number;
+  /**
+   * How often customers' and kiosks' wait ranges are re-estimated as time passes (default
+   * 5000 ms; each is sent only when its shown range moved); 0 turns it off (tests call
+   * `refreshEstimates`).
+   */
+  estimateRefreshMs?: number;
   rateLimits?: RateLimitOptions;
   /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
   trustProxy?: string;
@@ -50,6 +56,8 @@ export interface App {
   service: QueueService;
   credentials: Credentials;
   metrics: Metrics;
+  /** Re-estimates the waits shown to this process's customers and kiosks now. */
+  refreshEstimates(): Promise<void>;
   /** Stops taking new work, finishes commands in flight, closes the store and Redis links. */
   close(): Promise<void>;
 }
@@ -200,6 +208,17 @@ export async function createApp(
 
   const timers = new TimerLoop({ service, logger, clock, intervalMs: options.timerIntervalMs });
   if (options.timerIntervalMs !== 0) await timers.start();
+  let refreshing: Promise<void> | undefined;
+  const refreshEstimates = () => {
+    refreshing ??= publisher.refreshEstimates().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
+  const refreshMs = options.estimateRefreshMs ?? 5000;
+  const refresher =
+    refreshMs > 0 ? setInterval(() => void refreshEstimates(), refreshMs) : undefined;
+  refresher?.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -207,9 +226,12 @@ export async function createApp(
     service,
     credentials,
     metrics,
+    refreshEstimates,
     close() {
       closing ??= (async () => {
+        clearInterval(refresher);
         await timers.stop();
+        await refreshing;
         // Stop accepting: refuse new connections, drop the sockets, let commands in flight end.
         const trackingDone = sockets.shutdown();
         await new Promise<void>((resolve) => {

@@ -33,6 +33,7 @@ export const alertKindSchema = z.enum([
   "manager_called",
   "offer_expired_repeatedly",
   "tablet_dropped",
+  "declined_by_all",
 ]);
 
 const cmd = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>

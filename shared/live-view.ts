@@ -30,6 +30,8 @@ const IGNORED: Applied = { changed: false, gap: false };
  *
  * - `view:full` replaces the view unless it is older than the one held.
  * - `view:update` replaces it if newer; its `since` above the held version means one was missed.
+ *   One marked `refresh` (waits re-estimated, nothing else changed) replaces the view of its own
+ *   version; of a newer version it shows one was missed.
  *   A manager's leaves out `recent` when that did not change: the held one is kept.
  * - `board:update` (plain associates) replaces the shared part (line, colleagues, topics) if newer:
  *   a whole board, or a patch to the board of version `since`, which applies only to that board
@@ -67,6 +69,11 @@ export class HeldView<V extends View = View> {
   }
 
   private update(update: Versioned): Applied {
+    // A re-estimate of the version held replaces it; of a newer one, shows one was missed.
+    if (update.refresh && update.version >= this.version && this.view)
+      return update.version === this.version
+        ? this.hold(update.view, update.version, false)
+        : { changed: false, gap: true };
     if (update.version <= this.version) return IGNORED;
     let gap = this.version >= 0 && (update.since ?? update.version - 1) > this.version;
     let view = update.view;

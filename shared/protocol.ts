@@ -119,9 +119,9 @@ export interface Ticket {
   /** The customer's own page (holds their secret token). */
   customerUrl: string;
   wait: { lowMin: number; highMin: number } | null;
-  /** `offered` when an associate was free and is already on the way. */
+  /** `offered` when an associate was free and is being asked (nobody is named until they accept). */
   status: "waiting" | "offered" | "expected";
-  /** Who is on the way, when offered. */
+  /** Who accepted and is on the way; null until someone has (never named on offer). */
   associate: { firstName: string; initials: string } | null;
 }
 

@@ -26,6 +26,8 @@ export const topicSchema = z.object({
   skill: idSchema,
   /** What a visit usually takes, used until measured service times exist. */
   expectedServiceMin: z.number().int().min(1).max(240).default(5),
+  /** Where the customer meets their associate, per language ("at the phone counter"). */
+  meetAt: z.record(languageSchema, z.string().trim().min(1).max(80)).default({}),
 });
 export type Topic = z.infer<typeof topicSchema>;
 
@@ -47,6 +49,11 @@ export const storeSettingsSchema = z
     slaWaitMin: minutes(24 * 60).default(15),
     /** How long a call-ahead visit keeps its place past the time it said it would arrive. */
     callAheadHoldMin: minutes(24 * 60).default(30),
+    /**
+     * After everyone available who could serve a visit declined it, and nobody else is
+     * available, a decliner may be offered it again after this long.
+     */
+    declineCooldownSec: seconds(0, 3600).default(60),
   })
   .superRefine((s, ctx) => {
     const ids = new Set<string>();

@@ -31,7 +31,11 @@ export interface KioskView {
   storeName: string;
   open: boolean;
   languages: string[];
-  topics: Array<TopicInfo & { wait: WaitRange; waiting: number }>;
+  /**
+   * `wait`: what a customer checking in now would be told, asking for no language; `waits`:
+   * the same for a customer asking for each of the store's languages (show the one they pick).
+   */
+  topics: Array<TopicInfo & { wait: WaitRange; waits: Record<string, WaitRange>; waiting: number }>;
 }
 
 /** Wall display: codes and first names of associates only. */
@@ -44,7 +48,8 @@ export interface DisplayView {
   nowServing: Array<{
     code: string;
     topicName: string;
-    associateFirstName: string;
+    /** Null while offered: a person is named only once they accepted. */
+    associateFirstName: string | null;
     status: "offered" | "serving";
   }>;
 }
@@ -61,6 +66,12 @@ export interface CustomerView {
   visitId: string;
   code: string;
   topicName: string;
+  /** The language the customer asked for at check-in. */
+  language: string | null;
+  /**
+   * `offered`: someone is being found for them (no name yet); `serving`: `associate` accepted
+   * and is coming or helping.
+   */
   status: VisitStatus;
   paused: boolean;
   /** 1-based place among the visits competing for the same associates; null when not waiting. */
@@ -68,7 +79,15 @@ export interface CustomerView {
   ahead: number | null;
   wait: WaitRange;
   youreNext: boolean;
+  /** Who accepted them (serving), or who helped (done). Never before they accepted. */
   associate: AssociateBrief | null;
+  /**
+   * Someone named to them before is no longer the one: say sorry. While serving, `associate`
+   * is the new person; while waiting or offered again, someone else is being found.
+   */
+  apology: { previousFirstName: string } | null;
+  /** Where to meet the associate, by language (the topic's setting); null: they come to you. */
+  meetAt: Record<string, string> | null;
   /** Call-ahead: until when the place is kept. */
   holdUntil: number | null;
   feedbackGiven: boolean;
@@ -124,7 +143,12 @@ export interface AssociateView {
 
 export interface AlertView {
   alertId: string;
-  kind: "sla" | "manager_called" | "offer_expired_repeatedly" | "tablet_dropped";
+  kind:
+    | "sla"
+    | "manager_called"
+    | "offer_expired_repeatedly"
+    | "tablet_dropped"
+    | "declined_by_all";
   at: number;
   visitId: string | null;
   code: string | null;
@@ -168,6 +192,8 @@ export interface Versioned<V extends View = View> {
   version: number;
   view: V;
   since?: number;
+  /** The same version again, its wait ranges re-estimated as time passed. */
+  refresh?: true;
 }
 
 /**

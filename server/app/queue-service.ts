@@ -11,6 +11,7 @@ import {
   decide,
   nextDeadline,
   toStateData,
+  withQuotes,
 } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { EventStore } from "../store/event-store.js";
@@ -150,7 +151,9 @@ export class QueueService {
     const store = this.options.store;
     let state = await io(() => this.cache.get(storeId));
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const decision = decide(state, command, now);
+      const decided = decide(state, command, now);
+      // A customer who joined the line is told a wait: it is recorded with the commit.
+      const decision = decided.ok ? withQuotes(decided) : decided;
       if (!decision.ok || !decision.recorded) {
         // Nothing to append: answer only from the latest state, and never for a done request.
         const [prior, version] = await io(() =>

@@ -266,7 +266,7 @@ function parseTopic(spec: string): Topic {
   const expectedServiceMin = minutes === undefined ? 5 : Number(minutes);
   if (!Number.isInteger(expectedServiceMin))
     throw usage(`The minutes of topic ${id} are not a whole number ("${minutes}").`);
-  return { id, name, letter, skill, expectedServiceMin };
+  return { id, name, letter, skill, expectedServiceMin, meetAt: {} };
 }
 
 async function pinOf(flags: Flags, stdin: () => Promise<string>): Promise<string> {

@@ -23,17 +23,50 @@ export function isOfferable(v: Visit): boolean {
 }
 
 /**
- * Whether `a` may serve `v` by the matching rules, ignoring whether either is free:
- * the topic's skill and the asked language, or anyone once widened; never someone who declined;
- * only the named associate of a transfer until widened.
+ * Whether `a` may serve `v` by the matching rules, ignoring whether either is free: the topic's
+ * skill and the asked language, or anyone once widened; only the named associate of a transfer
+ * until widened. A decline means "not me, not now": a decliner may serve it only once its
+ * cool-down is over and nobody else available may. `widened` lets the estimator ask about a
+ * later moment.
  */
-export function canServe(state: StoreState, a: Associate, v: Visit): boolean {
-  if (v.declinedBy.includes(a.id)) return false;
-  if (v.widened) return true;
+export function canServe(state: StoreState, a: Associate, v: Visit, widened = v.widened): boolean {
+  if (!matches(state, a, v, widened)) return false;
+  if (!v.declinedBy.includes(a.id)) return true;
+  return v.declineCooldownUntil === undefined && !someoneElseMay(state, v, widened);
+}
+
+/** The matching rules without declines: skill and language, a named associate, or widened. */
+export function matches(state: StoreState, a: Associate, v: Visit, widened = v.widened): boolean {
+  if (widened) return true;
   if (v.targetAssociateId !== undefined) return v.targetAssociateId === a.id;
   const skill = skillOf(state, v);
   if (skill === undefined || !a.skills.includes(skill)) return false;
   return v.language === undefined || a.languages.includes(v.language);
+}
+
+/** Present: available and reachable (they may be busy). */
+export const isPresent = (a: Associate): boolean => a.presence === "available" && !a.connectionLost;
+
+/** Whether an available associate who has not declined `v` may take it. */
+export function someoneElseMay(state: StoreState, v: Visit, widened = v.widened): boolean {
+  for (const b of state.associates.values()) {
+    if (isPresent(b) && !v.declinedBy.includes(b.id) && matches(state, b, v, widened)) return true;
+  }
+  return false;
+}
+
+/**
+ * Every available associate who could serve `v` has declined it (at least one such did; one who
+ * only handed it on to a topic they cannot serve does not count): it should widen at once rather
+ * than wait for its timer.
+ */
+export function declinedByAllWhoCould(state: StoreState, v: Visit): boolean {
+  if (v.declinedBy.length === 0 || v.widened) return false;
+  const someoneDeclined = v.declinedBy.some((id) => {
+    const a = state.associates.get(id);
+    return a !== undefined && isPresent(a) && matches(state, a, v, false);
+  });
+  return someoneDeclined && !someoneElseMay(state, v, false);
 }
 
 /** Line order: higher priority first, then earlier place in line, then check-in order. */

@@ -1,6 +1,6 @@
 import type { Command } from "../../shared/commands.js";
 import { type ErrorBody, isAppError } from "../../shared/errors.js";
-import { matchesToOffer } from "./assignment.js";
+import { declinedByAllWhoCould, matchesToOffer } from "./assignment.js";
 import * as associate from "./associate-commands.js";
 import * as customer from "./customer-commands.js";
 import { Draft, type Reply, fail } from "./draft.js";
@@ -9,7 +9,7 @@ import { sealCommit } from "./evolve.js";
 import * as manager from "./manager-commands.js";
 import { offerTimeoutMs } from "./settings-view.js";
 import type { StoreState } from "./state.js";
-import { fireDueTimers } from "./timer-rules.js";
+import { fireDueTimers, raise } from "./timer-rules.js";
 
 export type Decision =
   | {
@@ -47,6 +47,7 @@ export function decide(state: StoreState, command: Command, now: number): Decisi
     }
     if (state.nextDeadline !== null && state.nextDeadline <= at) fireDueTimers(draft);
     const reply = handle(draft, command);
+    widenDeclined(draft);
     makeOffers(draft);
     if (draft.events.length === 0 && command.type === "tick") {
       return { ok: true, events: [], recorded: false, reply, at, state };
@@ -62,6 +63,41 @@ export function decide(state: StoreState, command: Command, now: number): Decisi
   } catch (error) {
     if (isAppError(error)) return { ok: false, error: error.toBody() };
     throw error;
+  }
+}
+
+/** Events after which a visit's decliners may be all the help it has left. */
+const MAY_LEAVE_ONLY_DECLINERS = new Set<DomainEvent["type"]>([
+  "offer:declined",
+  "offer:expired",
+  "visit:transferred",
+  "visit:reassigned",
+  "associate:signed-in",
+  "associate:signed-out",
+  "associate:presence-changed",
+  "associate:connection-lost",
+  "associate:removed",
+  "associate:registered",
+  "store:settings-changed",
+]);
+
+/**
+ * "Not me, not now": a visit that every available associate who could serve it has declined
+ * widens at once to anyone else available (no waiting for its timer), and the managers hear of it.
+ */
+function widenDeclined(d: Draft): void {
+  if (!d.events.some((e) => MAY_LEAVE_ONLY_DECLINERS.has(e.type))) return;
+  for (const v of d.state.visits.values()) {
+    if ((v.status !== "waiting" && v.status !== "offered") || !declinedByAllWhoCould(d.state, v))
+      continue;
+    d.emit({ type: "visit:widened", visitId: v.id });
+    raise(
+      d,
+      "declined_by_all",
+      v.id,
+      undefined,
+      `${v.code} was declined by everyone who can serve it`,
+    );
   }
 }
 

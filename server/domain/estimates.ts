@@ -1,112 +1,387 @@
-import { canServe, compareLine } from "./assignment.js";
-import { skillOf, topicOf, wideningMs } from "./settings-view.js";
-import type { Associate, StoreState, Visit } from "./state.js";
+import { canServe, compareIdle, compareLine, isPresent } from "./assignment.js";
+import {
+  type LogNormal,
+  Random,
+  drawLogNormal,
+  drawRemaining,
+  logNormalWithMean,
+  quantile,
+} from "./distributions.js";
+import { callAheadHoldMs, offerTimeoutMs, skillOf, topicOf, wideningMs } from "./settings-view.js";
+import type { Associate, ServiceStat, StoreState, Visit } from "./state.js";
+
+/**
+ * Wait estimates by simulation. The line is played forward from the state many times (Monte
+ * Carlo) with the engine's own matching rules (canServe, line order, longest idle first, widening
+ * at its time); every draw of a service time, an accept delay or the rest of a visit being served
+ * comes from distributions learned from the store's completed visits. A visit's quote is a band
+ * of its simulated waits. Pure: the random source is seeded from the state and `now`, so the
+ * same state and time always give the same answer. See docs/ENGINE.md, "Estimates".
+ */
 
 /** A promised wait in whole minutes, low to high; null when nobody could serve it now. */
 export type WaitRange = { lowMin: number; highMin: number } | null;
 
-/** How many measured visits outweigh the topic's configured expectation. */
-const PRIOR_WEIGHT = 3;
-const FALLBACK_SERVICE_MS = 5 * 60_000;
-
-/** Mean service time of a topic: the configured expectation, blended with measured times. */
-export function serviceMeanMs(state: StoreState, topicId: string): number {
-  const prior = (topicOf(state, topicId)?.expectedServiceMin ?? 5) * 60_000 || FALLBACK_SERVICE_MS;
-  const stat = state.serviceStats.get(topicId);
-  if (!stat) return prior;
-  return (prior * PRIOR_WEIGHT + stat.totalMs) / (PRIOR_WEIGHT + stat.count);
-}
-
-/** Turns an expected wait into an honest range: never a low end we are unlikely to meet. */
-export function toRange(expectedMs: number): WaitRange {
-  const lowMin = Math.floor((expectedMs * 0.75) / 60_000);
-  const highMin = Math.max(lowMin + 1, Math.ceil((expectedMs * 1.3 + 60_000) / 60_000));
-  return { lowMin, highMin };
+/** A customer who might check in now (kiosk, call-ahead page): a topic and maybe a language. */
+export interface Probe {
+  key: string;
+  topicId: string;
+  language: string | undefined;
 }
 
 /**
- * Wait ranges for every waiting visit. For each group of visits that the same associates could
- * serve, the line is played forward: each visit ahead that competes for those associates takes
- * the one free soonest for the mean service time of its topic. Visits nobody can serve yet are
- * estimated from when they widen to every available associate.
+ * Estimates are made for whole steps of time (and for a commit's own time), so that every
+ * process and page working from one state at one moment shows the same ranges, and a timer
+ * re-estimating as time passes has something to compare with.
  */
-export function estimateWaits(state: StoreState, now: number): Map<string, WaitRange> {
+export const ESTIMATE_STEP_MS = 15_000;
+
+/** The moment estimates of `state` are made for at `now`: its commit, or the last whole step. */
+export const estimateTime = (state: StoreState, now: number): number =>
+  Math.max(state.clock, now - (now % ESTIMATE_STEP_MS));
+
+/** The band of simulated waits quoted: from this quantile to that one. */
+export const QUOTE_BAND = { low: 0.1, high: 0.9 } as const;
+/** How many measured visits the topic's configured expectation weighs as. */
+const PRIOR_WEIGHT = 3;
+/** Spread of ln(service time) assumed until measured visits say otherwise. */
+const PRIOR_SIGMA = 0.5;
+const FALLBACK_SERVICE_MIN = 5;
+/** Mean time from an offer to its accept, until measured. */
+const PRIOR_ACCEPT_MS = 15_000;
+/** Simulated visits per estimate (runs × visits in the line), within these run counts. */
+const WORK = 16_000;
+const MIN_RUNS = 40;
+const MAX_RUNS = 200;
+/** A call-ahead customer who has not come by their time is assumed to come this often. */
+const LATE_ARRIVAL_SHARE = 0.7;
+
+/** The lognormal service time of a topic: its configured mean blended with measured visits. */
+export function serviceModel(state: StoreState, topicId: string): LogNormal {
+  const prior = logNormalWithMean(
+    (topicOf(state, topicId)?.expectedServiceMin ?? FALLBACK_SERVICE_MIN) * 60_000,
+    PRIOR_SIGMA,
+  );
+  return blend(prior, state.serviceStats.get(topicId));
+}
+
+/** Mean service time of a topic, in ms (the model's mean). */
+export function serviceMeanMs(state: StoreState, topicId: string): number {
+  const d = serviceModel(state, topicId);
+  return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
+}
+
+/** The accept delay: measured offers blended with a prior, as a lognormal. */
+function acceptModel(state: StoreState): LogNormal {
+  const prior = logNormalWithMean(
+    Math.min(PRIOR_ACCEPT_MS, offerTimeoutMs(state) / 2),
+    PRIOR_SIGMA * 2,
+  );
+  return blend(prior, state.acceptStat);
+}
+
+/**
+ * A prior lognormal (in ms) and measured times (logs of minutes) pooled: the prior counts as
+ * PRIOR_WEIGHT observations of its own mean and spread, so measured visits soon outweigh it.
+ */
+function blend(prior: LogNormal, stat: ServiceStat | undefined): LogNormal {
+  if (!stat || stat.count === 0 || stat.sumLog === undefined) return prior;
+  const toMin = Math.log(60_000);
+  const mu0 = prior.mu - toMin;
+  const n = stat.count;
+  const mu = (PRIOR_WEIGHT * mu0 + stat.sumLog) / (PRIOR_WEIGHT + n);
+  const second =
+    (PRIOR_WEIGHT * (prior.sigma * prior.sigma + mu0 * mu0) + stat.sumLogSq) / (PRIOR_WEIGHT + n);
+  const sigma = Math.sqrt(Math.max(second - mu * mu, 0.01));
+  return { mu: mu + toMin, sigma };
+}
+
+/** One visit in the simulated line. */
+interface Entry {
+  visit: Visit;
+  /** Served by nobody: it only asks when it would be (paused visits, probes). */
+  ghost: boolean;
+  /** When it joins the line (call-ahead: their time), in ms. */
+  entersAt: number;
+  widensAt: number;
+  service: LogNormal;
+  /** Per present associate: may serve it before it widens (bit 1), after (bit 2). */
+  allowed: Uint8Array;
+  /** Simulated starts, one per run. */
+  starts: number[];
+}
+
+const BEFORE_WIDENING = 1;
+const AFTER_WIDENING = 2;
+
+/**
+ * Wait ranges for every waiting visit (paused ones: if they were ready now) and every probe,
+ * from `now`. Visits nobody present could ever serve get null.
+ */
+export function estimateWaits(
+  state: StoreState,
+  now: number,
+  probes: readonly Probe[] = [],
+): Map<string, WaitRange> {
   const result = new Map<string, WaitRange>();
-  const line = [...state.visits.values()].filter((v) => v.status === "waiting").sort(compareLine);
-  const available = [...state.associates.values()].filter(isWorking);
-  const groups = new Map<string, { pool: Associate[]; members: Set<string>; notBefore: number }>();
-  for (const v of line) {
-    let pool = available.filter((a) => canServe(state, a, v));
-    let notBefore = now;
-    if (pool.length === 0 && !v.widened) {
-      pool = available.filter((a) => !v.declinedBy.includes(a.id));
-      notBefore = Math.max(now, (v.waitingSince ?? now) + wideningMs(state, skillOf(state, v)));
-    }
-    if (pool.length === 0) {
-      result.set(v.id, null);
-      continue;
-    }
-    const key = `${notBefore}|${pool.map((a) => a.id).join(",")}`;
-    const group = groups.get(key) ?? { pool, members: new Set<string>(), notBefore };
-    group.members.add(v.id);
-    groups.set(key, group);
+  const present = [...state.associates.values()].filter(isPresent).sort(compareIdle);
+  const entries = lineEntries(state, now, probes, present);
+  const targets = entries.filter((e) => e.visit.status === "waiting" || e.ghost);
+  if (targets.length === 0) return result;
+  if (present.length === 0) {
+    for (const e of targets) result.set(e.visit.id, null);
+    return result;
   }
-  for (const group of groups.values()) {
-    const starts = playLine(state, line, group.pool, group.members, now);
-    for (const [id, start] of starts)
-      result.set(id, toRange(Math.max(start, group.notBefore) - now));
-  }
+  const real = entries.length - probes.length;
+  const runs = Math.max(MIN_RUNS, Math.min(MAX_RUNS, Math.round(WORK / (real + 1))));
+  // Seeded by store and time only: two states a command apart draw alike (common random
+  // numbers), so a range moves because the line moved, not by chance. Probes draw apart, so
+  // asking about them never changes a real visit's range.
+  const sim: Simulation = {
+    state,
+    now,
+    entries,
+    changes: entries
+      .flatMap((e) => [e.entersAt, e.widensAt])
+      .filter((at) => at > now && Number.isFinite(at))
+      .sort((a, b) => a - b),
+    present,
+    accept: acceptModel(state),
+    random: new Random(`${state.storeId}|${now}`),
+    probeRandom: new Random(`${state.storeId}|${now}|probes`),
+  };
+  for (let run = 0; run < runs; run++) simulate(sim);
+  for (const e of targets) result.set(e.visit.id, toRange(e.starts, now));
   return result;
 }
 
-/** The wait a customer checking in now for `topicId` would be told (kiosk, call-ahead page). */
-export function estimateForTopic(state: StoreState, topicId: string, now: number): WaitRange {
-  const probe: Visit = {
-    ...probeVisit,
-    id: "\u0000probe",
-    topicId,
-    queuedAt: now,
-    waitingSince: now,
-    seq: Number.MAX_SAFE_INTEGER,
-  };
-  const withProbe = { ...state, visits: state.visits.set(probe.id, probe) };
-  return estimateWaits(withProbe, now).get(probe.id) ?? null;
-}
-
-const isWorking = (a: Associate): boolean => a.presence === "available" && !a.connectionLost;
-
-/** When each member of the group would start being served, playing the line forward. */
-function playLine(
+/** The wait a customer checking in now for `topicId` (in `language`) would be told. */
+export function estimateForTopic(
   state: StoreState,
-  line: Visit[],
-  pool: Associate[],
-  members: Set<string>,
+  topicId: string,
   now: number,
-): Map<string, number> {
-  const freeAt = pool.map((a) => busyUntil(state, a, now));
-  const starts = new Map<string, number>();
-  for (const v of line) {
-    let best = -1;
-    for (let i = 0; i < pool.length; i++) {
-      const a = pool[i] as Associate;
-      if ((best < 0 || (freeAt[i] as number) < (freeAt[best] as number)) && canServe(state, a, v))
-        best = i;
-    }
-    if (members.has(v.id)) starts.set(v.id, best < 0 ? now : (freeAt[best] as number));
-    if (best < 0 || v.paused) continue;
-    freeAt[best] = (freeAt[best] as number) + serviceMeanMs(state, v.topicId);
-  }
-  return starts;
+  language?: string,
+): WaitRange {
+  return estimateWaits(state, now, [{ key: "probe", topicId, language }]).get("probe") ?? null;
 }
 
-/** When an associate will next be free, by the mean service time of what they hold. */
-function busyUntil(state: StoreState, a: Associate, now: number): number {
-  const held = a.visitId ?? (a.offerId ? state.offers.get(a.offerId)?.visitId : undefined);
-  const visit = held ? state.visits.get(held) : undefined;
-  if (visit) {
-    const mean = serviceMeanMs(state, visit.topicId);
-    const started = visit.servingSince ?? now;
-    return Math.max(started + mean, now + mean * 0.2);
+/** A band of simulated start times as whole minutes from `now`; null if it never started. */
+function toRange(starts: number[], now: number): WaitRange {
+  const waits = new Float64Array(starts.length);
+  for (let i = 0; i < starts.length; i++) waits[i] = (starts[i] as number) - now;
+  waits.sort();
+  const high = quantile(waits, QUOTE_BAND.high);
+  if (!Number.isFinite(high)) return null;
+  const lowMin = Math.max(0, Math.floor(quantile(waits, QUOTE_BAND.low) / 60_000));
+  const highMin = Math.max(lowMin + 1, Math.ceil(high / 60_000));
+  return { lowMin, highMin };
+}
+
+function lineEntries(
+  state: StoreState,
+  now: number,
+  probes: readonly Probe[],
+  present: readonly Associate[],
+): Entry[] {
+  const entries: Entry[] = [];
+  const hold = callAheadHoldMs(state);
+  for (const v of state.visits.values()) {
+    if (v.status !== "waiting" && v.status !== "expected") continue;
+    if (!topicOf(state, v.topicId)) continue;
+    const entersAt =
+      v.status === "expected" ? Math.max(now, (v.holdUntil ?? now + hold) - hold) : now;
+    entries.push(entry(state, v, v.paused, entersAt, present));
+  }
+  let seq = state.visitSeq;
+  for (const p of probes) {
+    if (!topicOf(state, p.topicId)) continue;
+    const visit: Visit = {
+      ...probeVisit,
+      id: p.key,
+      topicId: p.topicId,
+      language: p.language,
+      queuedAt: now,
+      waitingSince: now,
+      seq: ++seq,
+    };
+    entries.push(entry(state, visit, true, now, present));
+  }
+  return entries.sort((a, b) => compareLine(a.visit, b.visit));
+}
+
+function entry(
+  state: StoreState,
+  v: Visit,
+  ghost: boolean,
+  entersAt: number,
+  present: readonly Associate[],
+): Entry {
+  const allowed = new Uint8Array(present.length);
+  present.forEach((a, i) => {
+    allowed[i] =
+      (canServe(state, a, v, v.widened) ? BEFORE_WIDENING : 0) |
+      (canServe(state, a, v, true) ? AFTER_WIDENING : 0);
+  });
+  return {
+    visit: v,
+    ghost,
+    entersAt,
+    widensAt: v.widened
+      ? Number.NEGATIVE_INFINITY
+      : (v.waitingSince ?? entersAt) + wideningMs(state, skillOf(state, v)),
+    service: serviceModel(state, v.topicId),
+    allowed,
+    starts: [],
+  };
+}
+
+/** What every run of one estimate shares. */
+interface Simulation {
+  state: StoreState;
+  now: number;
+  entries: Entry[];
+  /** Every time a visit arrives or widens, in order. */
+  changes: number[];
+  /** Available associates, longest idle first. */
+  present: Associate[];
+  accept: LogNormal;
+  random: Random;
+  probeRandom: Random;
+}
+
+/**
+ * One simulated future: associates free up as what they hold ends; at each moment something
+ * changes (someone frees, a visit widens or arrives), visits are matched in line order to the
+ * longest-idle free associate allowed to serve them, as the engine does. Each entry's start
+ * (its accept) is pushed to its `starts`; one that never starts gets Infinity.
+ */
+function simulate(sim: Simulation): void {
+  const { state, now, entries, changes, present, accept, random, probeRandom } = sim;
+  const n = present.length;
+  const wrapUp = state.settings.wrapUpSec * 1000;
+  const acceptCap = offerTimeoutMs(state);
+  const freeAt = new Float64Array(n);
+  const idleSince = new Float64Array(n);
+  // Known to find nothing they may serve until a visit widens or arrives.
+  const parked = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = present[i] as Associate;
+    freeAt[i] = busyUntil(state, a, now, random, accept, wrapUp);
+    idleSince[i] = a.idleSince;
+  }
+  // Entries not yet started, in line order, as a linked list (removal is the common step).
+  const m = entries.length;
+  const next = new Int32Array(m + 1);
+  let last = m; // the list's head sentinel is m
+  let pending = 0;
+  for (let i = 0; i < m; i++) {
+    const e = entries[i] as Entry;
+    if (e.entersAt <= now || random.next() < LATE_ARRIVAL_SHARE) {
+      next[last] = i;
+      last = i;
+      pending++;
+    } else e.starts.push(Number.POSITIVE_INFINITY);
+  }
+  next[last] = -1;
+  const free: number[] = [];
+  let c = 0;
+  let t = now;
+  for (;;) {
+    // Free associates, longest idle first.
+    free.length = 0;
+    for (let i = 0; i < n; i++) if ((freeAt[i] as number) <= t && parked[i] === 0) free.push(i);
+    if (free.length > 1) sortByIdle(free, idleSince);
+    let left = free.length;
+    for (let prev = m, k = next[m] as number; k >= 0 && left > 0; k = next[k] as number) {
+      const e = entries[k] as Entry;
+      if (e.entersAt > t) {
+        prev = k;
+        continue;
+      }
+      const bit = t >= e.widensAt ? AFTER_WIDENING : BEFORE_WIDENING;
+      let slot = -1;
+      for (let j = 0; j < free.length; j++) {
+        const i = free[j] as number;
+        if (i >= 0 && (e.allowed[i] as number) & bit) {
+          slot = j;
+          break;
+        }
+      }
+      if (slot < 0) {
+        prev = k;
+        continue;
+      }
+      next[prev] = next[k] as number;
+      pending--;
+      if (e.ghost) {
+        e.starts.push(t + Math.min(acceptCap, drawLogNormal(accept, probeRandom)));
+        continue;
+      }
+      const who = free[slot] as number;
+      const start = t + Math.min(acceptCap, drawLogNormal(accept, random));
+      e.starts.push(start);
+      freeAt[who] = start + drawLogNormal(e.service, random) + wrapUp;
+      idleSince[who] = freeAt[who] as number;
+      free[slot] = -1;
+      left--;
+    }
+    for (const i of free) if (i >= 0) parked[i] = 1;
+    if (pending === 0) return;
+    // The next moment anything can change: someone frees up, or a visit arrives or widens.
+    let nextFree = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const at = freeAt[i] as number;
+      if (at > t && at < nextFree) nextFree = at;
+    }
+    while (c < changes.length && (changes[c] as number) <= t) c++;
+    const nextChange = changes[c] ?? Number.POSITIVE_INFINITY;
+    if (nextChange <= nextFree) parked.fill(0);
+    t = Math.min(nextFree, nextChange);
+    if (t === Number.POSITIVE_INFINITY) break;
+  }
+  for (let k = next[m] as number; k >= 0; k = next[k] as number)
+    (entries[k] as Entry).starts.push(Number.POSITIVE_INFINITY);
+}
+
+/** Longest idle first (insertion sort: the list is short and mostly in order already). */
+function sortByIdle(free: number[], idleSince: Float64Array): void {
+  for (let j = 1; j < free.length; j++) {
+    const x = free[j] as number;
+    let k = j - 1;
+    while (k >= 0) {
+      const y = free[k] as number;
+      const d = (idleSince[y] as number) - (idleSince[x] as number);
+      if (d < 0 || (d === 0 && y < x)) break;
+      free[k + 1] = y;
+      k--;
+    }
+    free[k + 1] = x;
+  }
+}
+
+/** When an associate will next be free: what they hold, drawn; then wrap-up. */
+function busyUntil(
+  state: StoreState,
+  a: Associate,
+  now: number,
+  random: Random,
+  accept: LogNormal,
+  wrapUp: number,
+): number {
+  if (a.visitId !== undefined) {
+    const v = state.visits.get(a.visitId);
+    if (v) {
+      const elapsed = now - (v.servingSince ?? now);
+      return now + drawRemaining(serviceModel(state, v.topicId), elapsed, random) + wrapUp;
+    }
+  }
+  if (a.offerId !== undefined) {
+    const offer = state.offers.get(a.offerId);
+    const v = offer ? state.visits.get(offer.visitId) : undefined;
+    if (offer && v) {
+      const accepted = Math.min(offer.deadline, now + drawLogNormal(accept, random));
+      return accepted + drawLogNormal(serviceModel(state, v.topicId), random) + wrapUp;
+    }
   }
   return Math.max(now, a.wrapUpUntil ?? now);
 }
@@ -133,6 +408,7 @@ const probeVisit: Visit = {
   slaBreached: false,
   targetAssociateId: undefined,
   declinedBy: [],
+  declineCooldownUntil: undefined,
   offerId: undefined,
   associateId: undefined,
   servingSince: undefined,
@@ -140,4 +416,6 @@ const probeVisit: Visit = {
   outcome: undefined,
   closedAt: undefined,
   feedback: undefined,
+  quotes: [],
+  named: [],
 };

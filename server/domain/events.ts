@@ -50,6 +50,10 @@ export type DomainEvent =
   | { type: "visit:left"; visitId: string }
   | { type: "visit:expired"; visitId: string }
   | { type: "visit:widened"; visitId: string }
+  /** The decliners of a visit may be offered it again (if nobody else available may). */
+  | { type: "visit:cooldown-ended"; visitId: string }
+  /** The wait told to the customer (at check-in, at arrival), so quotes can be checked later. */
+  | { type: "visit:quoted"; visitId: string; lowMin: number; highMin: number }
   | { type: "visit:sla-breached"; visitId: string }
   | { type: "visit:priority-changed"; visitId: string; priority: number }
   | {

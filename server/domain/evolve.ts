@@ -1,6 +1,7 @@
 import type { DomainEvent } from "./events.js";
+import { declineCooldownMs } from "./settings-view.js";
 import type { Associate, ClosedStatus, Outcome, RecentOffer, StoreState, Visit } from "./state.js";
-import { CLOSED_RETENTION_MS, RECENT_OFFERS_MS } from "./state.js";
+import { CLOSED_RETENTION_MS, RECENT_OFFERS_MS, measured, noStat } from "./state.js";
 import { associateTimers, computeNextDeadline, earliestOf, visitTimers } from "./timers.js";
 
 /**
@@ -128,6 +129,7 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         slaBreached: false,
         targetAssociateId: undefined,
         declinedBy: [],
+        declineCooldownUntil: undefined,
         offerId: undefined,
         associateId: undefined,
         servingSince: undefined,
@@ -135,6 +137,8 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         outcome: undefined,
         closedAt: undefined,
         feedback: undefined,
+        quotes: [],
+        named: [],
       };
       const letter = event.code.charAt(0);
       const counters =
@@ -170,6 +174,13 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
       return closeVisit(state, event.visitId, "expired", undefined, at);
     case "visit:widened":
       return updateVisit(state, event.visitId, (v) => ({ ...v, widened: true }));
+    case "visit:cooldown-ended":
+      return updateVisit(state, event.visitId, (v) => ({ ...v, declineCooldownUntil: undefined }));
+    case "visit:quoted":
+      return updateVisit(state, event.visitId, (v) => ({
+        ...v,
+        quotes: [...v.quotes, { at, lowMin: event.lowMin, highMin: event.highMin }],
+      }));
     case "visit:sla-breached":
       return updateVisit(state, event.visitId, (v) => ({ ...v, slaBreached: true }));
     case "visit:priority-changed":
@@ -198,12 +209,17 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
     }
     case "offer:accepted": {
       const offer = mustGet(state.offers.get(event.offerId), event.offerId);
-      const next = { ...state, offers: state.offers.delete(offer.id) };
+      const next = {
+        ...state,
+        offers: state.offers.delete(offer.id),
+        acceptStat: measured(state.acceptStat, at - offer.createdAt),
+      };
       const withVisit = updateVisit(next, offer.visitId, (v) => ({
         ...v,
         status: "serving",
         offerId: undefined,
         servingSince: at,
+        named: v.named.at(-1) === offer.associateId ? v.named : [...v.named, offer.associateId],
       }));
       return updateAssociate(withVisit, offer.associateId, (a) => ({
         ...a,
@@ -213,16 +229,16 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
       }));
     }
     case "offer:declined":
-      return endOffer(state, event.offerId, (a) => a, true);
+      return endOffer(state, event.offerId, (a) => a, at);
     case "offer:expired":
       return endOffer(
         state,
         event.offerId,
         (a) => ({ ...a, presence: "away", expiredOffersInRow: a.expiredOffersInRow + 1 }),
-        false,
+        undefined,
       );
     case "offer:withdrawn":
-      return endOffer(state, event.offerId, (a) => a, false);
+      return endOffer(state, event.offerId, (a) => a, undefined);
     case "visit:completed": {
       const visit = mustGet(state.visits.get(event.visitId), event.visitId);
       const associateId = mustGet(visit.associateId, `server of ${visit.id}`);
@@ -243,14 +259,13 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         };
       }
       if (event.outcome !== "no_show" && visit.servingSince !== undefined) {
-        const took = at - visit.servingSince;
-        const stat = state.serviceStats.get(visit.topicId) ?? { count: 0, totalMs: 0 };
+        const stat = state.serviceStats.get(visit.topicId) ?? noStat;
         next = {
           ...next,
-          serviceStats: next.serviceStats.set(visit.topicId, {
-            count: stat.count + 1,
-            totalMs: stat.totalMs + took,
-          }),
+          serviceStats: next.serviceStats.set(
+            visit.topicId,
+            measured(stat, at - visit.servingSince),
+          ),
         };
       }
       return next;
@@ -269,6 +284,7 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
           ...v.declinedBy.filter((id) => id !== event.toAssociateId && id !== from),
           from,
         ],
+        declineCooldownUntil: at + declineCooldownMs(state),
         associateId: undefined,
         servingSince: undefined,
         notes: event.note ? [...v.notes, { at, by: from, text: event.note }] : v.notes,
@@ -286,6 +302,9 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         declinedBy: event.fromAssociateId
           ? [...v.declinedBy.filter((id) => id !== event.fromAssociateId), event.fromAssociateId]
           : v.declinedBy.filter((id) => id !== event.toAssociateId),
+        declineCooldownUntil: event.fromAssociateId
+          ? at + declineCooldownMs(state)
+          : v.declineCooldownUntil,
         associateId: undefined,
         servingSince: undefined,
       }));
@@ -375,22 +394,30 @@ function withPresence(a: Associate, presence: Associate["presence"], at: number)
   return { ...a, presence, idleSince: becameAvailable ? at : a.idleSince };
 }
 
-/** An offer that ends without being accepted: the visit goes back to its place in line. */
+/**
+ * An offer that ends without being accepted: the visit goes back to its place in line. With
+ * `declinedAt`, the associate declined it then: "not me, not now" starts its cool-down.
+ */
 function endOffer(
   state: StoreState,
   offerId: string,
   changeAssociate: (a: Associate) => Associate,
-  declined: boolean,
+  declinedAt: number | undefined,
 ): StoreState {
   const offer = mustGet(state.offers.get(offerId), offerId);
   const next = { ...state, offers: state.offers.delete(offerId) };
-  const withVisit = updateVisit(next, offer.visitId, (v) => ({
-    ...v,
-    status: "waiting",
-    offerId: undefined,
-    associateId: undefined,
-    declinedBy: declined ? [...v.declinedBy, offer.associateId] : v.declinedBy,
-  }));
+  const withVisit = updateVisit(next, offer.visitId, (v) =>
+    declinedAt === undefined
+      ? { ...v, status: "waiting", offerId: undefined, associateId: undefined }
+      : {
+          ...v,
+          status: "waiting",
+          offerId: undefined,
+          associateId: undefined,
+          declinedBy: [...v.declinedBy.filter((id) => id !== offer.associateId), offer.associateId],
+          declineCooldownUntil: declinedAt + declineCooldownMs(state),
+        },
+  );
   return updateAssociate(withVisit, offer.associateId, (a) =>
     changeAssociate({ ...a, offerId: undefined }),
   );

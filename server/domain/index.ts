@@ -2,6 +2,9 @@
 export {
   canServe,
   compareIdle,
+  declinedByAllWhoCould,
+  isPresent,
+  matches,
   compareLine,
   isFree,
   isOfferable,
@@ -10,7 +13,17 @@ export {
 export { localDay } from "./codes.js";
 export { type Decision, decide } from "./decide.js";
 export type { Reply } from "./draft.js";
-export { estimateForTopic, estimateWaits, serviceMeanMs, type WaitRange } from "./estimates.js";
+export {
+  ESTIMATE_STEP_MS,
+  type Probe,
+  estimateForTopic,
+  estimateTime,
+  estimateWaits,
+  serviceMeanMs,
+  serviceModel,
+  type WaitRange,
+} from "./estimates.js";
+export { withQuotes } from "./quotes.js";
 export type { DomainEvent, EventOf, EventType } from "./events.js";
 export { evolve, evolveCommit } from "./evolve.js";
 export { fromStateData, SNAPSHOT_SCHEMA, type StateData, toStateData } from "./snapshot.js";

@@ -13,6 +13,10 @@ export const disconnectGraceMs = (state: StoreState): number =>
 
 export const slaWaitMs = (state: StoreState): number => state.settings.slaWaitMin * 60_000;
 
+/** Older stores' settings predate the setting: they get its default. */
+export const declineCooldownMs = (state: StoreState): number =>
+  (state.settings.declineCooldownSec ?? 60) * 1000;
+
 export const callAheadHoldMs = (state: StoreState): number =>
   state.settings.callAheadHoldMin * 60_000;
 

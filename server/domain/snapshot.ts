@@ -10,7 +10,7 @@ import type {
 } from "./state.js";
 
 /** Bump when StoreState's shape changes: older snapshots are then ignored and the log replayed. */
-export const SNAPSHOT_SCHEMA = 2;
+export const SNAPSHOT_SCHEMA = 3;
 
 export interface StateData {
   storeId: string;
@@ -31,6 +31,7 @@ export interface StateData {
   offerSeq: number;
   alertSeq: number;
   serviceStats: Record<string, ServiceStat>;
+  acceptStat: ServiceStat;
   nextDeadline: number | null;
   recentOffers: RecentOffer[];
 }

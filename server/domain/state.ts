@@ -14,7 +14,12 @@ export type VisitStatus = OpenStatus | ClosedStatus;
 export type Outcome = "resolved" | "follow_up" | "not_resolved" | "no_show";
 export type Channel = "kiosk" | "remote" | "staff";
 export type Satisfaction = "yes" | "partly" | "no";
-export type AlertKind = "sla" | "manager_called" | "offer_expired_repeatedly" | "tablet_dropped";
+export type AlertKind =
+  | "sla"
+  | "manager_called"
+  | "offer_expired_repeatedly"
+  | "tablet_dropped"
+  | "declined_by_all";
 
 export interface VisitNote {
   at: number;
@@ -59,8 +64,13 @@ export interface Visit {
   slaBreached: boolean;
   /** Transferred or reassigned to a named associate: only they are offered it (until widened). */
   targetAssociateId: string | undefined;
-  /** Associates who declined or handed it on; never offered it again. */
+  /**
+   * Associates who declined or handed it on ("not me, not now"): not offered it again while
+   * anyone else available may take it (see canServe).
+   */
   declinedBy: readonly string[];
+  /** Until then a decliner is not offered it again, even with nobody else available. */
+  declineCooldownUntil: number | undefined;
   offerId: string | undefined;
   /** The associate offered or serving it; after it ends, who served it. */
   associateId: string | undefined;
@@ -69,6 +79,17 @@ export interface Visit {
   outcome: Outcome | undefined;
   closedAt: number | undefined;
   feedback: Feedback | undefined;
+  /** The wait the customer was told: at check-in, and again at arrival for call-ahead. */
+  quotes: readonly Quote[];
+  /** Associates named to the customer (they accepted), in order; a change earns an apology. */
+  named: readonly string[];
+}
+
+/** A wait range told to a customer, as recorded in the log. */
+export interface Quote {
+  at: number;
+  lowMin: number;
+  highMin: number;
 }
 
 export interface Associate {
@@ -118,9 +139,13 @@ export interface RecentOffer {
 /** How far back the manager's offer stats look. */
 export const RECENT_OFFERS_MS = 15 * 60_000;
 
+/** Measured times of one kind (service of a topic, or accepting an offer). */
 export interface ServiceStat {
   count: number;
   totalMs: number;
+  /** Sums of ln(minutes) and its square, for the lognormal the estimator draws from. */
+  sumLog: number;
+  sumLogSq: number;
 }
 
 export interface StoreState {
@@ -151,10 +176,25 @@ export interface StoreState {
   alertSeq: number;
   /** Measured service time per topic (accept to complete). */
   serviceStats: IMap<string, ServiceStat>;
+  /** Measured time from an offer to its accept. */
+  acceptStat: ServiceStat;
   /** The earliest pending timer (derived, cached at each commit), or null. */
   nextDeadline: number | null;
   /** Offer events of the last RECENT_OFFERS_MS, oldest first. */
   recentOffers: List<RecentOffer>;
+}
+
+export const noStat: ServiceStat = { count: 0, totalMs: 0, sumLog: 0, sumLogSq: 0 };
+
+/** A stat with one more measured time. */
+export function measured(stat: ServiceStat, ms: number): ServiceStat {
+  const log = Math.log(Math.max(ms, 1000) / 60_000);
+  return {
+    count: stat.count + 1,
+    totalMs: stat.totalMs + ms,
+    sumLog: stat.sumLog + log,
+    sumLogSq: stat.sumLogSq + log * log,
+  };
 }
 
 /** How long an ended visit is kept in state (feedback window, customer page). */
@@ -172,6 +212,7 @@ export const emptySettings: StoreSettings = {
   wrapUpSec: 30,
   slaWaitMin: 15,
   callAheadHoldMin: 30,
+  declineCooldownSec: 60,
 };
 
 /** The state of a store that has no log yet. */
@@ -195,6 +236,7 @@ export function emptyState(storeId: string): StoreState {
     offerSeq: 0,
     alertSeq: 0,
     serviceStats: IMap(),
+    acceptStat: noStat,
     nextDeadline: null,
     recentOffers: List(),
   };

@@ -50,6 +50,10 @@ function fire(d: Draft, t: Timer): void {
       if (s.visits.get(t.visitId)?.widened === false)
         d.emit({ type: "visit:widened", visitId: t.visitId });
       return;
+    case "decline-cooldown":
+      if (s.visits.get(t.visitId)?.declineCooldownUntil !== undefined)
+        d.emit({ type: "visit:cooldown-ended", visitId: t.visitId });
+      return;
     case "sla": {
       const v = s.visits.get(t.visitId);
       if (!v || v.slaBreached) return;
@@ -64,7 +68,7 @@ function fire(d: Draft, t: Timer): void {
   }
 }
 
-function raise(
+export function raise(
   d: Draft,
   kind: AlertKind,
   visitId: string | undefined,

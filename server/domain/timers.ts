@@ -10,6 +10,7 @@ export type Timer =
   | { kind: "disconnect-grace"; at: number; associateId: string }
   | { kind: "wrap-up"; at: number; associateId: string }
   | { kind: "widening"; at: number; visitId: string }
+  | { kind: "decline-cooldown"; at: number; visitId: string }
   | { kind: "sla"; at: number; visitId: string }
   | { kind: "call-ahead-hold"; at: number; visitId: string };
 
@@ -46,6 +47,9 @@ export function visitTimers(state: StoreState, v: Visit, push: Push): void {
       at: v.waitingSince + wideningMs(state, skillOf(state, v)),
       visitId: v.id,
     });
+  }
+  if (v.declineCooldownUntil !== undefined) {
+    push({ kind: "decline-cooldown", at: v.declineCooldownUntil, visitId: v.id });
   }
   if (!v.slaBreached && !v.paused && v.presentSince !== undefined) {
     push({ kind: "sla", at: v.presentSince + slaWaitMs(state), visitId: v.id });
@@ -97,7 +101,8 @@ const kindOrder: Record<Timer["kind"], number> = {
   "offer-expiry": 2,
   "wrap-up": 3,
   widening: 4,
-  sla: 5,
+  "decline-cooldown": 5,
+  sla: 6,
 };
 
 /** Timers due at `now`, in the order they fire: by deadline, then kind, then id. */

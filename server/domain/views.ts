@@ -14,7 +14,7 @@ import type {
 } from "../../shared/views.js";
 import { canServe, compareLine } from "./assignment.js";
 import { localDay } from "./codes.js";
-import { estimateForTopic, estimateWaits } from "./estimates.js";
+import { type Probe, estimateTime, estimateWaits } from "./estimates.js";
 import type { Associate, StoreState, Visit, WaitRange } from "./index.js";
 import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
 
@@ -37,8 +37,16 @@ export class Projection {
     readonly now: number,
   ) {}
 
+  /**
+   * Every waiting visit's range, and the kiosk's per topic and language, made once for the
+   * projection at `estimateTime` (so every page shown this state at this moment agrees).
+   */
   get waits(): Map<string, WaitRange> {
-    this.waitsCache ??= estimateWaits(this.state, this.now);
+    this.waitsCache ??= estimateWaits(
+      this.state,
+      estimateTime(this.state, this.now),
+      kioskProbes(this.state),
+    );
     return this.waitsCache;
   }
 
@@ -59,7 +67,10 @@ export class Projection {
         id: t.id,
         name: t.name,
         letter: t.letter,
-        wait: estimateForTopic(s, t.id, this.now),
+        wait: this.waits.get(probeKey(t.id, undefined)) ?? null,
+        waits: Object.fromEntries(
+          s.settings.languages.map((l) => [l, this.waits.get(probeKey(t.id, l)) ?? null]),
+        ),
         waiting: this.line.filter((v) => v.topicId === t.id && v.status === "waiting").length,
       })),
     };
@@ -84,7 +95,11 @@ export class Projection {
         .map((v) => ({
           code: v.code,
           topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
-          associateFirstName: firstName(s.associates.get(v.associateId ?? "")?.name ?? ""),
+          // Named only once they said yes (invariant 8).
+          associateFirstName:
+            v.status === "serving"
+              ? firstName(s.associates.get(v.associateId ?? "")?.name ?? "")
+              : null,
           status: v.status as "offered" | "serving",
         })),
     };
@@ -96,15 +111,27 @@ export class Projection {
     const v = s.visits.get(visitId) ?? s.closed.get(visitId);
     if (!v) return undefined;
     const place = v.status === "waiting" ? this.placeOf(v) : null;
-    // Who is coming or helping, and afterwards who helped (for the kudos).
-    const shown = v.status === "offered" || v.status === "serving" || v.status === "done";
+    // Who is helping, and afterwards who helped (for the kudos): named only once they said yes.
+    const shown = v.status === "serving" || v.status === "done";
     const helper = shown ? s.associates.get(v.associateId ?? "") : undefined;
+    const named = v.named;
+    // The person named to them changed (a hand-on, a manager's reassign): they are told so.
+    const previous =
+      v.status === "serving" || v.status === "done"
+        ? named.length >= 2 && named.at(-1) === v.associateId
+          ? named.at(-2)
+          : undefined
+        : isWaitingAgain(v)
+          ? named.at(-1)
+          : undefined;
+    const meetAt = topicOf(s, v.topicId)?.meetAt;
     return {
       role: "customer",
       storeName: s.settings.name,
       visitId: v.id,
       code: v.code,
       topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+      language: v.language ?? null,
       status: v.status,
       paused: v.paused,
       place,
@@ -112,6 +139,11 @@ export class Projection {
       wait: v.status === "waiting" ? (this.waits.get(v.id) ?? null) : null,
       youreNext: place === 1 && !v.paused,
       associate: helper ? brief(helper.name) : null,
+      apology:
+        previous !== undefined && v.status !== "done"
+          ? { previousFirstName: firstName(s.associates.get(previous)?.name ?? "") }
+          : null,
+      meetAt: meetAt && Object.keys(meetAt).length > 0 ? { ...meetAt } : null,
       holdUntil: v.status === "expected" ? (v.holdUntil ?? null) : null,
       feedbackGiven: v.feedback !== undefined,
       canGiveFeedback: v.status === "done" && v.outcome !== "no_show" && v.feedback === undefined,
@@ -339,6 +371,24 @@ export class Projection {
       languages: [...a.languages],
     };
   }
+}
+
+/** A visit that someone had accepted and that is back in line (handed on, reassigned). */
+const isWaitingAgain = (v: Visit): boolean =>
+  (v.status === "waiting" || v.status === "offered") && v.named.length > 0;
+
+/** The kiosk's question per topic and language: "if I checked in now, how long?" */
+const probeKey = (topicId: string, language: string | undefined): string =>
+  `\u0000probe|${topicId}|${language ?? ""}`;
+
+function kioskProbes(state: StoreState): Probe[] {
+  const probes: Probe[] = [];
+  for (const t of state.settings.topics) {
+    probes.push({ key: probeKey(t.id, undefined), topicId: t.id, language: undefined });
+    for (const l of state.settings.languages)
+      probes.push({ key: probeKey(t.id, l), topicId: t.id, language: l });
+  }
+  return probes;
 }
 
 export function firstName(name: string): string {

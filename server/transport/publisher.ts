@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
-import type { BoardUpdate, View } from "../../shared/views.js";
+import type { BoardUpdate, KioskView, View } from "../../shared/views.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Identity } from "../auth/credentials.js";
 import { Projection, type StoreState } from "../domain/index.js";
@@ -15,6 +15,8 @@ export interface SocketData {
   own?: string;
   /** What the manager's `recent` list last sent was built from (`recentSource`). */
   recent?: RecentSource;
+  /** A customer's wait range as last sent (JSON), so a re-estimate goes out only if it moved. */
+  wait?: string;
 }
 
 /**
@@ -45,6 +47,9 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Server
 export interface ServerEvents {
   "store:changed": (storeId: string, version: number) => void;
 }
+
+const kioskWaitsOf = (view: KioskView): string =>
+  JSON.stringify(view.topics.map((t) => [t.wait, t.waits]));
 
 /** The view a socket of this identity sees; undefined if it no longer exists (visit gone). */
 export function viewFor(identity: Identity, projection: Projection): View | undefined {
@@ -79,6 +84,8 @@ export class Publisher {
   >();
   /** Per store and shared role: the version last broadcast to this process's sockets. */
   private readonly broadcasts = new Map<string, Map<SharedRole, number>>();
+  /** Per store: the kiosks' waits as last broadcast here (JSON), for re-estimates. */
+  private readonly kioskWaits = new Map<string, { version: number; waits: string }>();
 
   constructor(
     private readonly io: IoServer,
@@ -172,6 +179,7 @@ export class Publisher {
             : viewFor(identity, projection);
         if (!view) continue;
         socket.data.version = version;
+        if (view.role === "customer") socket.data.wait = JSON.stringify(view.wait);
         socket.emit("view:update", { version, since, view });
       }
     }
@@ -193,12 +201,64 @@ export class Publisher {
       const to = this.io.local.to(room);
       if (role === "associate")
         to.emit("board:update", this.boardUpdate(storeId, since, projection));
-      else
-        to.emit("view:update", {
-          version,
-          since,
-          view: role === "kiosk" ? projection.kiosk() : projection.display(),
-        });
+      else if (role === "kiosk") {
+        const view = projection.kiosk();
+        this.kioskWaits.set(storeId, { version, waits: kioskWaitsOf(view) });
+        to.emit("view:update", { version, since, view });
+      } else to.emit("view:update", { version, since, view: projection.display() });
+    }
+  }
+
+  /**
+   * Re-estimates the waits this process's customers and kiosks see as time passes, with no
+   * change to the store: each gets the view again (same version, `refresh`) only when the range
+   * it shows moved. Stores being published now are left to that.
+   */
+  async refreshEstimates(): Promise<void> {
+    const localRooms = this.io.of("/").adapter.rooms;
+    const stores = new Set<string>();
+    for (const room of localRooms.keys()) {
+      const match = /^s:([^:]+):r:(customer|kiosk)$/.exec(room);
+      if (match?.[1]) stores.add(match[1]);
+    }
+    for (const storeId of stores) {
+      if (this.busy.has(storeId)) continue;
+      try {
+        await this.refreshStore(storeId);
+      } catch (err) {
+        this.logger.warn({ err, storeId }, "re-estimating waits failed");
+      }
+    }
+  }
+
+  private async refreshStore(storeId: string): Promise<void> {
+    const state = await this.service.state(storeId);
+    const version = state.version;
+    const projection = new Projection(state, this.clock());
+    const localRooms = this.io.of("/").adapter.rooms;
+    const sockets = this.io.of("/").sockets;
+    for (const socketId of localRooms.get(rooms.role(storeId, "customer")) ?? []) {
+      const socket = sockets.get(socketId);
+      const identity = socket?.data.identity;
+      // A socket behind this version gets it from the publisher, whole.
+      if (!socket || identity?.role !== "customer" || socket.data.version !== version) continue;
+      const view = projection.customer(identity.visitId);
+      const wait = JSON.stringify(view?.wait ?? null);
+      if (!view || wait === socket.data.wait) continue;
+      socket.data.wait = wait;
+      socket.emit("view:update", { version, since: version, view, refresh: true });
+    }
+    const kiosks = rooms.role(storeId, "kiosk");
+    const last = this.kioskWaits.get(storeId);
+    if (localRooms.get(kiosks)?.size && last?.version === version) {
+      const view = projection.kiosk();
+      const waits = kioskWaitsOf(view);
+      if (waits !== last.waits) {
+        this.kioskWaits.set(storeId, { version, waits });
+        this.io.local
+          .to(kiosks)
+          .emit("view:update", { version, since: version, view, refresh: true });
+      }
     }
   }
 

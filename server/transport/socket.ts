@@ -155,6 +155,8 @@ async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned 
   }
   if (identity.role === "manager" && state.version >= socket.data.version)
     socket.data.recent = recentSource(state, projection);
+  if (view.role === "customer" && state.version >= socket.data.version)
+    socket.data.wait = JSON.stringify(view.wait);
   socket.data.version = Math.max(socket.data.version, state.version);
   socket.emit("view:full", full);
   return full;
@@ -235,7 +237,7 @@ async function answer(
   if (!result.ok) return { ok: false, error: result.error };
   if (event === "visit:check-in") {
     const reply = result.data as { visitId: string; code: string; token: string };
-    // The ticket tells the customer what happens next: their range, or who is already coming.
+    // The ticket tells the customer what happens next, as their own page does at this moment.
     const state = await deps.service.state(identity.storeId);
     const view = new Projection(state, deps.clock()).customer(reply.visitId);
     return {

@@ -121,7 +121,14 @@ describe("admin CLI", () => {
     const made = await state(fromFlags);
     expect(made.settings).toMatchObject({ name: "Main St", languages: ["en", "uk"] });
     expect(made.settings.topics).toEqual([
-      { id: "phones", name: "Phones", letter: "P", skill: "phones", expectedServiceMin: 6 },
+      {
+        id: "phones",
+        name: "Phones",
+        letter: "P",
+        skill: "phones",
+        expectedServiceMin: 6,
+        meetAt: {},
+      },
     ]);
 
     const added = await admin(["add-topic", fromFlags, "--topic", "fit:Fitting room:F:fashion"]);

@@ -65,15 +65,73 @@ export function nobodyLost(s: StoreState, everCheckedIn: Iterable<string>): stri
   return bad;
 }
 
-/** Whether `associateId` may serve `v` by DESIGN.md's matching rules (independent copy). */
-export function mayServe(s: StoreState, associateId: string, v: Visit): boolean {
+/** Skill and language, a named colleague, or anyone once widened (declines aside). */
+function fits(s: StoreState, associateId: string, v: Visit, widened = v.widened): boolean {
   const a = s.associates.get(associateId);
-  if (!a || v.declinedBy.includes(a.id)) return false;
-  if (v.widened) return true;
+  if (!a) return false;
+  if (widened) return true;
   if (v.targetAssociateId) return v.targetAssociateId === a.id;
   const topic = s.settings.topics.find((t) => t.id === v.topicId);
   if (!topic || !a.skills.includes(topic.skill)) return false;
   return !v.language || a.languages.includes(v.language);
+}
+
+/** Available and reachable associates who have not declined `v` and fit it. */
+function othersWhoMay(s: StoreState, v: Visit, widened = v.widened): string[] {
+  return [...s.associates.values()]
+    .filter(
+      (a) =>
+        a.presence === "available" &&
+        !a.connectionLost &&
+        !v.declinedBy.includes(a.id) &&
+        fits(s, a.id, v, widened),
+    )
+    .map((a) => a.id);
+}
+
+/**
+ * Whether `associateId` may serve `v` by DESIGN.md's matching rules (independent copy): a
+ * decliner only after the cool-down and while nobody else available may take it.
+ */
+export function mayServe(s: StoreState, associateId: string, v: Visit): boolean {
+  if (!fits(s, associateId, v)) return false;
+  if (!v.declinedBy.includes(associateId)) return true;
+  return v.declineCooldownUntil === undefined && othersWhoMay(s, v).length === 0;
+}
+
+/**
+ * 6 (declines). Declined by every available associate who could serve it (at least one of them
+ * did): widened at once.
+ */
+export function declinesWiden(s: StoreState): string[] {
+  const bad: string[] = [];
+  for (const v of s.visits.values()) {
+    if (v.status !== "waiting" && v.status !== "offered") continue;
+    const qualifiedDecliner = v.declinedBy.some((id) => {
+      const a = s.associates.get(id);
+      return a?.presence === "available" && !a.connectionLost && fits(s, id, v, false);
+    });
+    if (qualifiedDecliner && !v.widened && othersWhoMay(s, v, false).length === 0)
+      bad.push(`${v.id} was declined by all who could serve it but did not widen`);
+  }
+  return bad;
+}
+
+/** 6 (declines). A new offer goes to a decliner only after the cool-down, and to nobody else. */
+export function declinersWait(
+  s: StoreState,
+  newOffers: { visitId: string; associateId: string }[],
+): string[] {
+  const bad: string[] = [];
+  for (const { visitId, associateId } of newOffers) {
+    const v = s.visits.get(visitId);
+    if (!v?.declinedBy.includes(associateId)) continue;
+    if (v.declineCooldownUntil !== undefined)
+      bad.push(`${associateId} was offered ${v.id} again inside the cool-down`);
+    if (othersWhoMay(s, v).length > 0)
+      bad.push(`${associateId} was offered ${v.id} again though others may take it`);
+  }
+  return bad;
 }
 
 export function freeAssociates(s: StoreState): string[] {
@@ -202,6 +260,8 @@ export function replayChecking(
         ...workConserving(state),
         ...fairOrder(state, offers),
         ...noStarvation(state, commit.at),
+        ...declinesWiden(state),
+        ...declinersWait(state, offers),
         ...(options.offerDeadlines ? offersDontRot(state, commit.at) : []),
       ],
       commit,

@@ -336,7 +336,7 @@ describe("complete", () => {
       { type: "visit:complete", associateId: "ana", visitId, outcome: "resolved" },
       T0 + 9 * MIN,
     );
-    expect(step.state.serviceStats.get("phones")).toEqual({ count: 1, totalMs: 8 * MIN });
+    expect(step.state.serviceStats.get("phones")).toMatchObject({ count: 1, totalMs: 8 * MIN });
     expect(step.state.serviceStats.get("fitting")).toBeUndefined();
   });
 

@@ -137,30 +137,107 @@ describe("stale offers", () => {
 });
 
 describe("decline", () => {
-  it("records the reason and puts the visit back in its place, never offered to the decliner again", () => {
-    let s = storeWith([{ id: "ana" }]);
+  it("records the reason and puts the visit back in its place", () => {
+    const s = storeWith([{ id: "ana" }, { id: "bo" }]);
     const v = checkIn(s, T0);
     const declined = run(
       v.state,
       { type: "offer:decline", associateId: "ana", offerId: "o-1", reason: "on my break" },
       T0 + 5 * SEC,
     );
-    expect(declined.events).toEqual([
-      { type: "offer:declined", offerId: "o-1", reason: "on my break" },
-    ]);
+    expect(declined.events[0]).toEqual({
+      type: "offer:declined",
+      offerId: "o-1",
+      reason: "on my break",
+    });
     expect(declined.reply).toEqual({ offerId: "o-1", visitId: v.visitId });
     expect(visitOf(declined.state, v.visitId)).toMatchObject({
-      status: "waiting",
       queuedAt: T0,
       declinedBy: ["ana"],
-      offerId: undefined,
-      associateId: undefined,
+      declineCooldownUntil: T0 + 5 * SEC + 60 * SEC,
+      widened: false,
     });
-    // ana stays available but is not offered the same visit again, even once it widens.
+    // bo may take it: it goes to bo, and ana stays available.
+    expect(offeredTo(declined.state, "bo")).toBe(v.visitId);
     expect(associateOf(declined.state, "ana").presence).toBe("available");
-    s = run(declined.state, { type: "tick" }, T0 + 20 * MIN).state;
-    expect(visitOf(s, v.visitId).widened).toBe(true);
+  });
+
+  it("is 'not me, not now': declined by the only one who could serve it, it widens at once to anyone free", () => {
+    // ana is the only phones associate; cy (fashion) stands free.
+    const s = storeWith([{ id: "ana" }, { id: "cy", skills: ["fashion"] }]);
+    const v = checkIn(s, T0);
+    expect(offeredTo(v.state, "ana")).toBe(v.visitId);
+    const declined = run(
+      v.state,
+      { type: "offer:decline", associateId: "ana", offerId: "o-1" },
+      T0 + 5 * SEC,
+    );
+    expect(declined.events.map((e) => e.type)).toEqual([
+      "offer:declined",
+      "visit:widened",
+      "alert:raised",
+      "offer:created",
+    ]);
+    expect(declined.events[2]).toMatchObject({ kind: "declined_by_all", visitId: v.visitId });
+    expect(offeredTo(declined.state, "cy")).toBe(v.visitId);
+  });
+
+  it("with nobody else available, offers it to the decliner again after the cool-down, not before", () => {
+    const s = storeWith([{ id: "ana" }], { declineCooldownSec: 90 });
+    const v = checkIn(s, T0);
+    const declined = run(
+      v.state,
+      { type: "offer:decline", associateId: "ana", offerId: "o-1" },
+      T0 + 5 * SEC,
+    ).state;
+    expect(visitOf(declined, v.visitId).widened).toBe(true);
+    const early = run(declined, { type: "tick" }, T0 + 94 * SEC).state;
+    expect(offeredTo(early, "ana")).toBeUndefined();
+    const after = run(early, { type: "tick" }, T0 + 95 * SEC);
+    expect(after.events.map((e) => e.type)).toEqual(["visit:cooldown-ended", "offer:created"]);
+    expect(offeredTo(after.state, "ana")).toBe(v.visitId);
+  });
+
+  it("never goes back to a decliner while someone else available may take it, even busy", () => {
+    // bo (phones) is serving; ana declines; the visit waits for bo, not for ana's cool-down.
+    let s = storeWith([{ id: "ana" }, { id: "bo" }]);
+    s = checkIn(s, T0).state;
+    s = acceptHeld(s, "ana", T0).state;
+    s = checkIn(s, T0).state;
+    s = acceptHeld(s, "bo", T0).state;
+    s = completeHeld(s, "ana", T0 + SEC).state;
+    const v = checkIn(s, T0 + SEC);
+    expect(offeredTo(v.state, "ana")).toBe(v.visitId);
+    s = run(
+      v.state,
+      { type: "offer:decline", associateId: "ana", offerId: offerOf(v.state, "ana").offerId },
+      T0 + 2 * SEC,
+    ).state;
+    expect(visitOf(s, v.visitId).widened).toBe(false);
+    s = run(s, { type: "tick" }, T0 + 5 * MIN).state;
     expect(offeredTo(s, "ana")).toBeUndefined();
+    s = completeHeld(s, "bo", T0 + 6 * MIN).state;
+    expect(offeredTo(s, "bo")).toBe(v.visitId);
+  });
+
+  it("widens at once when the last one who could serve it and had not declined goes away", () => {
+    let s = storeWith([{ id: "ana" }, { id: "bo" }, { id: "cy", skills: ["fashion"] }]);
+    s = checkIn(s, T0).state;
+    s = acceptHeld(s, "ana", T0).state;
+    const v = checkIn(s, T0 + SEC);
+    s = run(
+      v.state,
+      { type: "offer:decline", associateId: "bo", offerId: offerOf(v.state, "bo").offerId },
+      T0 + 2 * SEC,
+    ).state;
+    expect(visitOf(s, v.visitId).widened).toBe(false);
+    const away = run(
+      s,
+      { type: "associate:set-presence", associateId: "ana", presence: "away" },
+      T0 + 3 * SEC,
+    );
+    expect(away.events.map((e) => e.type)).toContain("visit:widened");
+    expect(offeredTo(away.state, "cy")).toBe(v.visitId);
   });
 
   it("the declined visit keeps its place ahead of later ones", () => {

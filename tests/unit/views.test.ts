@@ -42,20 +42,35 @@ describe("views", () => {
       expect(text).not.toContain("secret-token");
       expect(text).not.toContain("Alex");
     }
+    // Nobody is named before they accepted; then the display names them.
     expect(projection.display().nowServing).toEqual([
-      { code: "P-001", topicName: "Phones", associateFirstName: "Ana", status: "offered" },
+      { code: "P-001", topicName: "Phones", associateFirstName: null, status: "offered" },
+    ]);
+    const { offerId } = offerOf(state, "ana");
+    state = run(state, { type: "offer:accept", associateId: "ana", offerId }, T0 + 3 * SEC).state;
+    expect(new Projection(state, T0 + 3 * SEC).display().nowServing).toEqual([
+      { code: "P-001", topicName: "Phones", associateFirstName: "Ana", status: "serving" },
     ]);
     expect(projection.display().waiting[0]?.codes).toEqual(["P-002"]);
   });
 
-  it("show a customer their place, range and who is coming, and nothing of others", () => {
+  it("show a customer their place, range and who is coming once they said yes, and nothing of others", () => {
     const { state, visits } = busyStore();
     const projection = new Projection(state, T0 + 4 * SEC);
     const [offered, second, third] = visits.map((id) => projection.customer(id ?? ""));
-    expect(offered).toMatchObject({
-      status: "offered",
-      place: null,
+    // Offered to Julia, who has not said yes: someone is being found, nobody is named.
+    expect(offered).toMatchObject({ status: "offered", place: null, associate: null });
+    expect(JSON.stringify(offered)).not.toContain("Julia");
+    const { offerId } = offerOf(state, "julia");
+    const accepted = run(
+      state,
+      { type: "offer:accept", associateId: "julia", offerId },
+      T0 + 5 * SEC,
+    ).state;
+    expect(new Projection(accepted, T0 + 5 * SEC).customer(visits[0] ?? "")).toMatchObject({
+      status: "serving",
       associate: { firstName: "Julia", initials: "J" },
+      apology: null,
     });
     expect(second).toMatchObject({ status: "waiting", place: 1, ahead: 0, youreNext: true });
     expect(third).toMatchObject({ status: "waiting", place: 2, ahead: 1, youreNext: false });
@@ -109,13 +124,76 @@ describe("views", () => {
     ).state;
     const projection = new Projection(state, T0 + 7 * SEC);
     const view = projection.manager("max");
-    expect(view?.alerts).toMatchObject([{ kind: "manager_called", note: "help" }]);
-    expect(view?.stats.offers).toEqual({ created: 2, accepted: 0, declined: 1, expired: 0 });
+    // julia, the only phones associate, declined: the visit widened at once and max (a manager
+    // who serves returns) was offered it; the managers hear that everyone who could declined.
+    expect(view?.alerts).toMatchObject([
+      { kind: "declined_by_all", code: "P-001" },
+      { kind: "manager_called", note: "help" },
+    ]);
+    // o-1 (declined), then P-001 to max and P-002 to julia.
+    expect(view?.stats.offers).toEqual({ created: 3, accepted: 0, declined: 1, expired: 0 });
     expect(view?.stats.availableAssociates).toBe(2);
-    expect(view?.stats.visitsByStatus).toEqual({ offered: 1, waiting: 2 });
+    expect(view?.stats.visitsByStatus).toEqual({ offered: 2, waiting: 1 });
+    expect(view?.offer?.visit.code).toBe("P-001");
     expect(projection.manager("julia")).toBeUndefined();
     // Offer stats look back 15 minutes only.
     const later = run(state, { type: "tick" }, T0 + 16 * MIN).state;
     expect(new Projection(later, T0 + 16 * MIN).stats().offers.declined).toBe(0);
+  });
+
+  it("tell a customer, with an apology, when the person named to them changes", () => {
+    let state = storeWith(
+      [
+        { id: "julia", skills: ["phones"] },
+        { id: "sam", skills: ["phones"] },
+      ],
+      {
+        topics: [
+          {
+            id: "phones",
+            name: "Phones",
+            letter: "P",
+            skill: "phones",
+            meetAt: { en: "at the phone counter", es: "en el mostrador de teléfonos" },
+          },
+        ],
+      },
+    );
+    const v = checkIn(state, T0);
+    state = v.state;
+    state = run(
+      state,
+      { type: "offer:accept", associateId: "julia", offerId: offerOf(state, "julia").offerId },
+      T0 + SEC,
+    ).state;
+    const serving = new Projection(state, T0 + SEC).customer(v.visitId);
+    expect(serving).toMatchObject({
+      associate: { firstName: "Julia" },
+      apology: null,
+      meetAt: { en: "at the phone counter", es: "en el mostrador de teléfonos" },
+    });
+    // Julia hands the customer on to Sam: while Sam is asked, they hear sorry and no new name.
+    state = run(
+      state,
+      { type: "visit:transfer", associateId: "julia", visitId: v.visitId, toAssociateId: "sam" },
+      T0 + 2 * MIN,
+    ).state;
+    const handedOn = new Projection(state, T0 + 2 * MIN).customer(v.visitId);
+    expect(handedOn).toMatchObject({
+      status: "offered",
+      associate: null,
+      apology: { previousFirstName: "Julia" },
+    });
+    expect(JSON.stringify(handedOn)).not.toContain("Sam");
+    state = run(
+      state,
+      { type: "offer:accept", associateId: "sam", offerId: offerOf(state, "sam").offerId },
+      T0 + 2 * MIN + 5 * SEC,
+    ).state;
+    expect(new Projection(state, T0 + 3 * MIN).customer(v.visitId)).toMatchObject({
+      status: "serving",
+      associate: { firstName: "Sam" },
+      apology: { previousFirstName: "Julia" },
+    });
   });
 });

@@ -1,0 +1,39 @@
+import type { Decision } from "./decide.js";
+import { estimateWaits } from "./estimates.js";
+import type { DomainEvent } from "./events.js";
+import { evolve } from "./evolve.js";
+
+type Made = Extract<Decision, { ok: true }>;
+
+/**
+ * Records the wait each customer who joined the line in this decision was told: at check-in,
+ * and at arrival for call-ahead. Appends a `visit:quoted` event per such visit, with the range
+ * the state after the decision gives at its time: the very range their ticket and page show.
+ * Kept out of decide() so the engine's hot path does not simulate the line; the app layer calls
+ * it on every decision it commits, and the simulator does the same.
+ */
+export function withQuotes(decision: Made): Made {
+  if (!decision.recorded) return decision;
+  const joined: string[] = [];
+  for (const e of decision.events) {
+    if (e.type === "visit:arrived") joined.push(e.visitId);
+    else if (e.type === "visit:checked-in" && e.holdUntil === undefined) joined.push(e.visitId);
+  }
+  if (joined.length === 0) return decision;
+  let state = decision.state;
+  const waits = estimateWaits(state, decision.at);
+  const quotes: DomainEvent[] = [];
+  for (const visitId of joined) {
+    const visit = state.visits.get(visitId);
+    if (!visit || (visit.status !== "waiting" && visit.status !== "offered")) continue;
+    // Offered at once: someone is already being asked; nothing to wait for but their yes.
+    const range =
+      visit.status === "offered" ? { lowMin: 0, highMin: 1 } : (waits.get(visitId) ?? null);
+    if (!range) continue;
+    const event: DomainEvent = { type: "visit:quoted", visitId, ...range };
+    quotes.push(event);
+    state = evolve(state, event, decision.at);
+  }
+  if (quotes.length === 0) return decision;
+  return { ...decision, events: [...decision.events, ...quotes], state };
+}
