@@ -249,17 +249,22 @@ export class Publisher {
       socket.emit("view:update", { version, since: version, view, refresh: true });
     }
     const kiosks = rooms.role(storeId, "kiosk");
+    const kioskIds = localRooms.get(kiosks);
+    if (!kioskIds?.size) return;
+    // What the kiosks here were last broadcast of this version. Kiosks that all got full views
+    // of it instead (none was here at its broadcast, as after a restart) are sent it once.
     const last = this.kioskWaits.get(storeId);
-    if (localRooms.get(kiosks)?.size && last?.version === version) {
-      const view = projection.kiosk();
-      const waits = kioskWaitsOf(view);
-      if (waits !== last.waits) {
-        this.kioskWaits.set(storeId, { version, waits });
-        this.io.local
-          .to(kiosks)
-          .emit("view:update", { version, since: version, view, refresh: true });
-      }
-    }
+    const shown = last?.version === version ? last.waits : undefined;
+    if (
+      shown === undefined &&
+      ![...kioskIds].every((id) => sockets.get(id)?.data.version === version)
+    )
+      return;
+    const view = projection.kiosk();
+    const waits = kioskWaitsOf(view);
+    if (waits === shown) return;
+    this.kioskWaits.set(storeId, { version, waits });
+    this.io.local.to(kiosks).emit("view:update", { version, since: version, view, refresh: true });
   }
 
   /**

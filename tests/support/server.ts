@@ -97,7 +97,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Starts `createApp` on port 0 over `place`, with the timer loop off (tests fire timers). */
+/**
+ * Starts `createApp` on port 0 over `place`, with the timer loop and the periodic re-estimate
+ * off: tests fire timers and call `app.refreshEstimates()` themselves.
+ */
 export async function startServer(place: Place, clock: Clock): Promise<Running> {
   const http = createServer();
   const directory = await place.openDirectory(clock.read);
@@ -115,6 +118,7 @@ export async function startServer(place: Place, clock: Clock): Promise<Running> 
       adminToken: ADMIN_TOKEN,
       clock: clock.read,
       timerIntervalMs: 0,
+      estimateRefreshMs: 0,
       rateLimits: { kioskCheckInsPerMin: 1000, ipCheckInsPerMin: 1000, signInsPerMin: 1000 },
     },
   );

@@ -3,6 +3,7 @@ import { HeldView } from "../../shared/live-view.js";
 import type {
   AssociateView,
   DisplayView,
+  KioskView,
   ManagerView,
   StaffBoard,
   View,
@@ -46,6 +47,25 @@ const display = (codes: string[]): DisplayView => ({
   waiting: [{ topicId: "phones", topicName: "Phones", codes }],
   nowServing: [],
 });
+
+const kiosk = (lowMin: number): KioskView => ({
+  role: "kiosk",
+  storeName: "Shop",
+  open: true,
+  languages: ["en"],
+  topics: [
+    {
+      id: "phones",
+      name: "Phones",
+      letter: "P",
+      wait: { lowMin, highMin: lowMin + 4 },
+      waits: { en: { lowMin, highMin: lowMin + 4 } },
+      waiting: 2,
+    },
+  ],
+});
+
+const lowOf = (held: HeldView<KioskView>) => held.view?.topics[0]?.wait?.lowMin;
 
 describe("a held view", () => {
   it("ignores an update older than what it holds and reports a missed one by `since`", () => {
@@ -191,5 +211,57 @@ describe("a held view", () => {
     broken.patch.line = ["P-009"];
     broken.patch.changedVisits = [];
     expect(held.apply("board:update", broken)).toEqual({ changed: false, gap: true });
+  });
+
+  describe("re-estimated waits (`refresh`)", () => {
+    it("replaces the view of the version it holds, though it is not newer", () => {
+      const held = new HeldView<KioskView>();
+      held.apply("view:full", { version: 5, view: kiosk(10) });
+      expect(
+        held.apply("view:update", { version: 5, since: 5, view: kiosk(7), refresh: true }),
+      ).toEqual({ changed: true, gap: false });
+      expect(held.version).toBe(5);
+      expect(lowOf(held)).toBe(7);
+      // Again as time passes: each re-estimate of the same version replaces the one before.
+      held.apply("view:update", { version: 5, since: 5, view: kiosk(4), refresh: true });
+      expect(lowOf(held)).toBe(4);
+    });
+
+    it("of a newer version shows one was missed and is not applied", () => {
+      const held = new HeldView<KioskView>();
+      held.apply("view:full", { version: 5, view: kiosk(10) });
+      expect(
+        held.apply("view:update", { version: 6, since: 6, view: kiosk(7), refresh: true }),
+      ).toEqual({ changed: false, gap: true });
+      expect(held.version).toBe(5);
+      expect(lowOf(held)).toBe(10);
+    });
+
+    it("of an older version is ignored", () => {
+      const held = new HeldView<KioskView>();
+      held.apply("view:full", { version: 5, view: kiosk(10) });
+      expect(
+        held.apply("view:update", { version: 4, since: 4, view: kiosk(7), refresh: true }),
+      ).toEqual({ changed: false, gap: false });
+      expect(held.version).toBe(5);
+      expect(lowOf(held)).toBe(10);
+    });
+
+    it("only a refresh replaces the version held: a plain update of it is still ignored", () => {
+      const held = new HeldView<KioskView>();
+      held.apply("view:full", { version: 5, view: kiosk(10) });
+      expect(held.apply("view:update", { version: 5, since: 4, view: kiosk(7) })).toEqual({
+        changed: false,
+        gap: false,
+      });
+      expect(lowOf(held)).toBe(10);
+      // A newer plain update still applies as ever after a refresh.
+      held.apply("view:update", { version: 5, since: 5, view: kiosk(8), refresh: true });
+      expect(held.apply("view:update", { version: 6, since: 5, view: kiosk(3) })).toEqual({
+        changed: true,
+        gap: false,
+      });
+      expect([held.version, lowOf(held)]).toEqual([6, 3]);
+    });
   });
 });
