@@ -19,6 +19,7 @@ export {
   estimateForTopic,
   estimateTime,
   estimateWaits,
+  isNarrow,
   serviceMeanMs,
   serviceModel,
   type WaitRange,

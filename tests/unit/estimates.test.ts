@@ -98,8 +98,9 @@ describe("wait estimates", () => {
     s = run(s, { type: "visit:pause", visitId: "v-2" }, T0).state;
     const after = ranges(s);
     expect(mid(after["v-3"])).toBeLessThan(mid(before["v-3"]) - 2);
-    expect(Math.abs(mid(after["v-3"]) - mid(before["v-2"]))).toBeLessThanOrEqual(1);
-    expect(Math.abs(mid(after["v-2"]) - mid(after["v-3"]))).toBeLessThanOrEqual(1);
+    // (v-2 is expected back in line before long, so v-3 waits a little more than v-2 did.)
+    expect(Math.abs(mid(after["v-3"]) - mid(before["v-2"]))).toBeLessThanOrEqual(2);
+    expect(mid(after["v-2"])).toBeLessThanOrEqual(mid(after["v-3"]));
   });
 
   it("shrink when another eligible associate becomes available", () => {
@@ -142,7 +143,8 @@ describe("wait estimates", () => {
     const s = line(1);
     const atStart = ranges(s, T0)["v-2"];
     const fiveIn = ranges(s, T0 + 5 * MIN)["v-2"];
-    expect(mid(fiveIn)).toBeLessThan(mid(atStart) - 2);
+    expect(mid(fiveIn)).toBeLessThan(mid(atStart) - 1);
+    expect(fiveIn?.lowMin).toBeLessThan(atStart?.lowMin ?? 0);
     // A visit far past its usual length is expected to end soon, not never.
     const overdue = ranges(s, T0 + 30 * MIN)["v-2"];
     expect(overdue?.highMin).toBeLessThan(30);
@@ -230,7 +232,7 @@ describe("estimate for a topic and language (kiosk)", () => {
     s = checkIn(s, T0, { language: "es" }).state;
     s = acceptHeld(s, "dee", T0).state;
     expect(estimateForTopic(s, "phones", T0, "en")).toEqual({ lowMin: 0, highMin: 1 });
-    expect(estimateForTopic(s, "phones", T0, "es")?.lowMin).toBeGreaterThanOrEqual(2);
+    expect(mid(estimateForTopic(s, "phones", T0, "es"))).toBeGreaterThan(3);
   });
 });
 
