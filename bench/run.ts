@@ -9,7 +9,9 @@ if (!only || only === "engine") {
   console.log(
     `  commands/s          ${f.commandsPerSec}   (target >= 20000; ${f.commands} commands)`,
   );
-  console.log(`  estimate whole line ${f.estimateAllMs} ms (${f.estimateAllCpuMs} ms CPU; target <= 20)`);
+  console.log(
+    `  estimate whole line ${f.estimateAllMs} ms (${f.estimateAllCpuMs} ms CPU; target <= 20)`,
+  );
   console.log(`  replay              ${f.replayCommitsPerSec} commits/s`);
 }
 

@@ -1,4 +1,5 @@
 import { canServe, compareLine } from "../../server/domain/assignment.js";
+import { blankVisit } from "../../server/domain/estimates.js";
 import { skillOf, topicOf, wideningMs } from "../../server/domain/settings-view.js";
 import type { Associate, StoreState, Visit } from "../../server/domain/state.js";
 
@@ -67,7 +68,7 @@ export function estimateWaits(state: StoreState, now: number): Map<string, WaitR
 /** The wait a customer checking in now for `topicId` would be told (kiosk, call-ahead page). */
 export function estimateForTopic(state: StoreState, topicId: string, now: number): WaitRange {
   const probe: Visit = {
-    ...probeVisit,
+    ...blankVisit,
     id: "\u0000probe",
     topicId,
     queuedAt: now,
@@ -115,37 +116,3 @@ function busyUntil(state: StoreState, a: Associate, now: number): number {
   }
   return Math.max(now, a.wrapUpUntil ?? now);
 }
-
-const probeVisit: Visit = {
-  id: "",
-  code: "",
-  token: "",
-  topicId: "",
-  name: "",
-  language: undefined,
-  note: "",
-  channel: "kiosk",
-  status: "waiting",
-  priority: 0,
-  seq: 0,
-  checkedInAt: 0,
-  queuedAt: 0,
-  presentSince: undefined,
-  waitingSince: undefined,
-  holdUntil: undefined,
-  paused: false,
-  widened: false,
-  slaBreached: false,
-  targetAssociateId: undefined,
-  declinedBy: [],
-  declineCooldownUntil: undefined,
-  offerId: undefined,
-  associateId: undefined,
-  servingSince: undefined,
-  notes: [],
-  outcome: undefined,
-  closedAt: undefined,
-  feedback: undefined,
-  quotes: [],
-  named: [],
-};

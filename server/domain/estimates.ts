@@ -262,7 +262,7 @@ function lineEntries(
   for (const p of probes) {
     if (!topicOf(state, p.topicId)) continue;
     const visit: Visit = {
-      ...probeVisit,
+      ...blankVisit,
       id: p.key,
       topicId: p.topicId,
       language: p.language,
@@ -579,7 +579,8 @@ function busyUntil(
   return Math.max(now, a.wrapUpUntil ?? now);
 }
 
-const probeVisit: Visit = {
+/** A visit with nothing set, for probes (what a customer checking in now would be told). */
+export const blankVisit: Visit = {
   id: "",
   code: "",
   token: "",
