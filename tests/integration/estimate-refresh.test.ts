@@ -217,9 +217,9 @@ for (const backend of serverBackends) {
       expect(first?.refresh).toBeUndefined();
     });
 
-    it.skipIf(backend.name !== "redis")(
-      "a customer or kiosk behind the store's version is not re-estimated: the whole new view comes instead",
-      async () => {
+    // Only Redis lets a second server share the store behind this one's back.
+    if (backend.name === "redis")
+      it("a customer or kiosk behind the store's version is not re-estimated: the whole new view comes instead", async () => {
         const { kiosk, cy, version } = await busyFloor();
         // A second server on the same store whose commits are not announced here, as when the
         // adapter loses a notice: this server's sockets stay behind the store.
@@ -254,7 +254,6 @@ for (const backend of serverBackends) {
         } finally {
           await other.close();
         }
-      },
-    );
+      });
   });
 }
