@@ -2,8 +2,21 @@ import type { StoreState } from "./state.js";
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** Per time zone, the day of the last minute asked about (every check-in asks; zones' day
+ * boundaries fall on whole minutes, so a minute has one day). */
+const lastDays = new Map<string, { minute: number; day: string }>();
+
 /** The store's local calendar day of `at`, as YYYY-MM-DD. */
 export function localDay(at: number, timeZone: string): string {
+  const minute = Math.floor(at / 60_000);
+  const last = lastDays.get(timeZone);
+  if (last?.minute === minute) return last.day;
+  const day = formatDay(at, timeZone);
+  lastDays.set(timeZone, { minute, day });
+  return day;
+}
+
+function formatDay(at: number, timeZone: string): string {
   let format = dayFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {
