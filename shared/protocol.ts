@@ -112,21 +112,61 @@ export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
   manager: [...ASSOCIATE_EVENTS, ...MANAGER_EVENTS],
 };
 
+const waitRangeSchema = z.object({ lowMin: z.number().int(), highMin: z.number().int() }).nullable();
+
 /** What a kiosk check-in answers: the ticket. */
-export interface Ticket {
-  visitId: string;
-  code: string;
-  /** The customer's own page (holds their secret token). */
-  customerUrl: string;
-  wait: { lowMin: number; highMin: number } | null;
-  /** `offered` when an associate was free and is being asked (nobody is named until they accept). */
-  status: "waiting" | "offered" | "expected";
-  /** Who accepted and is on the way; null until someone has (never named on offer). */
-  associate: { firstName: string; initials: string } | null;
-}
+export const ticketSchema = z
+  .object({
+    visitId: idSchema,
+    code: z.string(),
+    /** The customer's own page (holds their secret token). */
+    customerUrl: z.string(),
+    wait: waitRangeSchema,
+    /** `offered` when an associate was free and is being asked (nobody is named until they accept). */
+    status: z.enum(["waiting", "offered", "expected"]),
+    /** Who accepted and is on the way; null until someone has (never named on offer). */
+    associate: z.object({ firstName: z.string(), initials: z.string() }).nullable(),
+  })
+  .strict();
+export type Ticket = z.infer<typeof ticketSchema>;
+
+const version = { version: z.number().int().min(0) };
+const reply = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, ...version }).strict();
+const visitReply = reply({ visitId: idSchema });
+const offerReply = reply({ offerId: idSchema, visitId: idSchema });
+
+/**
+ * What each client-to-server event answers in `data` when it succeeds: typed once, so a page's
+ * or a test's `send(event, …)` knows its answer without a cast. Every answer carries the store
+ * `version` the command was committed at (or read at).
+ */
+export const replySchemas = {
+  "view:sync": reply({}),
+  "visit:check-in": ticketSchema.extend(version),
+  "visit:arrive": visitReply,
+  "visit:pause": visitReply,
+  "visit:resume": visitReply,
+  "visit:leave": visitReply,
+  "feedback:give": visitReply,
+  "associate:set-presence": reply({ associateId: idSchema }),
+  "offer:accept": offerReply,
+  "offer:decline": offerReply,
+  "visit:complete": visitReply,
+  "visit:no-show": visitReply,
+  "visit:transfer": visitReply,
+  "manager:call": reply({ alertId: idSchema }),
+  "visit:reassign": visitReply,
+  "visit:set-priority": visitReply,
+  "intake:pause": reply({ intakeOpen: z.boolean() }),
+  "intake:resume": reply({ intakeOpen: z.boolean() }),
+  "alert:resolve": reply({ alertId: idSchema }),
+  "store:update-settings": reply({ storeId: idSchema }),
+} as const satisfies Record<ClientEvent, z.ZodType>;
+
+export type Reply<E extends ClientEvent> = z.infer<(typeof replySchemas)[E]>;
 
 export type ClientToServerEvents = {
-  [E in ClientEvent]: (payload: Payload<E>, ack: AckFn) => void;
+  [E in ClientEvent]: (payload: Payload<E>, ack: AckFn<Reply<E>>) => void;
 };
 
 export interface ServerToClientEvents {

@@ -12,7 +12,12 @@ import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
 import type { ErrorBody } from "../../shared/errors.js";
 import { HeldView, follow } from "../../shared/live-view.js";
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
+import type {
+  Ack,
+  ClientToServerEvents,
+  Reply,
+  ServerToClientEvents,
+} from "../../shared/protocol.js";
 import type { StoreSettingsInput } from "../../shared/settings.js";
 import type { Versioned, View } from "../../shared/views.js";
 import { REDIS_URL, deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "./redis.js";
@@ -330,19 +335,19 @@ export class Client {
     });
   }
 
-  /** Sends a typed event and answers its ack. */
+  /** Sends a typed event and answers its ack, typed by the event (`Replies`). */
   send<E extends keyof ClientToServerEvents>(
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<Ack<Record<string, unknown>>> {
-    return emitWithAck(this.socket, event, payload);
+  ): Promise<Ack<Reply<E>>> {
+    return emitWithAck<Reply<E>>(this.socket, event, payload);
   }
 
   /** Sends a typed event that must succeed; answers its data. */
   async ok<E extends keyof ClientToServerEvents>(
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<Record<string, unknown>> {
+  ): Promise<Reply<E>> {
     const ack = await this.send(event, payload);
     if (!ack.ok) throw new Error(`${event} refused: ${ack.error.code} ${ack.error.message}`);
     return ack.data;

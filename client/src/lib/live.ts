@@ -1,6 +1,13 @@
 import { type Socket, io } from "socket.io-client";
 import { HeldView, follow } from "../../../shared/live-view.js";
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from "../../../shared/protocol.js";
+import type {
+  Ack,
+  ClientEvent,
+  ClientToServerEvents,
+  Payload,
+  Reply,
+  ServerToClientEvents,
+} from "../../../shared/protocol.js";
 import type { View } from "../../../shared/views.js";
 
 export type LinkState = "connecting" | "live" | "offline" | "refused";
@@ -54,9 +61,9 @@ export class Live<V extends View> {
    * event and sends it on reconnect; an answer lost on the way is asked for again with the same
    * payload (same request id), which the server answers from its first result.
    */
-  async send(event: keyof ClientToServerEvents, payload: Record<string, unknown>): Promise<Ack> {
+  async send<E extends ClientEvent>(event: E, payload: Payload<E>): Promise<Ack<Reply<E>>> {
     const withTimeout = this.socket.timeout(ACK_TIMEOUT_MS) as unknown as {
-      emitWithAck: (event: string, payload: unknown) => Promise<Ack>;
+      emitWithAck: (event: E, payload: Payload<E>) => Promise<Ack<Reply<E>>>;
     };
     for (;;) {
       try {

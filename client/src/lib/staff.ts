@@ -1,4 +1,5 @@
 import { type TemplateResult, html, render } from "lit-html";
+import type { ClientEvent, Payload } from "../../../shared/protocol.js";
 import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { preferredLanguage, setLanguage, t } from "./i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "./live.js";
@@ -22,7 +23,10 @@ export interface StaffContext {
   /** The signed-in session's token, for the manager's HTTP calls. */
   token: () => string;
   /** Sends as the signed-in associate; a refusal is shown on the page. Answers whether it worked. */
-  send: (event: string, payload: Record<string, unknown>) => Promise<boolean>;
+  send: <E extends ClientEvent>(
+    event: E,
+    payload: Omit<Payload<E>, "requestId">,
+  ) => Promise<boolean>;
   redraw: () => void;
   now: () => number;
 }
@@ -55,10 +59,10 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
     token: () => session?.token ?? "",
     send: async (event, payload) => {
       if (!live) return false;
-      const answer = await live.send(event as never, {
+      const answer = await live.send(event, {
         requestId: requestId(session?.associateId ?? "staff"),
         ...payload,
-      });
+      } as Payload<typeof event>);
       message = answer.ok ? "" : answer.error.message;
       pane = "none";
       draw();
@@ -248,9 +252,10 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       <form class="complete" @submit=${(e: Event) => {
         e.preventDefault();
         const form = new FormData(e.target as HTMLFormElement);
+        const pressed = (e as SubmitEvent).submitter?.getAttribute("value");
         void ctx.send("visit:complete", {
           visitId: visit.visitId,
-          outcome: String((e as SubmitEvent).submitter?.getAttribute("value") ?? "resolved"),
+          outcome: pressed === "follow_up" || pressed === "not_resolved" ? pressed : "resolved",
           note: String(form.get("note") ?? ""),
         });
       }}>

@@ -65,7 +65,7 @@ if (saved) void send(JSON.parse(saved) as Pending);
 async function send(pending: Pending): Promise<void> {
   localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   show({ name: "sending", topicId: pending.topicId });
-  const answer = (await live.send("visit:check-in", { ...pending })) as Ack<Ticket>;
+  const answer = await live.send("visit:check-in", { ...pending });
   localStorage.removeItem(PENDING_KEY);
   if (answer.ok) showTicket(answer.data);
   else show({ name: "error", message: errorText(answer.error.code, answer.error.message) });

@@ -42,8 +42,8 @@ function board(v: ManagerView, ctx: StaffContext) {
             ${a.note ? html`<p>${a.note}</p>` : ""}
             <div class="row">
               ${
-                a.visitId && a.kind === "sla"
-                  ? html`<button @click=${() => ctx.send("visit:set-priority", { visitId: a.visitId, priority: 9 })}>${t("manager.prioritize")}</button>`
+                a.visitId !== null && a.kind === "sla"
+                  ? html`<button @click=${() => ctx.send("visit:set-priority", { visitId: a.visitId ?? "", priority: 9 })}>${t("manager.prioritize")}</button>`
                   : ""
               }
               <button @click=${() => ctx.send("alert:resolve", { alertId: a.alertId })}>${t("manager.resolve")}</button>

@@ -131,9 +131,12 @@ function feedbackForm() {
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
+    const chosen = form.get("satisfaction");
+    // The radios are required; anything else is not an answer.
+    if (chosen !== "yes" && chosen !== "partly" && chosen !== "no") return;
     const answer = await live.send("feedback:give", {
       requestId: requestId("feedback"),
-      satisfaction: String(form.get("satisfaction") ?? "yes"),
+      satisfaction: chosen,
       comment: String(form.get("comment") ?? "").slice(0, 1000),
       kudos: form.get("kudos") === "on",
     });
