@@ -112,7 +112,9 @@ export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
   manager: [...ASSOCIATE_EVENTS, ...MANAGER_EVENTS],
 };
 
-const waitRangeSchema = z.object({ lowMin: z.number().int(), highMin: z.number().int() }).nullable();
+const waitRangeSchema = z
+  .object({ lowMin: z.number().int(), highMin: z.number().int() })
+  .nullable();
 
 /** What a kiosk check-in answers: the ticket. */
 export const ticketSchema = z
