@@ -7,6 +7,9 @@ export const idSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '-' and '_' only");
 
+/** An associate's PIN: 4 to 8 digits. The one rule for it, wherever a PIN is set. */
+export const pinSchema = z.string().regex(/^\d{4,8}$/, "4 to 8 digits");
+
 /** A BCP 47-ish language tag: "en", "uk", "es", "pt-BR". */
 export const languageSchema = z
   .string()

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { nanoid } from "nanoid";
 import { AppError } from "../../shared/errors.js";
 import type { Handshake } from "../../shared/protocol.js";
+import { pinSchema } from "../../shared/settings.js";
 import type { Role } from "../../shared/views.js";
 import type { StoreState } from "../domain/index.js";
 import type { Directory } from "./directory.js";
@@ -48,9 +49,8 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   return timingSafeEqual(actual, expected);
 }
 
-/** PINs: 4 to 8 digits. */
-export const isValidPin = (pin: unknown): pin is string =>
-  typeof pin === "string" && /^\d{4,8}$/.test(pin);
+/** PINs: 4 to 8 digits (`pinSchema`). */
+export const isValidPin = (pin: unknown): pin is string => pinSchema.safeParse(pin).success;
 
 /**
  * Sign-in and the checks of every handshake: associates by PIN (scrypt; 5 wrong tries lock the

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import QRCode from "qrcode";
-import type { StoreSettingsInput, Topic } from "../../shared/settings.js";
+import { type StoreSettingsInput, type Topic, pinSchema } from "../../shared/settings.js";
 import { type AdminClient, CliError } from "./admin-client.js";
 
 /** What a command gets: its positional arguments, the flags, the API, and where to print. */
@@ -273,6 +273,7 @@ async function pinOf(flags: Flags, stdin: () => Promise<string>): Promise<string
   if (flags.pin === undefined)
     throw usage("Give the PIN with --pin <digits>, or --pin - for stdin.");
   const pin = flags.pin === "-" ? (await stdin()).split(/\r?\n/)[0]?.trim() : flags.pin;
-  if (!pin || !/^\d{4,8}$/.test(pin)) throw usage("A PIN is 4 to 8 digits.");
-  return pin;
+  const checked = pinSchema.safeParse(pin);
+  if (!checked.success) throw usage("A PIN is 4 to 8 digits.");
+  return checked.data;
 }

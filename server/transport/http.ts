@@ -10,7 +10,7 @@ import {
   shortText,
 } from "../../shared/commands.js";
 import { AppError, type ErrorBody, type ErrorCode } from "../../shared/errors.js";
-import { idSchema, languageSchema, storeSettingsSchema } from "../../shared/settings.js";
+import { idSchema, languageSchema, pinSchema, storeSettingsSchema } from "../../shared/settings.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
 import type { Credentials } from "../auth/credentials.js";
 import { Projection } from "../domain/index.js";
@@ -321,7 +321,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     .object({
       associateId: idSchema,
       name: z.string().trim().min(1).max(40),
-      pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits"),
+      pin: pinSchema,
       skills: z.array(idSchema).max(30).default([]),
       languages: z.array(languageSchema).max(20).default(["en"]),
       manager: z.boolean().default(false),
@@ -344,10 +344,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       requireAdmin(req);
       const storeId = storeIdOf(req);
       const associateId = parse(idSchema, req.params.associateId);
-      const { pin } = parse(
-        z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).strict(),
-        req.body,
-      );
+      const { pin } = parse(z.object({ pin: pinSchema }).strict(), req.body);
       const state = await service.state(storeId);
       if (!state.associates.has(associateId)) {
         throw new AppError("ASSOCIATE_NOT_FOUND", `There is no associate ${associateId}.`);

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { nanoid } from "nanoid";
 import { z } from "zod";
 import { AppError } from "../../shared/errors.js";
-import { idSchema, languageSchema } from "../../shared/settings.js";
+import { idSchema, languageSchema, pinSchema } from "../../shared/settings.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
 import type { Metrics } from "./metrics.js";
@@ -69,10 +69,7 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
     .object({
       associateId: idSchema,
       name: z.string().trim().min(1).max(40),
-      pin: z
-        .string()
-        .regex(/^\d{4,8}$/, "4 to 8 digits")
-        .optional(),
+      pin: pinSchema.optional(),
       skills: z.array(idSchema).max(30).default([]),
       languages: z.array(languageSchema).max(20).default(["en"]),
       manager: z.boolean().default(false),
@@ -101,10 +98,7 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
     "/associates/:associateId/pin",
     route(async (req, res, manager) => {
       const associateId = parse(idSchema, req.params.associateId);
-      const { pin } = parse(
-        z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).strict(),
-        req.body,
-      );
+      const { pin } = parse(z.object({ pin: pinSchema }).strict(), req.body);
       const state = await service.state(manager.storeId);
       if (!state.associates.has(associateId)) {
         throw new AppError("ASSOCIATE_NOT_FOUND", `There is no associate ${associateId}.`);
