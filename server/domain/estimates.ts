@@ -401,7 +401,9 @@ function simulate(sim: Simulation): void {
   const leaves = new Uint8Array(m);
   for (let i = 0; i < m; i++) {
     const e = entries[i] as Entry;
-    leaves[i] = random.next() < leaveShare ? 1 : 0;
+    // Ghosts (probes, paused visits) draw nothing here: asking about them must not move anyone
+    // else's range.
+    if (!e.ghost) leaves[i] = random.next() < leaveShare ? 1 : 0;
     if (e.entersAt <= now || random.next() < LATE_ARRIVAL_SHARE) {
       next[last] = i;
       last = i;

@@ -14,12 +14,14 @@ type Made = Extract<Decision, { ok: true }>;
  */
 export function withQuotes(decision: Made): Made {
   if (!decision.recorded) return decision;
+  const checkedIn = decision.events.some((e) => e.type === "visit:checked-in");
   const joined: string[] = [];
   for (const e of decision.events) {
     if (e.type === "visit:arrived") joined.push(e.visitId);
     else if (e.type === "visit:checked-in" && e.holdUntil === undefined) joined.push(e.visitId);
   }
-  if (joined.length === 0) return decision;
+  if (joined.length === 0)
+    return checkedIn ? { ...decision, reply: told(decision, decision.state) } : decision;
   let state = decision.state;
   const waits = estimateWaits(state, decision.at);
   const quotes: DomainEvent[] = [];
@@ -34,6 +36,24 @@ export function withQuotes(decision: Made): Made {
     quotes.push(event);
     state = evolve(state, event, decision.at);
   }
-  if (quotes.length === 0) return decision;
-  return { ...decision, events: [...decision.events, ...quotes], state };
+  const events = [...decision.events, ...quotes];
+  return { ...decision, events, state, reply: checkedIn ? told(decision, state) : decision.reply };
+}
+
+/**
+ * A check-in's answer carries what its customer is told at that moment: their status (offered
+ * at once, or waiting) and the range just recorded, so the ticket needs no second read of the
+ * store, and a retried check-in answers what the first one did.
+ */
+function told(decision: Made, state: Made["state"]): Made["reply"] {
+  const visitId = decision.reply.visitId;
+  const visit = typeof visitId === "string" ? state.visits.get(visitId) : undefined;
+  if (!visit) return decision.reply;
+  const quote = visit.quotes.at(-1);
+  return {
+    ...decision.reply,
+    status: visit.status,
+    waitLowMin: quote?.lowMin ?? null,
+    waitHighMin: quote?.highMin ?? null,
+  };
 }

@@ -11,6 +11,7 @@ import {
 } from "../../shared/commands.js";
 import { AppError, type ErrorBody, type ErrorCode } from "../../shared/errors.js";
 import { idSchema, languageSchema, pinSchema, storeSettingsSchema } from "../../shared/settings.js";
+import { checkedIn } from "../app/check-in-reply.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
 import type { Credentials } from "../auth/credentials.js";
 import { Projection } from "../domain/index.js";
@@ -221,16 +222,14 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       customerToken: nanoid(32),
     });
     if (!result.ok) throw new AppError(result.error.code, result.error.message);
-    const reply = result.data as { visitId: string; code: string; token: string; status: string };
-    const state = await service.state(storeId);
-    const view = new Projection(state, deps.clock()).customer(reply.visitId);
+    const { ticket, token } = checkedIn(result.data);
     return {
-      visitId: reply.visitId,
-      code: reply.code,
-      status: reply.status,
-      customerToken: reply.token,
-      customerUrl: deps.customerUrl(storeId, reply.token),
-      wait: view?.wait ?? null,
+      visitId: ticket.visitId,
+      code: ticket.code,
+      status: ticket.status,
+      customerToken: token,
+      customerUrl: deps.customerUrl(storeId, token),
+      wait: ticket.wait,
       duplicate: result.duplicate,
     };
   };

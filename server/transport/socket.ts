@@ -13,6 +13,7 @@ import {
   payloadSchemas,
 } from "../../shared/protocol.js";
 import type { Versioned } from "../../shared/views.js";
+import { checkedIn } from "../app/check-in-reply.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
 import { Projection } from "../domain/index.js";
@@ -236,19 +237,12 @@ async function answer(
 ): Promise<Ack> {
   if (!result.ok) return { ok: false, error: result.error };
   if (event === "visit:check-in") {
-    const reply = result.data as { visitId: string; code: string; token: string };
-    // The ticket tells the customer what happens next, as their own page does at this moment.
-    const state = await deps.service.state(identity.storeId);
-    const view = new Projection(state, deps.clock()).customer(reply.visitId);
+    const { ticket, token } = checkedIn(result.data);
     return {
       ok: true,
       data: {
-        visitId: reply.visitId,
-        code: reply.code,
-        customerUrl: deps.customerUrl(identity.storeId, reply.token),
-        wait: view?.wait ?? null,
-        status: view?.status ?? "waiting",
-        associate: view?.associate ?? null,
+        ...ticket,
+        customerUrl: deps.customerUrl(identity.storeId, token),
         version: result.version,
       },
     };

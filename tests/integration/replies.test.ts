@@ -52,10 +52,8 @@ for (const backend of serverBackends) {
       const kiosk = await world.kiosk();
 
       await expectReply(kiosk, "view:sync", {});
-      const first = await expectReply(kiosk, "visit:check-in", {
-        requestId: rid(),
-        topicId: "phones",
-      });
+      const firstCheckIn = { requestId: rid(), topicId: "phones" };
+      const first = await expectReply(kiosk, "visit:check-in", firstCheckIn);
       const customer = await world.customer(tokenOf(String(first.customerUrl)));
       await expectReply(customer, "visit:pause", { requestId: rid() });
       await expectReply(customer, "visit:resume", { requestId: rid() });
@@ -87,6 +85,11 @@ for (const backend of serverBackends) {
         outcome: "resolved",
       });
       await expectReply(customer, "feedback:give", { requestId: rid(), satisfaction: "yes" });
+      // The kiosk asks again with the same request id (its answer was lost): it gets the first
+      // answer, not the visit as it is now (done), and no second visit.
+      const visits = (await world.state()).visitSeq;
+      expect(await kiosk.ok("visit:check-in", firstCheckIn)).toEqual(first);
+      expect((await world.state()).visitSeq).toBe(visits);
 
       const second = await expectReply(kiosk, "visit:check-in", {
         requestId: rid(),
