@@ -70,9 +70,13 @@ export async function createApp(
 ): Promise<App> {
   const clock = options.clock ?? Date.now;
   const { logger, store } = deps;
-  const service = new QueueService({ store, logger });
-  const credentials = new Credentials(deps.directory);
   const metrics = new Metrics();
+  const service = new QueueService({
+    store,
+    logger,
+    onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),
+  });
+  const credentials = new Credentials(deps.directory);
   const prefix = deps.redisPrefix ?? "undivided:";
   // With Redis: links for socket.io's adapter (publish, subscribe); rate limits count in Redis
   // too, so every process shares them.

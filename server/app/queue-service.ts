@@ -34,6 +34,8 @@ export interface QueueServiceOptions {
   maxAttempts?: number;
   /** A snapshot is written every this many commits of a store. */
   snapshotEvery?: number;
+  /** Told of every command answered, with how long it took (metrics). */
+  onAnswered?: (command: string, result: CommandResult, ms: number) => void;
 }
 
 /**
@@ -62,10 +64,24 @@ export class QueueService {
    * failures all come back as `{ ok: false, error }` with a stable code.
    */
   async execute(storeId: string, input: unknown, now: number): Promise<CommandResult> {
+    const started = performance.now();
+    const parsed = commandSchema.safeParse(input);
+    const result = await this.checked(storeId, input, parsed, now);
+    // Known command types only, so that bad input cannot make up metric labels.
+    const command = parsed.success ? parsed.data.type : "invalid";
+    this.options.onAnswered?.(command, result, performance.now() - started);
+    return result;
+  }
+
+  private async checked(
+    storeId: string,
+    input: unknown,
+    parsed: ReturnType<typeof commandSchema.safeParse>,
+    now: number,
+  ): Promise<CommandResult> {
     if (!idSchema.safeParse(storeId).success) {
       return invalid("A store id is letters, digits, '-' and '_', at most 64 characters.");
     }
-    const parsed = commandSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
@@ -77,7 +93,8 @@ export class QueueService {
       return invalid(message);
     }
     try {
-      return await this.serialized(storeId, () => this.run(storeId, parsed.data, now));
+      const command = parsed.data;
+      return await this.serialized(storeId, () => this.decideAndAppend(storeId, command, now));
     } catch (error) {
       if (isAppError(error)) {
         if (error.code === "UNAVAILABLE") {
@@ -145,7 +162,11 @@ export class QueueService {
     }
   }
 
-  private async run(storeId: string, command: Command, now: number): Promise<CommandResult> {
+  private async decideAndAppend(
+    storeId: string,
+    command: Command,
+    now: number,
+  ): Promise<CommandResult> {
     const known = this.cache.knownRequest(storeId, command.requestId);
     if (known) return this.duplicate(known);
     const store = this.options.store;

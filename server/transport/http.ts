@@ -136,15 +136,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       throw new AppError("UNAUTHORIZED", "This needs the admin token (Authorization: Bearer …).");
     }
   };
-  const execute = async (
-    storeId: string,
-    input: Record<string, unknown>,
-  ): Promise<CommandResult> => {
-    const started = performance.now();
-    const result = await service.execute(storeId, input, deps.clock());
-    deps.metrics.commandDone(String(input.type), result, performance.now() - started);
-    return result;
-  };
+  const execute = (storeId: string, input: Record<string, unknown>): Promise<CommandResult> =>
+    service.execute(storeId, input, deps.clock());
   const mustExecute = async (storeId: string, input: Record<string, unknown>) => {
     const result = await execute(storeId, { requestId: `http-${nanoid(16)}`, ...input });
     if (!result.ok) throw new AppError(result.error.code, result.error.message);

@@ -54,13 +54,11 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
   }
 
   const run = async (storeId: string, input: Record<string, unknown>) => {
-    const started = performance.now();
     const result = await service.execute(
       storeId,
       { requestId: `mgr-${nanoid(16)}`, ...input },
       deps.clock(),
     );
-    deps.metrics.commandDone(String(input.type), result, performance.now() - started);
     if (!result.ok) throw new AppError(result.error.code, result.error.message);
     return result;
   };

@@ -196,9 +196,7 @@ async function handle(
     if (limited) return { ok: false, error: limited };
   }
   const command = toCommand(name, parsed.data as Record<string, unknown>, identity);
-  const started = performance.now();
   const result = await deps.service.execute(identity.storeId, command, deps.clock());
-  deps.metrics.commandDone(String(command.type), result, performance.now() - started);
   return answer(name, result, identity, deps);
 }
 

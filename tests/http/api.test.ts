@@ -58,6 +58,25 @@ describe("health, readiness, metrics and headers", () => {
     }
   });
 
+  it("counts every command answered, by type and result (the service counts them, not each door)", async () => {
+    const storeId = await provisionStore(t.url);
+    const visits = `/stores/${storeId}/visits`;
+    const count = async (labels: string) => {
+      const body = (await call<string>(t.url, "GET", "/metrics")).body;
+      const line = body
+        .split("\n")
+        .find((l) => l.startsWith(`undivided_commands_total{${labels}}`));
+      return Number(line?.split(" ").at(-1) ?? 0);
+    };
+    const okBefore = await count('command="visit:check-in",result="ok"');
+    await admin(t.url, "POST", visits, { requestId: rid(), topicId: "returns" });
+    expect(await count('command="visit:check-in",result="ok"')).toBe(okBefore + 1);
+    // A refusal is counted under its error code.
+    const refusedBefore = await count('command="visit:check-in",result="UNKNOWN_TOPIC"');
+    await admin(t.url, "POST", visits, { requestId: rid(), topicId: "no-such-topic" });
+    expect(await count('command="visit:check-in",result="UNKNOWN_TOPIC"')).toBe(refusedBefore + 1);
+  });
+
   it("sets helmet's security headers and no x-powered-by", async () => {
     const { headers } = await call(t.url, "GET", "/healthz");
     expect(headers.get("content-security-policy")).toContain("default-src 'self'");
