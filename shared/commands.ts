@@ -39,13 +39,17 @@ export const alertKindSchema = z.enum([
 const cmd = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...base, ...shape }).strict();
 
-export const commandSchema = z.discriminatedUnion("type", [
+/** Every engine command's schema, by type (transports derive their payloads from these). */
+export const commandSchemas = {
   // store provisioning and manager side
-  cmd("store:create", { settings: storeSettingsSchema }),
-  cmd("store:update-settings", { managerId, settings: storeSettingsSchema }),
-  cmd("intake:pause", { managerId }),
-  cmd("intake:resume", { managerId }),
-  cmd("associate:register", {
+  "store:create": cmd("store:create", { settings: storeSettingsSchema }),
+  "store:update-settings": cmd("store:update-settings", {
+    managerId,
+    settings: storeSettingsSchema,
+  }),
+  "intake:pause": cmd("intake:pause", { managerId }),
+  "intake:resume": cmd("intake:resume", { managerId }),
+  "associate:register": cmd("associate:register", {
     managerId,
     associateId: idSchema,
     name: z.string().trim().min(1).max(40),
@@ -53,16 +57,20 @@ export const commandSchema = z.discriminatedUnion("type", [
     languages: z.array(languageSchema).max(20),
     manager: z.boolean(),
   }),
-  cmd("associate:remove", { managerId, associateId: idSchema }),
-  cmd("visit:reassign", { managerId, visitId: idSchema, toAssociateId: idSchema.optional() }),
-  cmd("visit:set-priority", {
+  "associate:remove": cmd("associate:remove", { managerId, associateId: idSchema }),
+  "visit:reassign": cmd("visit:reassign", {
+    managerId,
+    visitId: idSchema,
+    toAssociateId: idSchema.optional(),
+  }),
+  "visit:set-priority": cmd("visit:set-priority", {
     managerId,
     visitId: idSchema,
     priority: z.number().int().min(0).max(9),
   }),
-  cmd("alert:resolve", { managerId, alertId: idSchema }),
+  "alert:resolve": cmd("alert:resolve", { managerId, alertId: idSchema }),
   // customer side
-  cmd("visit:check-in", {
+  "visit:check-in": cmd("visit:check-in", {
     topicId: idSchema,
     name: shortText(40).default(""),
     language: languageSchema.optional(),
@@ -73,50 +81,62 @@ export const commandSchema = z.discriminatedUnion("type", [
     /** Call-ahead only: when they expect to arrive. */
     arrivingInMin: arrivingInMinSchema.optional(),
   }),
-  cmd("visit:arrive", { visitId: idSchema }),
-  cmd("visit:pause", { visitId: idSchema }),
-  cmd("visit:resume", { visitId: idSchema }),
-  cmd("visit:leave", { visitId: idSchema }),
-  cmd("feedback:give", {
+  "visit:arrive": cmd("visit:arrive", { visitId: idSchema }),
+  "visit:pause": cmd("visit:pause", { visitId: idSchema }),
+  "visit:resume": cmd("visit:resume", { visitId: idSchema }),
+  "visit:leave": cmd("visit:leave", { visitId: idSchema }),
+  "feedback:give": cmd("feedback:give", {
     visitId: idSchema,
     satisfaction: satisfactionSchema,
     comment: shortText(1000).default(""),
     kudos: z.boolean().default(false),
   }),
   // associate side
-  cmd("associate:sign-in", { associateId: idSchema, presence: presenceSchema.optional() }),
-  cmd("associate:sign-out", { associateId: idSchema }),
-  cmd("associate:set-presence", { associateId: idSchema, presence: presenceSchema }),
-  cmd("tablet:connected", { associateId: idSchema }),
-  cmd("tablet:disconnected", { associateId: idSchema }),
-  cmd("offer:accept", { associateId: idSchema, offerId: idSchema }),
-  cmd("offer:decline", {
+  "associate:sign-in": cmd("associate:sign-in", {
+    associateId: idSchema,
+    presence: presenceSchema.optional(),
+  }),
+  "associate:sign-out": cmd("associate:sign-out", { associateId: idSchema }),
+  "associate:set-presence": cmd("associate:set-presence", {
+    associateId: idSchema,
+    presence: presenceSchema,
+  }),
+  "tablet:connected": cmd("tablet:connected", { associateId: idSchema }),
+  "tablet:disconnected": cmd("tablet:disconnected", { associateId: idSchema }),
+  "offer:accept": cmd("offer:accept", { associateId: idSchema, offerId: idSchema }),
+  "offer:decline": cmd("offer:decline", {
     associateId: idSchema,
     offerId: idSchema,
     reason: shortText(200).default(""),
   }),
-  cmd("visit:complete", {
+  "visit:complete": cmd("visit:complete", {
     associateId: idSchema,
     visitId: idSchema,
     outcome: outcomeSchema,
     note: shortText(1000).default(""),
   }),
-  cmd("visit:no-show", { associateId: idSchema, visitId: idSchema }),
-  cmd("visit:transfer", {
+  "visit:no-show": cmd("visit:no-show", { associateId: idSchema, visitId: idSchema }),
+  "visit:transfer": cmd("visit:transfer", {
     associateId: idSchema,
     visitId: idSchema,
     toTopicId: idSchema.optional(),
     toAssociateId: idSchema.optional(),
     note: shortText(500).default(""),
   }),
-  cmd("manager:call", {
+  "manager:call": cmd("manager:call", {
     associateId: idSchema,
     visitId: idSchema.optional(),
     note: shortText(500).default(""),
   }),
   // timers
-  cmd("tick", {}),
-]);
+  tick: cmd("tick", {}),
+};
+
+type AnyCommandSchema = (typeof commandSchemas)[keyof typeof commandSchemas];
+export const commandSchema = z.discriminatedUnion(
+  "type",
+  Object.values(commandSchemas) as [AnyCommandSchema, ...AnyCommandSchema[]],
+);
 
 export type Command = z.infer<typeof commandSchema>;
 export type CommandInput = z.input<typeof commandSchema>;

@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-  outcomeSchema,
-  presenceSchema,
-  requestIdSchema,
-  satisfactionSchema,
-  shortText,
-} from "./commands.js";
+import { commandSchemas } from "./commands.js";
 import type { ErrorBody } from "./errors.js";
 import { idSchema, languageSchema, storeSettingsSchema } from "./settings.js";
 import type { BoardUpdate, OwnUpdate, Role, Versioned } from "./views.js";
@@ -20,56 +14,43 @@ import type { BoardUpdate, OwnUpdate, Role, Versioned } from "./views.js";
 export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckFn<T = unknown> = (response: Ack<T>) => void;
 
-const withRequest = <S extends z.ZodRawShape>(shape: S) =>
-  z.object({ requestId: requestIdSchema, ...shape }).strict();
+/** An event's payload: the engine command less what the socket's identity fills in. */
+const asCustomer = { type: true, visitId: true } as const;
+const asAssociate = { type: true, associateId: true } as const;
+const asManager = { type: true, managerId: true } as const;
+const c = commandSchemas;
 
-/** Payload schema of every client-to-server event. */
+/** Payload schema of every client-to-server event, derived from the engine's command schemas. */
 export const payloadSchemas = {
   "view:sync": z.object({}).strict(),
-  // kiosk
-  "visit:check-in": withRequest({
-    topicId: idSchema,
-    name: shortText(40).default(""),
-    language: languageSchema.optional(),
-    note: shortText(500).default(""),
+  // kiosk: the server makes the customer's token; call-ahead comes over HTTP
+  "visit:check-in": c["visit:check-in"].omit({
+    type: true,
+    channel: true,
+    customerToken: true,
+    arrivingInMin: true,
   }),
   // customer (their own visit)
-  "visit:arrive": withRequest({}),
-  "visit:pause": withRequest({}),
-  "visit:resume": withRequest({}),
-  "visit:leave": withRequest({}),
-  "feedback:give": withRequest({
-    satisfaction: satisfactionSchema,
-    comment: shortText(1000).default(""),
-    kudos: z.boolean().default(false),
-  }),
+  "visit:arrive": c["visit:arrive"].omit(asCustomer),
+  "visit:pause": c["visit:pause"].omit(asCustomer),
+  "visit:resume": c["visit:resume"].omit(asCustomer),
+  "visit:leave": c["visit:leave"].omit(asCustomer),
+  "feedback:give": c["feedback:give"].omit(asCustomer),
   // associate (as themselves)
-  "associate:set-presence": withRequest({ presence: presenceSchema }),
-  "offer:accept": withRequest({ offerId: idSchema }),
-  "offer:decline": withRequest({ offerId: idSchema, reason: shortText(200).default("") }),
-  "visit:complete": withRequest({
-    visitId: idSchema,
-    outcome: outcomeSchema,
-    note: shortText(1000).default(""),
-  }),
-  "visit:no-show": withRequest({ visitId: idSchema }),
-  "visit:transfer": withRequest({
-    visitId: idSchema,
-    toTopicId: idSchema.optional(),
-    toAssociateId: idSchema.optional(),
-    note: shortText(500).default(""),
-  }),
-  "manager:call": withRequest({ visitId: idSchema.optional(), note: shortText(500).default("") }),
+  "associate:set-presence": c["associate:set-presence"].omit(asAssociate),
+  "offer:accept": c["offer:accept"].omit(asAssociate),
+  "offer:decline": c["offer:decline"].omit(asAssociate),
+  "visit:complete": c["visit:complete"].omit(asAssociate),
+  "visit:no-show": c["visit:no-show"].omit(asAssociate),
+  "visit:transfer": c["visit:transfer"].omit(asAssociate),
+  "manager:call": c["manager:call"].omit(asAssociate),
   // manager
-  "visit:reassign": withRequest({ visitId: idSchema, toAssociateId: idSchema.optional() }),
-  "visit:set-priority": withRequest({
-    visitId: idSchema,
-    priority: z.number().int().min(0).max(9),
-  }),
-  "intake:pause": withRequest({}),
-  "intake:resume": withRequest({}),
-  "alert:resolve": withRequest({ alertId: idSchema }),
-  "store:update-settings": withRequest({ settings: storeSettingsSchema }),
+  "visit:reassign": c["visit:reassign"].omit(asManager),
+  "visit:set-priority": c["visit:set-priority"].omit(asManager),
+  "intake:pause": c["intake:pause"].omit(asManager),
+  "intake:resume": c["intake:resume"].omit(asManager),
+  "alert:resolve": c["alert:resolve"].omit(asManager),
+  "store:update-settings": c["store:update-settings"].omit(asManager),
 } as const;
 
 export type ClientEvent = keyof typeof payloadSchemas;
