@@ -1,0 +1,55 @@
+import express from "express";
+import { z } from "zod";
+import { AppError } from "../../../shared/errors.js";
+import { idSchema } from "../../../shared/settings.js";
+import { bearer, parse } from "../validate.js";
+import type { HttpContext } from "./context.js";
+
+/** Associates sign in with their PIN (a session token for the tablet) and sign out. */
+export function sessionRoutes(ctx: HttpContext): express.Router {
+  const { deps, route, storeIdOf, mustExecute } = ctx;
+  const { service, credentials, limits } = deps;
+  const router = express.Router();
+  router.post(
+    "/stores/:storeId/sessions",
+    route(async (req, res) => {
+      const storeId = storeIdOf(req);
+      const body = parse(
+        z.object({ associateId: idSchema, pin: z.string().max(16) }).strict(),
+        req.body,
+      );
+      const limited = await limits.signInFrom(req.ip ?? "?");
+      if (limited) throw new AppError(limited.code, limited.message);
+      const state = await service.state(storeId);
+      if (!state.created) throw new AppError("STORE_NOT_FOUND", `There is no store ${storeId}.`);
+      const session = await credentials.signIn(state, body.associateId, body.pin);
+      const associate = state.associates.get(body.associateId);
+      if (associate?.presence === "offline") {
+        await mustExecute(storeId, { type: "associate:sign-in", associateId: body.associateId });
+      }
+      res.status(201).json({ ...session, associateId: body.associateId, name: associate?.name });
+    }),
+  );
+  router.delete(
+    "/stores/:storeId/sessions",
+    route(async (req, res) => {
+      const storeId = storeIdOf(req);
+      const token = bearer(req);
+      if (!token) throw new AppError("UNAUTHORIZED", "Send the session token as a bearer token.");
+      const state = await service.state(storeId);
+      const identity = await credentials.identify({ storeId, sessionToken: token }, state);
+      if (identity.role === "associate" || identity.role === "manager") {
+        await mustExecute(storeId, {
+          type: "associate:sign-out",
+          associateId: identity.associateId,
+        });
+      }
+      await credentials.signOut(storeId, token);
+      if (identity.role === "associate" || identity.role === "manager") {
+        deps.endSession?.(storeId, identity.sessionId);
+      }
+      res.status(204).end();
+    }),
+  );
+  return router;
+}
