@@ -1,11 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { nanoid } from "nanoid";
-import { z } from "zod";
 import { AppError } from "../../shared/errors.js";
-import { idSchema, languageSchema, pinSchema } from "../../shared/settings.js";
+import { idSchema } from "../../shared/settings.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
 import type { Metrics } from "./metrics.js";
+import {
+  associateSchema,
+  deviceSchema,
+  issueDevice,
+  pinBodySchema,
+  resetPin,
+  revokeDevice,
+  saveAssociate,
+} from "./people-and-devices.js";
 import { bearer, parse } from "./validate.js";
 
 export interface ManagerApiDeps {
@@ -53,42 +60,11 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
     return identity;
   }
 
-  const run = async (storeId: string, input: Record<string, unknown>) => {
-    const result = await service.execute(
-      storeId,
-      { requestId: `mgr-${nanoid(16)}`, ...input },
-      deps.clock(),
-    );
-    if (!result.ok) throw new AppError(result.error.code, result.error.message);
-    return result;
-  };
-
-  const associateSchema = z
-    .object({
-      associateId: idSchema,
-      name: z.string().trim().min(1).max(40),
-      pin: pinSchema.optional(),
-      skills: z.array(idSchema).max(30).default([]),
-      languages: z.array(languageSchema).max(20).default(["en"]),
-      manager: z.boolean().default(false),
-    })
-    .strict();
-
   router.post(
     "/associates",
     route(async (req, res, manager) => {
-      const { pin, ...associate } = parse(associateSchema, req.body);
-      const state = await service.state(manager.storeId);
-      if (!state.associates.has(associate.associateId) && !pin) {
-        throw new AppError("INVALID_COMMAND", "pin: a new associate needs a PIN (4 to 8 digits).");
-      }
-      const result = await run(manager.storeId, {
-        type: "associate:register",
-        managerId: manager.associateId,
-        ...associate,
-      });
-      if (pin) await credentials.setPin(manager.storeId, associate.associateId, pin);
-      res.status(201).json({ ...associate, version: result.version });
+      const body = parse(associateSchema, req.body);
+      res.status(201).json(await saveAssociate(deps, manager.storeId, body, manager.associateId));
     }),
   );
 
@@ -96,12 +72,8 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
     "/associates/:associateId/pin",
     route(async (req, res, manager) => {
       const associateId = parse(idSchema, req.params.associateId);
-      const { pin } = parse(z.object({ pin: pinSchema }).strict(), req.body);
-      const state = await service.state(manager.storeId);
-      if (!state.associates.has(associateId)) {
-        throw new AppError("ASSOCIATE_NOT_FOUND", `There is no associate ${associateId}.`);
-      }
-      await credentials.setPin(manager.storeId, associateId, pin);
+      const { pin } = parse(pinBodySchema, req.body);
+      await resetPin(deps, manager.storeId, associateId, pin);
       res.status(204).end();
     }),
   );
@@ -116,22 +88,8 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
   router.post(
     "/devices",
     route(async (req, res, manager) => {
-      const body = parse(
-        z
-          .object({ kind: z.enum(["kiosk", "display"]), name: z.string().trim().min(1).max(60) })
-          .strict(),
-        req.body,
-      );
-      const { device, token } = await credentials.issueDevice(
-        manager.storeId,
-        body.kind,
-        body.name,
-      );
-      res.status(201).json({
-        ...device,
-        token,
-        pairingUrl: deps.pageUrl(body.kind, manager.storeId, `token=${token}`),
-      });
+      const body = parse(deviceSchema, req.body);
+      res.status(201).json(await issueDevice(deps, manager.storeId, body));
     }),
   );
 
@@ -139,13 +97,12 @@ export function managerRouter(deps: ManagerApiDeps): express.Router {
     "/devices/:deviceId",
     route(async (req, res, manager) => {
       const deviceId = parse(idSchema, req.params.deviceId);
-      if (!(await credentials.revokeDevice(manager.storeId, deviceId))) {
-        throw new AppError("NOT_FOUND", "There is no such device.");
-      }
-      deps.endSockets(deps.deviceRoom(manager.storeId, deviceId), {
-        code: "UNAUTHORIZED",
-        message: "This device was unpaired by a manager.",
-      });
+      await revokeDevice(deps, manager.storeId, deviceId, () =>
+        deps.endSockets(deps.deviceRoom(manager.storeId, deviceId), {
+          code: "UNAUTHORIZED",
+          message: "This device was unpaired by a manager.",
+        }),
+      );
       res.status(204).end();
     }),
   );

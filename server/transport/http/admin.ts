@@ -1,30 +1,19 @@
 import express from "express";
 import { z } from "zod";
 import { AppError } from "../../../shared/errors.js";
-import {
-  idSchema,
-  languageSchema,
-  pinSchema,
-  storeSettingsSchema,
-} from "../../../shared/settings.js";
+import { idSchema, storeSettingsSchema } from "../../../shared/settings.js";
 import { webhookUrlSchema } from "../../webhooks/registry.js";
+import {
+  associateSchema,
+  deviceSchema,
+  issueDevice,
+  pinBodySchema,
+  resetPin,
+  revokeDevice,
+  saveAssociate,
+} from "../people-and-devices.js";
 import { parse } from "../validate.js";
 import type { HttpContext } from "./context.js";
-
-const associateSchema = z
-  .object({
-    associateId: idSchema,
-    name: z.string().trim().min(1).max(40),
-    pin: pinSchema,
-    skills: z.array(idSchema).max(30).default([]),
-    languages: z.array(languageSchema).max(20).default(["en"]),
-    manager: z.boolean().default(false),
-  })
-  .strict();
-
-const deviceSchema = z
-  .object({ kind: z.enum(["kiosk", "display"]), name: z.string().trim().min(1).max(60) })
-  .strict();
 
 /**
  * The admin API, with the admin token: stores and their settings, associates and PINs, paired
@@ -32,7 +21,7 @@ const deviceSchema = z
  */
 export function adminRoutes(ctx: HttpContext): express.Router {
   const { deps, route, storeIdOf, requireAdmin, createdStore, mustExecute } = ctx;
-  const { service, credentials } = deps;
+  const { credentials } = deps;
   const router = express.Router();
   // Every route here needs the admin token, before anything else is looked at.
   router.use("/admin", (req, _res, next) => {
@@ -78,24 +67,16 @@ export function adminRoutes(ctx: HttpContext): express.Router {
   router.post(
     "/admin/stores/:storeId/associates",
     route(async (req, res) => {
-      const storeId = storeIdOf(req);
-      const { pin, ...associate } = parse(associateSchema, req.body);
-      const result = await mustExecute(storeId, { type: "associate:register", ...associate });
-      await credentials.setPin(storeId, associate.associateId, pin);
-      res.status(201).json({ ...associate, version: result.version });
+      const body = parse(associateSchema, req.body);
+      res.status(201).json(await saveAssociate(deps, storeIdOf(req), body));
     }),
   );
   router.put(
     "/admin/stores/:storeId/associates/:associateId/pin",
     route(async (req, res) => {
-      const storeId = storeIdOf(req);
       const associateId = parse(idSchema, req.params.associateId);
-      const { pin } = parse(z.object({ pin: pinSchema }).strict(), req.body);
-      const state = await service.state(storeId);
-      if (!state.associates.has(associateId)) {
-        throw new AppError("ASSOCIATE_NOT_FOUND", `There is no associate ${associateId}.`);
-      }
-      await credentials.setPin(storeId, associateId, pin);
+      const { pin } = parse(pinBodySchema, req.body);
+      await resetPin(deps, storeIdOf(req), associateId, pin);
       res.status(204).end();
     }),
   );
@@ -104,11 +85,7 @@ export function adminRoutes(ctx: HttpContext): express.Router {
     route(async (req, res) => {
       const body = parse(deviceSchema, req.body);
       const state = await createdStore(req);
-      const storeId = state.storeId;
-      const { device, token } = await credentials.issueDevice(storeId, body.kind, body.name);
-      res
-        .status(201)
-        .json({ ...device, token, pairingUrl: deps.pageUrl(body.kind, storeId, `token=${token}`) });
+      res.status(201).json(await issueDevice(deps, state.storeId, body));
     }),
   );
   router.get(
@@ -122,9 +99,7 @@ export function adminRoutes(ctx: HttpContext): express.Router {
     route(async (req, res) => {
       const storeId = storeIdOf(req);
       const deviceId = parse(idSchema, req.params.deviceId);
-      const revoked = await credentials.revokeDevice(storeId, deviceId);
-      if (!revoked) throw new AppError("NOT_FOUND", "There is no such device.");
-      deps.endDevice?.(storeId, deviceId);
+      await revokeDevice(deps, storeId, deviceId, () => deps.endDevice?.(storeId, deviceId));
       res.status(204).end();
     }),
   );
