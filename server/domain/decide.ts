@@ -76,6 +76,8 @@ const MAY_LEAVE_ONLY_DECLINERS = new Set<DomainEvent["type"]>([
   "associate:signed-out",
   "associate:presence-changed",
   "associate:connection-lost",
+  // A decliner back in reach may leave only decliners available (who could serve the visit).
+  "tablet:connected",
   "associate:removed",
   "associate:registered",
   "store:settings-changed",

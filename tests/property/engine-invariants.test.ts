@@ -373,7 +373,11 @@ describe("engine invariants over random command sequences", () => {
       fc.property(fc.array(stepArb, { minLength: 5, maxLength: 80, size: "max" }), (steps) => {
         runSequence(steps);
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS ?? 2000),
+        // PROPERTY_SEED replays a failure fast-check reported (its `seed`).
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+      },
     );
   });
 

@@ -240,6 +240,31 @@ describe("decline", () => {
     expect(offeredTo(away.state, "cy")).toBe(v.visitId);
   });
 
+  it("widens at once when a decliner's tablet comes back and nobody else who could serve it is there", () => {
+    let s = storeWith([{ id: "ana" }, { id: "bo" }, { id: "cy", skills: ["fashion"] }]);
+    s = checkIn(s, T0).state;
+    s = acceptHeld(s, "ana", T0).state; // ana serves v-1; v-2 goes to bo, who declines it
+    const v = checkIn(s, T0 + SEC);
+    s = run(
+      v.state,
+      { type: "offer:decline", associateId: "bo", offerId: offerOf(v.state, "bo").offerId },
+      T0 + 2 * SEC,
+    ).state;
+    // bo's tablet drops past the grace; ana goes away: nobody who could serve v-2 is in reach.
+    s = run(s, { type: "tablet:disconnected", associateId: "bo" }, T0 + 3 * SEC).state;
+    s = run(s, { type: "tick" }, T0 + 30 * SEC).state;
+    s = run(
+      s,
+      { type: "associate:set-presence", associateId: "ana", presence: "away" },
+      T0 + 31 * SEC,
+    ).state;
+    expect(visitOf(s, v.visitId).widened).toBe(false);
+    // bo is back: the only one in reach who could serve it has declined it, so it widens.
+    const back = run(s, { type: "tablet:connected", associateId: "bo" }, T0 + 40 * SEC);
+    expect(back.events.map((e) => e.type)).toContain("visit:widened");
+    expect(offeredTo(back.state, "cy")).toBe(v.visitId);
+  });
+
   it("the declined visit keeps its place ahead of later ones", () => {
     let s = storeWith([{ id: "ana" }, { id: "bo", signIn: false }]);
     const v1 = checkIn(s, T0);
