@@ -1,14 +1,6 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DemoServer,
-  buildPages,
-  hasChromium,
-  launchBrowser,
-  screenshot,
-  seriousViolations,
-  startDemoServer,
-} from "../support/browser.js";
+import { hasChromium, screenshot, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
  * The floor apps in real Chromium on the demo store, all five pages open at once: call-ahead
@@ -18,55 +10,33 @@ import {
  */
 
 describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
-  let server: DemoServer;
-  let browser: Browser;
-  const violations: string[] = [];
-
-  beforeAll(async () => {
-    await buildPages();
-    server = await startDemoServer();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function open(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ locale: "en-US", viewport });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => violations.push(`page error on ${url}: ${error.message}`));
-    await page.goto(url);
-    return page;
-  }
+  const floor = useDemoFloor({ beforeAll, afterAll });
+  const violations = floor.problems;
+  const open = (url: string, viewport?: { width: number; height: number }) =>
+    floor.open(url, viewport);
+  const signIn = (page: Page, associateId: string, pin: string) =>
+    floor.signIn(page, associateId, pin);
 
   async function check(page: Page, name: string): Promise<void> {
     for (const v of await seriousViolations(page)) violations.push(`${name}: ${v}`);
     await screenshot(page, name);
   }
 
-  async function signIn(page: Page, associateId: string, pin: string): Promise<void> {
-    await page.getByLabel("Your associate id").fill(associateId);
-    await page.getByLabel("PIN").fill(pin);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.locator("[data-link=live]").waitFor();
-  }
-
   it("takes a customer from the door to feedback, live on every page", async () => {
-    const julia = await open(server.page("tablet"));
+    const julia = await open(floor.server.page("tablet"));
     await check(julia, "tablet-sign-in");
     await signIn(julia, "julia", "1111");
-    const marco = await open(server.page("tablet"));
+    const marco = await open(floor.server.page("tablet"));
     await signIn(marco, "marco", "2222");
-    const manager = await open(server.page("manager"));
+    const manager = await open(floor.server.page("manager"));
     await signIn(manager, "sam", "9999");
     await manager.getByRole("heading", { name: "Live board" }).waitFor();
-    const display = await open(server.displayUrl, { width: 1920, height: 1080 });
+    const display = await open(floor.server.displayUrl, { width: 1920, height: 1080 });
     await display.locator("[data-link=live]").waitFor();
 
     // Call ahead, then arrive: the place is kept from the time they joined.
     const phone = { width: 390, height: 844 };
-    const caller = await open(server.page("join"), phone);
+    const caller = await open(floor.server.page("join"), phone);
     await caller.getByRole("radio", { name: /Returns/ }).check();
     await caller.getByLabel("I will arrive").selectOption("10");
     await caller.getByLabel(/first name/).fill("Dana");
@@ -79,7 +49,7 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await manager.locator("[data-offer]").waitFor();
 
     // Kiosk check-in: Julia has been idle longest and gets the offer, with its chime.
-    const kiosk = await open(server.kioskUrl, { width: 1280, height: 800 });
+    const kiosk = await open(floor.server.kioskUrl, { width: 1280, height: 800 });
     await kiosk.locator("[data-link=live]").waitFor();
     await check(kiosk, "kiosk");
     await kiosk.getByRole("button", { name: /Phones/ }).click();

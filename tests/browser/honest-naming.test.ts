@@ -1,15 +1,7 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VisitStatus } from "../../shared/views.js";
-import {
-  type DemoServer,
-  buildPages,
-  hasChromium,
-  launchBrowser,
-  screenshot,
-  seriousViolations,
-  startDemoServer,
-} from "../support/browser.js";
+import { hasChromium, screenshot, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
  * Invariant 8 in real Chromium: a customer is told who is coming only once that associate
@@ -20,43 +12,18 @@ import {
  */
 
 describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () => {
-  let server: DemoServer;
-  let browser: Browser;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    await buildPages();
-    server = await startDemoServer();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const floor = useDemoFloor({ beforeAll, afterAll });
+  const problems = floor.problems;
 
   /** Opens a page; `sockets` holds the page's open WebSockets. */
-  async function open(
-    url: string,
-    viewport = { width: 1280, height: 900 },
-  ): Promise<{ page: Page; sockets: Set<unknown> }> {
-    const context = await browser.newContext({ locale: "en-US", viewport });
-    const page = await context.newPage();
-    const sockets = new Set<unknown>();
-    page.on("websocket", (socket) => {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-    });
-    page.on("pageerror", (error) => problems.push(`page error on ${url}: ${error.message}`));
-    await page.goto(url);
-    return { page, sockets };
+  async function open(url: string, viewport?: { width: number; height: number }) {
+    const page = await floor.open(url, viewport);
+    return { page, sockets: floor.socketsOf(page) };
   }
 
   async function signIn(name: "tablet" | "manager", associateId: string, pin: string) {
-    const { page } = await open(server.page(name));
-    await page.getByLabel("Your associate id").fill(associateId);
-    await page.getByLabel("PIN").fill(pin);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.locator("[data-link=live]").waitFor();
+    const { page } = await open(floor.server.page(name));
+    await floor.signIn(page, associateId, pin);
     return page;
   }
 
@@ -75,8 +42,8 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
 
   it("names nobody before they accept, says sorry when the person changes, and kiosk and phone agree", async () => {
     const julia = await signIn("tablet", "julia", "1111");
-    const { page: display } = await open(server.displayUrl, { width: 1920, height: 1080 });
-    const { page: kiosk, sockets: kioskSockets } = await open(server.kioskUrl, {
+    const { page: display } = await open(floor.server.displayUrl, { width: 1920, height: 1080 });
+    const { page: kiosk, sockets: kioskSockets } = await open(floor.server.kioskUrl, {
       width: 1280,
       height: 800,
     });
@@ -172,7 +139,7 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
       sam.getByLabel("Offer again to who declined after (s)").inputValue(),
     ).resolves.toBe("90");
 
-    const { page: kiosk } = await open(server.kioskUrl, { width: 1280, height: 800 });
+    const { page: kiosk } = await open(floor.server.kioskUrl, { width: 1280, height: 800 });
     await kiosk.locator("[data-link=live]").waitFor();
     // The start screen shows the wait for the language picked: Sam is free, but speaks no
     // Spanish, so a Spanish speaker waits until returns open to anyone (wideningMin).
@@ -192,12 +159,12 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
       expect(await statusText(page)).toBe(text);
     };
     await said(kiosk, "Sam is on the way Meet them at the service desk.");
-    const spanishPhone = await browser.newContext({ locale: "es-ES" });
+    const spanishPhone = await floor.browser.newContext({ locale: "es-ES" });
     const spanish = await spanishPhone.newPage();
     await spanish.goto(customerUrl);
     await said(spanish, "Sam está en camino Punto de encuentro: en el mostrador de atención.");
     // No Ukrainian place: the one in the language they checked in with (English).
-    const ukrainianPhone = await browser.newContext({ locale: "uk-UA" });
+    const ukrainianPhone = await floor.browser.newContext({ locale: "uk-UA" });
     const ukrainian = await ukrainianPhone.newPage();
     await ukrainian.goto(customerUrl);
     await said(ukrainian, "Sam вже йде Місце зустрічі: at the service desk.");
@@ -206,7 +173,7 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
 
   it("keeps the customer's place from the ticket, and the ticket shows it from their view", async () => {
     // Fitting room: nobody who can take it is free, so the customer waits.
-    const { page: kiosk } = await open(server.kioskUrl, { width: 1280, height: 800 });
+    const { page: kiosk } = await open(floor.server.kioskUrl, { width: 1280, height: 800 });
     await kiosk.locator("[data-link=live]").waitFor();
     await kiosk.getByRole("button", { name: /Fitting room/ }).click();
     await kiosk.getByRole("button", { name: "Check in" }).click();

@@ -1,13 +1,6 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DemoServer,
-  buildPages,
-  hasChromium,
-  launchBrowser,
-  seriousViolations,
-  startDemoServer,
-} from "../support/browser.js";
+import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
  * The kiosk without a link (the check-in waits, says so, goes out once when the link is back),
@@ -15,33 +8,18 @@ import {
  */
 
 describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
-  let server: DemoServer;
-  let browser: Browser;
+  const floor = useDemoFloor({ beforeAll, afterAll });
 
-  beforeAll(async () => {
-    await buildPages();
-    server = await startDemoServer();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
+  /** Opens a page and waits until it is live. */
   async function open(url: string): Promise<Page> {
-    const context = await browser.newContext({
-      locale: "en-US",
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = await context.newPage();
-    await page.goto(url);
+    const page = await floor.open(url);
     await page.locator("[data-link=live]").waitFor();
     return page;
   }
 
   const line = async () => {
-    const response = await fetch(`${server.url}/api/stores/demo/line`, {
-      headers: { authorization: `Bearer ${server.adminToken}` },
+    const response = await fetch(`${floor.server.url}/api/stores/demo/line`, {
+      headers: { authorization: `Bearer ${floor.server.adminToken}` },
     });
     return (
       (await response.json()) as { line: Array<{ name: string; code: string; status: string }> }
@@ -49,9 +27,9 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   };
 
   it("keeps a check-in made while offline and sends it once when the link is back", async () => {
-    const kiosk = await open(server.kioskUrl);
+    const kiosk = await open(floor.server.kioskUrl);
     // The link goes down (the server is gone for a while: a restart, a dead access point).
-    await server.halt();
+    await floor.server.halt();
     await kiosk.locator("[data-link=offline]").waitFor();
     await kiosk.getByRole("button", { name: /Fitting room/ }).click();
     await kiosk.getByLabel(/first name/).fill("Offline Olga");
@@ -61,7 +39,7 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     expect(await seriousViolations(kiosk)).toEqual([]);
     await submit.waitFor({ state: "detached" });
 
-    await server.resume();
+    await floor.server.resume();
     const code = await kiosk.locator("[data-code]").getAttribute("data-code", { timeout: 20_000 });
     expect(code).toMatch(/^F-\d{3}$/);
     const visits = (await line()).filter((v) => v.name === "Offline Olga");
@@ -71,11 +49,11 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   it("lets an offer on an unattended tablet expire, and sends that associate away", async () => {
     // A store of its own with the shortest offer timeout the settings allow.
     const admin = {
-      authorization: `Bearer ${server.adminToken}`,
+      authorization: `Bearer ${floor.server.adminToken}`,
       "content-type": "application/json",
     };
     const post = (path: string, body: unknown) =>
-      fetch(`${server.url}/api/admin/stores${path}`, {
+      fetch(`${floor.server.url}/api/admin/stores${path}`, {
         method: "POST",
         headers: admin,
         body: JSON.stringify(body),
@@ -96,14 +74,14 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
       pin: "4444",
       skills: ["phones"],
     });
-    const tablet = await browser.newPage({ locale: "en-US" });
-    await tablet.goto(`${server.url}/tablet.html?store=expiry`);
+    const tablet = await floor.browser.newPage({ locale: "en-US" });
+    await tablet.goto(`${floor.server.url}/tablet.html?store=expiry`);
     await tablet.getByLabel("Your associate id").fill("una");
     await tablet.getByLabel("PIN").fill("4444");
     await tablet.getByRole("button", { name: "Sign in" }).click();
     await tablet.locator("[data-link=live]").waitFor();
 
-    const ticket = await fetch(`${server.url}/api/stores/expiry/visits`, {
+    const ticket = await fetch(`${floor.server.url}/api/stores/expiry/visits`, {
       method: "POST",
       headers: admin,
       body: JSON.stringify({ requestId: "expiry-1", topicId: "phones", name: "Pat" }),
@@ -118,11 +96,11 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   });
 
   it("lets a manager change settings, add an associate and pair a display", async () => {
-    const manager = await browser.newPage({
+    const manager = await floor.browser.newPage({
       locale: "en-US",
       viewport: { width: 1280, height: 900 },
     });
-    await manager.goto(server.page("manager"));
+    await manager.goto(floor.server.page("manager"));
     await manager.getByLabel("Your associate id").fill("sam");
     await manager.getByLabel("PIN").fill("9999");
     await manager.getByRole("button", { name: "Sign in" }).click();
@@ -154,10 +132,10 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
     expect(await seriousViolations(manager)).toEqual([]);
 
     // The new display works with its link, and the new associate can sign in.
-    const display = await browser.newPage({ locale: "en-US" });
+    const display = await floor.browser.newPage({ locale: "en-US" });
     await display.goto((await link.getAttribute("href")) ?? "");
     await display.locator("[data-link=live]").waitFor();
-    const signIn = await fetch(`${server.url}/api/stores/demo/sessions`, {
+    const signIn = await fetch(`${floor.server.url}/api/stores/demo/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ associateId: "nia", pin: "5555" }),
@@ -166,18 +144,18 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   });
 
   it("marks a call-ahead customer arrived when their phone scans the kiosk's code", async () => {
-    const phone = await browser.newContext({
+    const phone = await floor.browser.newContext({
       locale: "en-US",
       viewport: { width: 390, height: 844 },
     });
     const page = await phone.newPage();
-    await page.goto(server.page("join"));
+    await page.goto(floor.server.page("join"));
     await page.getByRole("radio", { name: /Fitting room/ }).check();
     await page.getByLabel(/first name/).fill("Quinn");
     await page.getByRole("button", { name: "Keep my place" }).click();
     await page.locator("[data-status=expected]").waitFor();
 
-    const kiosk = await open(server.kioskUrl);
+    const kiosk = await open(floor.server.kioskUrl);
     const arriveUrl = (await kiosk.locator(".qr.small").getAttribute("data-url")) ?? "";
     expect(arriveUrl).toContain("/visit.html?store=demo&arrive=1");
     // The same phone (it remembers its visit) opens the scanned link.
@@ -190,8 +168,8 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   });
 
   it("serves an accessible start page that links every page", async () => {
-    const page = await browser.newPage({ locale: "en-US" });
-    await page.goto(`${server.url}/`);
+    const page = await floor.browser.newPage({ locale: "en-US" });
+    await page.goto(`${floor.server.url}/`);
     for (const name of [
       "Kiosk",
       "Wall display",
@@ -205,12 +183,12 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   });
 
   it("tells customers politely at the kiosk when intake is paused, and opens again", async () => {
-    const kiosk = await open(server.kioskUrl);
+    const kiosk = await open(floor.server.kioskUrl);
     const intake = (open: boolean) =>
-      fetch(`${server.url}/api/stores/demo/intake`, {
+      fetch(`${floor.server.url}/api/stores/demo/intake`, {
         method: "PUT",
         headers: {
-          authorization: `Bearer ${server.adminToken}`,
+          authorization: `Bearer ${floor.server.adminToken}`,
           "content-type": "application/json",
         },
         body: JSON.stringify({ open }),
@@ -226,7 +204,7 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
   });
 
   it("switches the kiosk's language", async () => {
-    const kiosk = await open(server.kioskUrl);
+    const kiosk = await open(floor.server.kioskUrl);
     await kiosk.getByRole("button", { name: "Українська" }).click();
     await kiosk.getByRole("heading", { name: "Чим ми можемо допомогти?" }).waitFor();
     expect(await kiosk.locator("html").getAttribute("lang")).toBe("uk");

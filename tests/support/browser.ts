@@ -165,3 +165,76 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** The demo server and Chromium, started once for a suite and shared by its tests. */
+export interface DemoFloor {
+  readonly server: DemoServer;
+  readonly browser: Browser;
+  /** Page errors seen on any page opened with `open` (a test expects none). */
+  readonly problems: string[];
+  /** Opens `url` in a fresh browser context (en-US, 1280×900 unless told). */
+  open(url: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /** The page's WebSockets open right now (for pages opened with `open`). */
+  socketsOf(page: Page): ReadonlySet<unknown>;
+  /** Signs in on a tablet or console page and waits until it is live. */
+  signIn(page: Page, associateId: string, pin: string): Promise<void>;
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: build the pages, start the demo server and Chromium,
+ * stop them after. Use inside a `describe`.
+ */
+export function useDemoFloor(
+  hooks: {
+    beforeAll: (fn: () => Promise<void>, timeout?: number) => void;
+    afterAll: (fn: () => Promise<void>) => void;
+  },
+  env: Record<string, string> = {},
+): DemoFloor {
+  let server: DemoServer | undefined;
+  let browser: Browser | undefined;
+  const problems: string[] = [];
+  const sockets = new WeakMap<Page, Set<unknown>>();
+  hooks.beforeAll(async () => {
+    await buildPages();
+    server = await startDemoServer(env);
+    browser = await launchBrowser();
+  }, 120_000);
+  hooks.afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (!value) throw new Error(`${what} is not started (use the floor inside its describe)`);
+    return value;
+  };
+  return {
+    get server() {
+      return started(server, "the demo server");
+    },
+    get browser() {
+      return started(browser, "Chromium");
+    },
+    problems,
+    async open(url, viewport = { width: 1280, height: 900 }) {
+      const context = await started(browser, "Chromium").newContext({ locale: "en-US", viewport });
+      const page = await context.newPage();
+      const open = new Set<unknown>();
+      sockets.set(page, open);
+      page.on("websocket", (socket) => {
+        open.add(socket);
+        socket.on("close", () => open.delete(socket));
+      });
+      page.on("pageerror", (error) => problems.push(`page error on ${url}: ${error.message}`));
+      await page.goto(url);
+      return page;
+    },
+    socketsOf: (page) => sockets.get(page) ?? new Set(),
+    async signIn(page, associateId, pin) {
+      await page.getByLabel("Your associate id").fill(associateId);
+      await page.getByLabel("PIN").fill(pin);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.locator("[data-link=live]").waitFor();
+    },
+  };
+}
