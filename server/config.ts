@@ -31,6 +31,8 @@ const configSchema = z.object({
   RATE_LIMIT_IP_CHECKINS: perMinute(10),
   RATE_LIMIT_SIGNINS: perMinute(20),
   RATE_LIMIT_HTTP: perMinute(600),
+  MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
+  MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -44,6 +44,8 @@ export interface AppOptions {
    */
   estimateRefreshMs?: number;
   rateLimits?: RateLimitOptions;
+  /** How many commands may wait per store and in all before more are answered BUSY. */
+  commandQueue?: { perStore?: number; total?: number };
   /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
   trustProxy?: string;
   staticDir?: string;
@@ -75,6 +77,8 @@ export async function createApp(
     store,
     logger,
     onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),
+    maxQueuedPerStore: options.commandQueue?.perStore,
+    maxQueued: options.commandQueue?.total,
   });
   const credentials = new Credentials(deps.directory);
   const prefix = deps.redisPrefix ?? "undivided:";

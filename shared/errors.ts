@@ -31,6 +31,11 @@ export const ErrorCode = {
   ALERT_NOT_FOUND: "ALERT_NOT_FOUND",
   /** Too many concurrent writers on one store; the command was not applied. Safe to retry. */
   CONFLICT: "CONFLICT",
+  /**
+   * Too many commands are already waiting on this store (or this server): answered at once,
+   * nothing was changed. Retry after a moment (HTTP: 503 with Retry-After).
+   */
+  BUSY: "BUSY",
   /** The store back end could not be reached. The command was not applied. */
   UNAVAILABLE: "UNAVAILABLE",
   /** No credentials, or credentials that are not (or no longer) valid. */

@@ -34,6 +34,13 @@ export interface QueueServiceOptions {
   maxAttempts?: number;
   /** A snapshot is written every this many commits of a store. */
   snapshotEvery?: number;
+  /**
+   * Commands that may wait behind each other on one store, and on this process in all; past
+   * either, a command is answered BUSY at once instead of queueing (overload degrades, it does
+   * not pile up). Defaults 200 and 5000.
+   */
+  maxQueuedPerStore?: number;
+  maxQueued?: number;
   /** Told of every command answered, with how long it took (metrics). */
   onAnswered?: (command: string, result: CommandResult, ms: number) => void;
 }
@@ -52,6 +59,9 @@ export class QueueService {
   private readonly snapshotting = new Set<Promise<void>>();
   private readonly maxAttempts: number;
   private readonly snapshotEvery: number;
+  /** Commands waiting or running, per store and in all. */
+  private readonly queued = new Map<string, number>();
+  private queuedTotal = 0;
 
   constructor(private readonly options: QueueServiceOptions) {
     this.cache = new StoreCache(options.store);
@@ -92,6 +102,18 @@ export class QueueService {
       }
       return invalid(message);
     }
+    const waiting = this.queued.get(storeId) ?? 0;
+    if (
+      waiting >= (this.options.maxQueuedPerStore ?? 200) ||
+      this.queuedTotal >= (this.options.maxQueued ?? 5000)
+    ) {
+      return {
+        ok: false,
+        error: { code: "BUSY", message: "Too busy right now; nothing was changed. Try again." },
+      };
+    }
+    this.queued.set(storeId, waiting + 1);
+    this.queuedTotal++;
     try {
       const command = parsed.data;
       return await this.serialized(storeId, () => this.decideAndAppend(storeId, command, now));
@@ -110,6 +132,11 @@ export class QueueService {
         ok: false,
         error: { code: "INTERNAL", message: "Something went wrong; nothing was changed." },
       };
+    } finally {
+      const left = (this.queued.get(storeId) ?? 1) - 1;
+      if (left > 0) this.queued.set(storeId, left);
+      else this.queued.delete(storeId);
+      this.queuedTotal--;
     }
   }
 

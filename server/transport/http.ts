@@ -26,6 +26,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SIGN_IN_LOCKED: 423,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  BUSY: 503,
   UNAVAILABLE: 503,
   CONFLICT: 503,
   INTERNAL: 500,
@@ -84,6 +85,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const body = httpError(error, logger, req);
+    if (body.code === "BUSY") res.setHeader("retry-after", "1");
     res.status(statusOf(body.code)).json({ error: body });
   });
   return app;

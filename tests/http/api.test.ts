@@ -77,6 +77,20 @@ describe("health, readiness, metrics and headers", () => {
     expect(await count('command="visit:check-in",result="UNKNOWN_TOPIC"')).toBe(refusedBefore + 1);
   });
 
+  it("answers BUSY with 503 and Retry-After when commands may not queue, and changes nothing", async () => {
+    const full = await startApp({ commandQueue: { perStore: 0 } });
+    try {
+      const storeId = freshStoreId();
+      const reply = await admin(full.url, "POST", "/admin/stores", { storeId, settings });
+      expect(reply.status).toBe(503);
+      expect(reply.headers.get("retry-after")).toBe("1");
+      expect(reply.body).toMatchObject({ error: { code: "BUSY" } });
+      expect((await full.app.service.state(storeId)).created).toBe(false);
+    } finally {
+      await full.close();
+    }
+  });
+
   it("sets helmet's security headers and no x-powered-by", async () => {
     const { headers } = await call(t.url, "GET", "/healthz");
     expect(headers.get("content-security-policy")).toContain("default-src 'self'");
