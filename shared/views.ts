@@ -88,6 +88,8 @@ export interface CustomerView {
   apology: { previousFirstName: string } | null;
   /** Where to meet the associate, by language (the topic's setting); null: they come to you. */
   meetAt: Record<string, string> | null;
+  /** Still waiting past the high end of the range they were told: say sorry. */
+  late: boolean;
   /** Call-ahead: until when the place is kept. */
   holdUntil: number | null;
   feedbackGiven: boolean;

@@ -125,6 +125,12 @@ export class Projection {
           ? named.at(-1)
           : undefined;
     const meetAt = topicOf(s, v.topicId)?.meetAt;
+    // Past the high end of the range they were told, and still not served: we say sorry.
+    const told = v.quotes.at(-1);
+    const late =
+      (v.status === "waiting" || v.status === "offered") &&
+      told !== undefined &&
+      estimateTime(s, this.now) > told.at + told.highMin * 60_000;
     return {
       role: "customer",
       storeName: s.settings.name,
@@ -144,6 +150,7 @@ export class Projection {
           ? { previousFirstName: firstName(s.associates.get(previous)?.name ?? "") }
           : null,
       meetAt: meetAt && Object.keys(meetAt).length > 0 ? { ...meetAt } : null,
+      late,
       holdUntil: v.status === "expected" ? (v.holdUntil ?? null) : null,
       feedbackGiven: v.feedback !== undefined,
       canGiveFeedback: v.status === "done" && v.outcome !== "no_show" && v.feedback === undefined,

@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
-import type { BoardUpdate, KioskView, View } from "../../shared/views.js";
+import type { BoardUpdate, CustomerView, KioskView, View } from "../../shared/views.js";
 import type { QueueService } from "../app/queue-service.js";
 import type { Identity } from "../auth/credentials.js";
 import { Projection, type StoreState } from "../domain/index.js";
@@ -15,7 +15,7 @@ export interface SocketData {
   own?: string;
   /** What the manager's `recent` list last sent was built from (`recentSource`). */
   recent?: RecentSource;
-  /** A customer's wait range as last sent (JSON), so a re-estimate goes out only if it moved. */
+  /** A customer's range (and lateness) as last sent, so a re-estimate goes out only if it moved. */
   wait?: string;
 }
 
@@ -47,6 +47,9 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Server
 export interface ServerEvents {
   "store:changed": (storeId: string, version: number) => void;
 }
+
+/** What a re-estimate may change on a customer's page: the range, and whether we are late. */
+export const shownEstimate = (view: CustomerView): string => JSON.stringify([view.wait, view.late]);
 
 const kioskWaitsOf = (view: KioskView): string =>
   JSON.stringify(view.topics.map((t) => [t.wait, t.waits]));
@@ -179,7 +182,7 @@ export class Publisher {
             : viewFor(identity, projection);
         if (!view) continue;
         socket.data.version = version;
-        if (view.role === "customer") socket.data.wait = JSON.stringify(view.wait);
+        if (view.role === "customer") socket.data.wait = shownEstimate(view);
         socket.emit("view:update", { version, since, view });
       }
     }
@@ -243,7 +246,7 @@ export class Publisher {
       // A socket behind this version gets it from the publisher, whole.
       if (!socket || identity?.role !== "customer" || socket.data.version !== version) continue;
       const view = projection.customer(identity.visitId);
-      const wait = JSON.stringify(view?.wait ?? null);
+      const wait = view ? shownEstimate(view) : "";
       if (!view || wait === socket.data.wait) continue;
       socket.data.wait = wait;
       socket.emit("view:update", { version, since: version, view, refresh: true });

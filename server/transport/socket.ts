@@ -25,6 +25,7 @@ import {
   type ServerEvents,
   type SocketData,
   recentSource,
+  shownEstimate,
   viewFor,
 } from "./publisher.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -157,7 +158,7 @@ async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned 
   if (identity.role === "manager" && state.version >= socket.data.version)
     socket.data.recent = recentSource(state, projection);
   if (view.role === "customer" && state.version >= socket.data.version)
-    socket.data.wait = JSON.stringify(view.wait);
+    socket.data.wait = shownEstimate(view);
   socket.data.version = Math.max(socket.data.version, state.version);
   socket.emit("view:full", full);
   return full;

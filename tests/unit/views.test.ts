@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Projection } from "../../server/domain/index.js";
+import { Projection, evolve } from "../../server/domain/index.js";
 import { MIN, SEC, T0, checkIn, offerOf, run, storeWith } from "../support/engine.js";
 
 /** What each role is shown, built from the engine's state. */
@@ -195,5 +195,22 @@ describe("views", () => {
       associate: { firstName: "Sam" },
       apology: { previousFirstName: "Julia" },
     });
+  });
+
+  it("tell a customer still waiting past the range they were told that we are late", () => {
+    let s = storeWith([{ id: "ana" }]);
+    s = checkIn(s, T0).state;
+    s = run(
+      s,
+      { type: "offer:accept", associateId: "ana", offerId: offerOf(s, "ana").offerId },
+      T0,
+    ).state;
+    const told = { at: T0, lowMin: 2, highMin: 5 };
+    // The quote the app layer records at check-in (withQuotes), here by hand.
+    const v = checkIn(s, T0);
+    s = evolve(v.state, { type: "visit:quoted", visitId: v.visitId, ...told }, T0);
+    expect(new Projection(s, T0 + 4 * MIN).customer(v.visitId)?.late).toBe(false);
+    expect(new Projection(s, T0 + 5 * MIN).customer(v.visitId)?.late).toBe(false);
+    expect(new Projection(s, T0 + 5 * MIN + 15 * SEC).customer(v.visitId)?.late).toBe(true);
   });
 });

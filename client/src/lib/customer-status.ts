@@ -20,6 +20,7 @@ export type CustomerStatusInput = Pick<
   | "wait"
   | "associate"
   | "apology"
+  | "late"
   | "meetAt"
   | "language"
   | "holdUntil"
@@ -110,7 +111,8 @@ export function customerStatusBlock(c: CustomerStatusInput): TemplateResult {
 }
 
 function apologyText(c: CustomerStatusInput): string | null {
-  if (!c.apology) return null;
+  // Past the range we told them: say so before anything else.
+  if (!c.apology) return c.late ? t("visit.sorryLate") : null;
   const previous = c.apology.previousFirstName;
   return c.status === "serving" && c.associate
     ? t("visit.sorryChanged", { name: c.associate.firstName, previous })

@@ -227,6 +227,7 @@ function ticketStatus(ticket: Ticket): CustomerStatusInput {
     wait: ticket.wait,
     associate: null,
     apology: null,
+    late: false,
     meetAt: null,
     language: language(),
     holdUntil: null,
