@@ -4,6 +4,7 @@ import {
   Random,
   drawLogNormal,
   drawRemaining,
+  logNormalMean,
   logNormalWithMean,
   quantile,
 } from "./distributions.js";
@@ -91,8 +92,7 @@ export function serviceModel(state: StoreState, topicId: string): LogNormal {
 
 /** Mean service time of a topic, in ms (the model's mean). */
 export function serviceMeanMs(state: StoreState, topicId: string): number {
-  const d = serviceModel(state, topicId);
-  return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
+  return logNormalMean(serviceModel(state, topicId));
 }
 
 /** The accept delay: measured offers blended with a prior, as a lognormal. */

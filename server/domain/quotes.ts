@@ -1,5 +1,5 @@
 import type { Decision } from "./decide.js";
-import { estimateWaits } from "./estimates.js";
+import { type WaitRange, estimateWaits } from "./estimates.js";
 import type { DomainEvent } from "./events.js";
 import { evolve } from "./evolve.js";
 
@@ -23,14 +23,16 @@ export function withQuotes(decision: Made): Made {
   if (joined.length === 0)
     return checkedIn ? { ...decision, reply: told(decision, decision.state) } : decision;
   let state = decision.state;
-  const waits = estimateWaits(state, decision.at);
+  // The line is simulated only if someone has to wait (not when everyone was offered at once).
+  let waits: Map<string, WaitRange> | undefined;
   const quotes: DomainEvent[] = [];
   for (const visitId of joined) {
     const visit = state.visits.get(visitId);
     if (!visit || (visit.status !== "waiting" && visit.status !== "offered")) continue;
     // Offered at once: someone is already being asked; nothing to wait for but their yes.
+    waits ??= visit.status === "waiting" ? estimateWaits(decision.state, decision.at) : undefined;
     const range =
-      visit.status === "offered" ? { lowMin: 0, highMin: 1 } : (waits.get(visitId) ?? null);
+      visit.status === "offered" ? { lowMin: 0, highMin: 1 } : (waits?.get(visitId) ?? null);
     if (!range) continue;
     const event: DomainEvent = { type: "visit:quoted", visitId, ...range };
     quotes.push(event);

@@ -7,7 +7,7 @@ import type { HttpContext } from "./context.js";
 
 /** Associates sign in with their PIN (a session token for the tablet) and sign out. */
 export function sessionRoutes(ctx: HttpContext): express.Router {
-  const { deps, route, storeIdOf, mustExecute } = ctx;
+  const { deps, route, storeIdOf, createdStore, mustExecute } = ctx;
   const { service, credentials, limits } = deps;
   const router = express.Router();
   router.post(
@@ -20,8 +20,7 @@ export function sessionRoutes(ctx: HttpContext): express.Router {
       );
       const limited = await limits.signInFrom(req.ip ?? "?");
       if (limited) throw new AppError(limited.code, limited.message);
-      const state = await service.state(storeId);
-      if (!state.created) throw new AppError("STORE_NOT_FOUND", `There is no store ${storeId}.`);
+      const state = await createdStore(req);
       const session = await credentials.signIn(state, body.associateId, body.pin);
       const associate = state.associates.get(body.associateId);
       if (associate?.presence === "offline") {
