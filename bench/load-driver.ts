@@ -63,17 +63,29 @@ export async function spawnServer(
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
+    // A server that has not listened within a minute is killed, so a benchmark cannot hang here.
+    const startup = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${script} did not listen within 60 s`));
+    }, 60_000);
+    const listening = () => {
+      clearTimeout(startup);
+      resolve();
+    };
     let pending = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       pending += chunk.toString();
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) {
-        if (line.includes('"listening"') && line.includes(`"port":${port}`)) resolve();
+        if (line.includes('"listening"') && line.includes(`"port":${port}`)) listening();
         else if (line.trim()) process.stderr.write(`  [server] ${line}\n`);
       }
     });
-    child.on("exit", (code) => reject(new Error(`${script} exited (${code}) before listening`)));
+    child.on("exit", (code) => {
+      clearTimeout(startup);
+      reject(new Error(`${script} exited (${code}) before listening`));
+    });
   });
   const pid = child.pid as number;
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
@@ -170,6 +182,9 @@ const connectOne = (url: string, auth: Record<string, unknown>): Socket =>
 
 /** The first full view each socket got (what a page starts from). */
 const firstFull = new WeakMap<Socket, unknown>();
+
+/** The first full view `socket` got when `connectAll` connected it (what a page starts from). */
+export const firstView = (socket: Socket): unknown => firstFull.get(socket);
 
 /** Connects sockets in batches; resolves once each has had its first full view. */
 export async function connectAll(

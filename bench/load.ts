@@ -9,6 +9,8 @@ import { Credentials, SESSION_TTL_MS } from "../server/auth/credentials.js";
 import { type Directory, openDirectory } from "../server/auth/directory.js";
 import { createApp } from "../server/create-app.js";
 import { createLogger, silentLogger } from "../server/logger.js";
+import type { EventStore } from "../server/store/event-store.js";
+import { openMemoryStore } from "../server/store/memory-store.js";
 import { openStore } from "../server/store/open-store.js";
 import { openRedisStore } from "../server/store/redis-store.js";
 import type { StoreSettingsInput } from "../shared/settings.js";
@@ -88,7 +90,8 @@ const settings: StoreSettingsInput = {
   disconnectGraceSec: 600,
   wrapUpSec: 0,
 };
-const TOPICS = ["phones", "fitting", "returns"];
+/** The bench store's topic ids, every associate skilled for each. */
+export const TOPICS = ["phones", "fitting", "returns"];
 
 /** The real server's views: a tablet's offer is `view.offer`. */
 export const undividedDialect: Dialect = {
@@ -105,13 +108,37 @@ export const undividedDialect: Dialect = {
  * Sessions are written into the directory as `Credentials.signIn` writes them: signing 2,400
  * associates in over HTTP would cost a scrypt hash each and trip the sign-in rate limit.
  */
-async function provision(
+export async function provision(
   prefix: string,
   storeIds: string[],
   associates: number,
 ): Promise<StoreAuth[]> {
   const store = await openRedisStore({ url, prefix, logger: silentLogger });
   const directory = await openDirectory({ redisUrl: url, redisPrefix: prefix });
+  return provisionInto(store, directory, storeIds, associates);
+}
+
+/**
+ * The same for the embedded store: written into `dataDir`'s journal and directory file, which
+ * a server started on that directory (`BENCH_EMBEDDED=1 DATA_DIR=…`) replays at start.
+ */
+export async function provisionEmbedded(
+  dataDir: string,
+  storeIds: string[],
+  associates: number,
+): Promise<StoreAuth[]> {
+  const store = await openMemoryStore({ dataDir, logger: silentLogger });
+  const directory = await openDirectory({ dataDir });
+  return provisionInto(store, directory, storeIds, associates);
+}
+
+/** Provisions through `store` and `directory`, then closes both. */
+async function provisionInto(
+  store: EventStore,
+  directory: Directory,
+  storeIds: string[],
+  associates: number,
+): Promise<StoreAuth[]> {
   const service = new QueueService({ store, logger: silentLogger });
   const credentials = new Credentials(directory);
   try {
@@ -177,7 +204,7 @@ async function provisionStore(
   };
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
+export async function deleteKeys(prefix: string): Promise<void> {
   const client = createClient({ url });
   await client.connect();
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
@@ -288,15 +315,18 @@ async function idleRss(
 /**
  * `node --import tsx bench/load.ts --serve`: the server as server/index.ts wires it (Redis
  * store, Redis adapter, timers), with the per-device and per-address rate limits lifted, since
- * one benchmark client is every kiosk and address at once.
+ * one benchmark client is every kiosk and address at once. With `BENCH_EMBEDDED=1` it runs on
+ * the embedded store instead (no Redis at all), its journal and directory in `DATA_DIR`.
  */
 async function serve(): Promise<void> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "warn" });
-  const redisUrl = process.env.REDIS_URL ?? url;
+  const embedded = process.env.BENCH_EMBEDDED === "1";
+  const redisUrl = embedded ? undefined : (process.env.REDIS_URL ?? url);
   const redisPrefix = process.env.REDIS_PREFIX ?? "undivided:";
+  const dataDir = process.env.DATA_DIR ?? "./data";
   const port = Number(process.env.PORT ?? 3000);
-  const store = await openStore({ redisUrl, redisPrefix, dataDir: "./data", logger });
-  const directory = await openDirectory({ redisUrl, redisPrefix });
+  const store = await openStore({ redisUrl, redisPrefix, dataDir, logger });
+  const directory = await openDirectory({ redisUrl, redisPrefix, dataDir });
   const httpServer = createServer();
   const unlimited = 1_000_000_000;
   const app = await createApp(

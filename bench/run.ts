@@ -1,6 +1,10 @@
 import { benchEngine } from "./engine.js";
 
-/** `npm run bench`: every benchmark, figures printed as they come. `npm run bench -- engine` runs one. */
+/**
+ * `npm run bench`: every benchmark, figures printed as they come. `npm run bench -- engine` runs
+ * one. The busy-store benchmark (`store`, `store-overload`, bench/busy-store.ts) runs only when
+ * named.
+ */
 const only = process.argv[2];
 
 if (!only || only === "engine") {
@@ -71,4 +75,81 @@ if (!only || only === "load" || only === "relay") {
         `  idle: ${idle.connections} connections, RSS ${idle.rssBeforeMb} → ${idle.rssAfterMb} MB: ${idle.rssPerConnectionKb} KB per connection   (target <= 40 KB)`,
       );
   }
+}
+
+if (only === "store" || only === "store-overload") {
+  const { benchBusyStore, defaultBusyStoreOptions, killServers } = await import("./busy-store.js");
+  const { show } = await import("./load-driver.js");
+  const o = defaultBusyStoreOptions(only === "store-overload");
+  // Every phase has its own deadline; this is the last resort, so that a run always ends.
+  const phases = 1 + (o.overload ? o.overloadFactors.length : 0);
+  const perPhaseMs = o.warmUpMs + Math.max(o.durationMs, o.overloadDurationMs) + o.graceMs + 90_000;
+  setTimeout(
+    () => {
+      console.log("busy store: watchdog fired, the run took too long; servers killed");
+      killServers();
+      process.exit(0);
+    },
+    o.backends.length * phases * perPhaseMs,
+  ).unref();
+  const shape = `1 store: ${o.associates} associate tablets + manager + display + kiosk, every associate every skill`;
+  const cpu = (f: {
+    serverCpuPct: number;
+    serverUsPerCommand: number;
+    clientCpuPct: number;
+    redisCpuPct: number | null;
+  }) =>
+    `server CPU ${f.serverCpuPct}% (${f.serverUsPerCommand} µs per answered command)${f.redisCpuPct === null ? "" : `, redis-server CPU ${f.redisCpuPct}%`}, client CPU ${f.clientCpuPct}%`;
+  for (const backend of o.backends) {
+    const f = await benchBusyStore(backend, o);
+    const store = backend === "redis" ? "Redis store" : "embedded store (journal, fdatasync)";
+    console.log(`busy store on the ${store}, ${shape}:`);
+    const c = f.closed;
+    if (c) {
+      console.log(
+        `  ${o.loops} closed loops (check-in → offer → accept → complete${o.serviceMs > 0 ? `, ${o.serviceMs} ms service` : ""}), ${c.sockets} sockets, ${c.windowSec} s measured after ${o.warmUpMs / 1000} s warm-up:`,
+      );
+      console.log(
+        `    check-ins/s (completed loops) ${c.checkInsPerSec}; commands/s ${c.commandsPerSec} (${c.okCommandsPerSec} ok)`,
+      );
+      console.log(`    check-in → offer on a tablet p50 / p99 / max  ${show(c.checkInToOffer)}`);
+      console.log(`    check-in → display view                      ${show(c.checkInToDisplay)}`);
+      console.log(`    whole loop (check-in sent → complete acked)  ${show(c.loop)}`);
+      console.log(`    command ack                                  ${show(c.commandAck)}`);
+      console.log(`      check-in ack                               ${show(c.checkInAck)}`);
+      console.log(`      accept ack                                 ${show(c.acceptAck)}`);
+      console.log(`      complete ack                               ${show(c.completeAck)}`);
+      console.log(`    ${cpu(c)}`);
+      console.log(
+        `    errors (whole run) ${JSON.stringify(c.errors)}${c.journalBytes === null ? "" : `; journal ${Math.round(c.journalBytes / 1024)} KB at the end`}`,
+      );
+    }
+    for (const t of f.overload) {
+      console.log(
+        `  open loop at ${t.rate} check-ins/s (${t.factor}× the closed loops' capacity), ${t.windowSec} s measured after ${o.warmUpMs / 1000} s warm-up, then ${o.graceMs / 1000} s grace:`,
+      );
+      console.log(
+        `    check-ins sent/s ${t.checkInsSentPerSec}; answered ok/s: commands ${t.okCommandsPerSec}, check-ins ${t.okCheckInsPerSec}, completes ${t.completedPerSec}`,
+      );
+      console.log(
+        `    answered (ok or BUSY) within 1 s ${(t.answeredWithin1s * 100).toFixed(1)}% of ${t.sent} commands sent; BUSY ${t.busy} (${t.busyCheckIns} of them check-ins)`,
+      );
+      console.log(
+        `    never answered by the end of the grace: ${t.neverAnswered} sent before check-ins stopped (${t.neverAnsweredAll} in all)`,
+      );
+      console.log(`    command ack                                  ${show(t.commandAck)}`);
+      console.log(
+        `    check-in → display view                      ${show(t.checkInToDisplay)}; ${t.displayMissed} never shown`,
+      );
+      console.log(
+        `    check-in → offer on a tablet                 ${show(t.checkInToOffer)}; ${t.neverOffered} never offered`,
+      );
+      console.log(
+        `    ${cpu(t)}; line at the end ${t.lineAtEnd}; errors (whole run) ${JSON.stringify(t.errors)}`,
+      );
+    }
+    for (const failure of f.failures) console.log(`  failed: ${failure}`);
+  }
+  // Sockets, servers and Redis links are all closed by now; exit even if a stray timer is left.
+  process.exit(0);
 }
