@@ -14,7 +14,7 @@ import {
   withQuotes,
 } from "../domain/index.js";
 import type { Logger } from "../logger.js";
-import type { EventStore } from "../store/event-store.js";
+import type { BatchResult, EventStore } from "../store/event-store.js";
 import { StoreCache, type StoreCommit } from "./store-cache.js";
 
 export type CommandResult =
@@ -45,23 +45,75 @@ export interface QueueServiceOptions {
   onAnswered?: (command: string, result: CommandResult, ms: number) => void;
 }
 
+/** A command or a read waiting in a store's pipeline. */
+type Entry =
+  | {
+      kind: "command";
+      command: Command;
+      now: number;
+      /** Conflicts with other processes this command has been redecided after. */
+      conflicts: number;
+      answer: (result: CommandResult) => void;
+    }
+  | { kind: "read"; answer: (state: StoreState) => void; fail: (error: unknown) => void };
+
+/** An entry decided on the store's state as it will be after the commits decided before it. */
+interface Decided {
+  entry: Entry;
+  /** The state after this entry (what a read answers). */
+  state: StoreState;
+  /** The commit to append, if the command changed anything. */
+  commit?: StoreCommit;
+  /** What the command answers once everything before it, and its commit, is durable. */
+  result?: CommandResult;
+  /** A retry of a request decided earlier in the pipeline: answers what that one answers. */
+  sameAs?: Decided;
+}
+
 /**
- * Command handling: validate, load the store's state, decide, append at the expected version,
- * retry on conflict, publish. Safe with any number of processes on one event store: the
- * version check serializes each store's commands, and request ids make retries exactly-once.
+ * One store's commands in this process: decided in memory in order, each on the state the ones
+ * before it left (committed or not), and made durable in batches, one batch in flight at a time
+ * (one disk sync, one Redis round trip for all of it). Answers and views follow only once their
+ * batch is durable, so nobody is told of a commit a crash could lose. Another process's commit
+ * (a version conflict) discards what was decided after the last durable commit, and it is
+ * decided again on the caught-up state.
+ */
+class Pipeline {
+  /** The state after every decided entry; undefined until loaded, and after a conflict. */
+  head: StoreState | undefined;
+  /** Decided, waiting for the batch in flight to finish. */
+  decided: Decided[] = [];
+  /** Waiting for `head` (arrived while loading or catching up). */
+  undecided: Entry[] = [];
+  /** Request ids decided in this pipeline and not yet durable. */
+  readonly requests = new Map<string, Decided>();
+  running: Promise<void> | undefined;
+  /** Conflicts in a row, for the back-off. */
+  conflicts = 0;
+  /** The head must be read from the log (others appended, or an append's fate is unknown). */
+  catchUp = false;
+}
+
+/**
+ * Command handling: validate, decide on the store's state, append at the expected version in
+ * group-committed batches, redecide on conflict, publish. Safe with any number of processes on
+ * one event store: the version check serializes each store's commits, and request ids make
+ * retries exactly-once.
  */
 export class QueueService {
   readonly events = new EventEmitter<{ committed: [Committed] }>();
   /** Counters for metrics and benchmarks. */
-  readonly counters = { commits: 0, conflicts: 0, duplicates: 0 };
+  readonly counters = { commits: 0, conflicts: 0, duplicates: 0, batches: 0 };
   private readonly cache: StoreCache;
-  private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly snapshotting = new Set<Promise<void>>();
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly background = new Set<Promise<void>>();
   private readonly maxAttempts: number;
   private readonly snapshotEvery: number;
   /** Commands waiting or running, per store and in all. */
   private readonly queued = new Map<string, number>();
   private queuedTotal = 0;
+  /** Per store: the timer deadline this process last put in the index (see `schedule`). */
+  private readonly deadlines = new Map<string, number | null>();
 
   constructor(private readonly options: QueueServiceOptions) {
     this.cache = new StoreCache(options.store);
@@ -116,22 +168,9 @@ export class QueueService {
     this.queuedTotal++;
     try {
       const command = parsed.data;
-      return await this.serialized(storeId, () => this.decideAndAppend(storeId, command, now));
-    } catch (error) {
-      if (isAppError(error)) {
-        if (error.code === "UNAVAILABLE") {
-          this.options.logger.warn({ err: error.cause, storeId }, "event store unavailable");
-        }
-        return { ok: false, error: error.toBody() };
-      }
-      this.options.logger.error(
-        { err: error, storeId, command: parsed.data.type },
-        "command failed",
+      return await new Promise<CommandResult>((answer) =>
+        this.enqueue(storeId, { kind: "command", command, now, conflicts: 0, answer }),
       );
-      return {
-        ok: false,
-        error: { code: "INTERNAL", message: "Something went wrong; nothing was changed." },
-      };
     } finally {
       const left = (this.queued.get(storeId) ?? 1) - 1;
       if (left > 0) this.queued.set(storeId, left);
@@ -160,11 +199,13 @@ export class QueueService {
           this.options.logger.warn({ storeId, error: result.error }, "tick failed");
           return;
         }
-        const state = await this.cache.get(storeId);
-        await store.setDeadline(storeId, nextDeadline(state), "exact");
+        const state = await this.state(storeId);
+        const next = nextDeadline(state);
+        await store.setDeadline(storeId, next, "exact");
+        this.deadlines.set(storeId, next);
         // A commit that raced the exact write above may have lowered the deadline first.
         if ((await store.version(storeId)) !== state.version)
-          await this.scheduleFrom(await this.cache.catchUp(storeId));
+          this.schedule(await this.state(storeId), true);
       }),
     );
     return due.length;
@@ -173,123 +214,306 @@ export class QueueService {
   /** Makes sure every store's next deadline is in the timer index (after a crash, at start). */
   async reconcileDeadlines(): Promise<void> {
     for (const storeId of await this.options.store.storeIds()) {
-      await this.scheduleFrom(await this.cache.catchUp(storeId));
+      this.schedule(await this.state(storeId), true);
     }
+    await this.settleBackground();
   }
 
-  /** The store's state as of its latest commit (reads what other processes appended). */
-  async state(storeId: string): Promise<StoreState> {
-    return this.serialized(storeId, () => io(() => this.cache.catchUp(storeId)));
+  /**
+   * The store's state as of its latest durable commit (reading what other processes appended),
+   * once every command this process took for it before has been answered.
+   */
+  state(storeId: string): Promise<StoreState> {
+    return new Promise((answer, fail) => this.enqueue(storeId, { kind: "read", answer, fail }));
   }
 
-  /** Waits for every command and snapshot write in flight. */
+  /** Waits for every command, deadline and snapshot write in flight. */
   async drain(): Promise<void> {
-    while (this.chains.size > 0 || this.snapshotting.size > 0) {
-      await Promise.allSettled([...this.chains.values(), ...this.snapshotting]);
+    while (this.pipelines.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([
+        ...[...this.pipelines.values()].map((p) => p.running),
+        ...this.background,
+      ]);
     }
   }
 
-  private async decideAndAppend(
-    storeId: string,
-    command: Command,
-    now: number,
-  ): Promise<CommandResult> {
-    const known = this.cache.knownRequest(storeId, command.requestId);
-    if (known) return this.duplicate(known);
-    const store = this.options.store;
-    let state = await io(() => this.cache.get(storeId));
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const decided = decide(state, command, now);
-      // A customer who joined the line is told a wait: it is recorded with the commit.
-      const decision = decided.ok ? withQuotes(decided) : decided;
-      if (!decision.ok || !decision.recorded) {
-        // Nothing to append: answer only from the latest state, and never for a done request.
-        const [prior, version] = await io(() =>
-          Promise.all([this.cache.findRequest(storeId, command.requestId), store.version(storeId)]),
-        );
-        if (prior) return this.duplicate(prior);
-        if (version === state.version) {
-          return decision.ok
-            ? { ok: true, data: decision.reply, version, duplicate: false }
-            : { ok: false, error: decision.error };
+  private enqueue(storeId: string, entry: Entry): void {
+    let pipeline = this.pipelines.get(storeId);
+    if (!pipeline) {
+      pipeline = new Pipeline();
+      this.pipelines.set(storeId, pipeline);
+    }
+    if (pipeline.head && pipeline.undecided.length === 0) this.decide(storeId, pipeline, entry);
+    else pipeline.undecided.push(entry);
+    pipeline.running ??= this.run(storeId, pipeline);
+  }
+
+  /** Makes the pipeline's decided entries durable, batch after batch, until none is left. */
+  private async run(storeId: string, pipeline: Pipeline): Promise<void> {
+    try {
+      // Let the commands of this turn of the event loop join the first batch.
+      await Promise.resolve();
+      while (pipeline.decided.length + pipeline.undecided.length > 0) {
+        if (!pipeline.head) {
+          try {
+            // After a conflict or a failed append: read what the log has since.
+            pipeline.head = await io(() =>
+              pipeline.catchUp ? this.cache.catchUp(storeId) : this.cache.get(storeId),
+            );
+            pipeline.catchUp = false;
+          } catch (error) {
+            this.failAll(pipeline.undecided.splice(0), error);
+            continue;
+          }
+          for (const entry of pipeline.undecided.splice(0)) this.decide(storeId, pipeline, entry);
         }
-        state = await io(() => this.cache.catchUp(storeId));
-        continue;
+        const batch = pipeline.decided.splice(0);
+        if (batch.length > 0) await this.commit(storeId, pipeline, batch);
       }
-      const commit: StoreCommit = {
-        storeId,
-        version: state.version + 1,
-        requestId: command.requestId,
-        command: command.type,
-        at: decision.at,
-        events: decision.events,
-        reply: decision.reply,
-      };
-      const result = await io(() => store.append(commit, state.version));
-      if (result.status === "appended") {
-        this.cache.accept(storeId, commit, decision.state);
-        await this.afterCommit(commit, decision.state);
-        return { ok: true, data: decision.reply, version: commit.version, duplicate: false };
-      }
-      if (result.status === "duplicate") return this.duplicate(result.commit as StoreCommit);
-      this.counters.conflicts++;
-      // A writer that just lost would lose again to one that needs no catch-up: back off a
-      // random moment, growing with each loss, so that two busy writers take turns.
-      if (attempt > 0) await delay(Math.random() * Math.min(2 ** attempt, 32));
-      state = await io(() => this.cache.catchUp(storeId));
-      const raced = this.cache.knownRequest(storeId, command.requestId);
-      if (raced) return this.duplicate(raced);
+    } finally {
+      // In the same turn as the loop's last look: whatever comes next starts a new run.
+      pipeline.running = undefined;
+      if (pipeline.decided.length + pipeline.undecided.length === 0) this.pipelines.delete(storeId);
     }
-    throw new AppError(
-      "CONFLICT",
-      "The store is too busy right now; nothing was changed. Try again.",
-    );
   }
 
-  private duplicate(commit: StoreCommit): CommandResult {
-    this.counters.duplicates++;
-    return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: true };
-  }
-
-  private async afterCommit(commit: StoreCommit, state: StoreState): Promise<void> {
-    this.counters.commits++;
-    await this.scheduleFrom(state);
-    if (commit.version % this.snapshotEvery === 0) {
-      const snapshot = {
-        version: state.version,
-        schema: SNAPSHOT_SCHEMA,
-        data: toStateData(state),
-      };
-      // Off the command's path: a slow or failed snapshot only makes the next start replay more.
-      const saving = this.options.store
-        .saveSnapshot(commit.storeId, snapshot)
-        .catch((err: unknown) => {
-          this.options.logger.warn({ err, storeId: commit.storeId }, "snapshot failed");
-        })
-        .finally(() => this.snapshotting.delete(saving));
-      this.snapshotting.add(saving);
+  /** Decides one entry on the pipeline's head (which it moves on if the command changed it). */
+  private decide(storeId: string, pipeline: Pipeline, entry: Entry): void {
+    const head = pipeline.head as StoreState;
+    if (entry.kind === "read") {
+      pipeline.decided.push({ entry, state: head });
+      return;
     }
-    this.events.emit("committed", { storeId: commit.storeId, commit, state });
+    const { command, now } = entry;
+    const known = this.cache.knownRequest(storeId, command.requestId);
+    if (known) {
+      entry.answer(this.duplicate(known));
+      return;
+    }
+    const earlier = pipeline.requests.get(command.requestId);
+    if (earlier) {
+      pipeline.decided.push({ entry, state: head, sameAs: earlier });
+      return;
+    }
+    let decision: ReturnType<typeof decide>;
+    try {
+      const decided = decide(head, command, now);
+      // A customer who joined the line is told a wait: it is recorded with the commit.
+      decision = decided.ok ? withQuotes(decided) : decided;
+    } catch (error) {
+      this.options.logger.error({ err: error, storeId, command: command.type }, "command failed");
+      entry.answer({
+        ok: false,
+        error: { code: "INTERNAL", message: "Something went wrong; nothing was changed." },
+      });
+      return;
+    }
+    if (!decision.ok || !decision.recorded) {
+      // Answered once the state it was decided on is known to be the store's latest.
+      const result: CommandResult = decision.ok
+        ? { ok: true, data: decision.reply, version: head.version, duplicate: false }
+        : { ok: false, error: decision.error };
+      pipeline.decided.push({ entry, state: head, result });
+      return;
+    }
+    const commit: StoreCommit = {
+      storeId,
+      version: head.version + 1,
+      requestId: command.requestId,
+      command: command.type,
+      at: decision.at,
+      events: decision.events,
+      reply: decision.reply,
+    };
+    const decided: Decided = {
+      entry,
+      state: decision.state,
+      commit,
+      result: { ok: true, data: decision.reply, version: commit.version, duplicate: false },
+    };
+    pipeline.head = decision.state;
+    pipeline.requests.set(command.requestId, decided);
+    pipeline.decided.push(decided);
   }
 
-  private async scheduleFrom(state: StoreState): Promise<void> {
-    const next = nextDeadline(state);
-    if (next !== null) await io(() => this.options.store.setDeadline(state.storeId, next, "lower"));
-  }
-
-  /** Runs one store's commands one at a time in this process (other processes: version check). */
-  private serialized<T>(storeId: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(storeId) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(storeId, tail);
-    void tail.then(() => {
-      if (this.chains.get(storeId) === tail) this.chains.delete(storeId);
+  /** Appends one batch; answers it once durable, or puts it back to be decided again. */
+  private async commit(storeId: string, pipeline: Pipeline, batch: Decided[]): Promise<void> {
+    // Everything before the batch is durable: it was decided on the store's durable state.
+    const first = batch[0] as Decided;
+    const durable = first.commit ? first.commit.version - 1 : first.state.version;
+    const commits: StoreCommit[] = [];
+    const checked: string[] = [];
+    for (const d of batch) {
+      if (d.commit) commits.push(d.commit);
+      else if (d.entry.kind === "command" && !d.sameAs) checked.push(d.entry.command.requestId);
+    }
+    let result: BatchResult;
+    try {
+      this.counters.batches++;
+      result = await io(() =>
+        this.options.store.appendBatch({ storeId, expectedVersion: durable, commits, checked }),
+      );
+    } catch (error) {
+      // Not known whether it was applied: read the log again before deciding anything more.
+      for (const d of batch) if (d.commit) pipeline.requests.delete(d.commit.requestId);
+      this.redecideLater(pipeline, []);
+      this.failAll(
+        batch.map((d) => d.entry),
+        error,
+      );
+      return;
+    }
+    if (result.status === "appended") {
+      pipeline.conflicts = 0;
+      this.durable(storeId, pipeline, batch);
+      return;
+    }
+    if (result.status === "duplicate") {
+      // A request of this batch was committed before (by a process that has it, or long ago).
+      const again = batch.filter((d) => {
+        if (d.entry.kind !== "command" || d.entry.command.requestId !== result.requestId)
+          return true;
+        d.entry.answer(this.duplicate(result.commit as StoreCommit));
+        return false;
+      });
+      this.redecideLater(pipeline, again);
+      return;
+    }
+    // Another process appended first: decide everything after the durable state again.
+    this.counters.conflicts++;
+    pipeline.conflicts++;
+    const again = batch.filter((d) => {
+      if (d.entry.kind !== "command" || ++d.entry.conflicts < this.maxAttempts) return true;
+      d.entry.answer({
+        ok: false,
+        error: {
+          code: "CONFLICT",
+          message: "The store is too busy right now; nothing was changed. Try again.",
+        },
+      });
+      return false;
     });
-    return result;
+    this.redecideLater(pipeline, again);
+    this.deadlines.delete(storeId);
+    // A writer that just lost would lose again to one that needs no catch-up: back off a
+    // random moment, growing with each loss, so that two busy writers take turns.
+    if (pipeline.conflicts > 1) await delay(Math.random() * Math.min(2 ** pipeline.conflicts, 32));
+  }
+
+  /**
+   * Forgets the pipeline's head and puts `batch` and everything decided after it back, in order,
+   * to be decided again on the state read from the log.
+   */
+  private redecideLater(pipeline: Pipeline, batch: Decided[]): void {
+    const later = [...batch, ...pipeline.decided.splice(0)];
+    for (const d of later) if (d.commit) pipeline.requests.delete(d.commit.requestId);
+    pipeline.undecided.unshift(...later.map((d) => d.entry));
+    pipeline.head = undefined;
+    pipeline.catchUp = true;
+  }
+
+  /** A batch is durable: the cache takes its commits, then everyone is told, in order. */
+  private durable(storeId: string, pipeline: Pipeline, batch: Decided[]): void {
+    const committed: Committed[] = [];
+    for (const d of batch) {
+      if (!d.commit) continue;
+      this.cache.accept(storeId, d.commit, d.state);
+      pipeline.requests.delete(d.commit.requestId);
+      this.counters.commits++;
+      committed.push({ storeId, commit: d.commit, state: d.state });
+    }
+    const last = committed.at(-1);
+    if (last) {
+      this.schedule(last.state);
+      this.snapshot(last, committed.length);
+      for (const c of committed) {
+        try {
+          this.events.emit("committed", c);
+        } catch (err) {
+          // A listener's failure must not keep the batch from being answered.
+          this.options.logger.error({ err, storeId }, "a commit's listener failed");
+        }
+      }
+    }
+    for (const d of batch) {
+      const { entry } = d;
+      if (entry.kind === "read") entry.answer(d.state);
+      else if (d.sameAs) entry.answer(this.duplicate(d.sameAs.commit ?? null, d.sameAs.result));
+      else if (d.result) entry.answer(d.result);
+    }
+  }
+
+  private failAll(entries: Entry[], error: unknown): void {
+    const body = this.failure(error);
+    for (const entry of entries) {
+      if (entry.kind === "read") entry.fail(error);
+      else entry.answer({ ok: false, error: body });
+    }
+  }
+
+  private failure(error: unknown): ErrorBody {
+    if (isAppError(error)) {
+      if (error.code === "UNAVAILABLE")
+        this.options.logger.warn({ err: error.cause }, "event store unavailable");
+      return error.toBody();
+    }
+    this.options.logger.error({ err: error }, "command failed");
+    return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
+  }
+
+  private duplicate(commit: StoreCommit | null, first?: CommandResult): CommandResult {
+    this.counters.duplicates++;
+    if (commit)
+      return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: true };
+    // A retry of a request still being decided that ended without a commit: the same answer.
+    return first ?? { ok: false, error: { code: "INTERNAL", message: "No answer was kept." } };
+  }
+
+  /** Writes a snapshot when the batch crossed a multiple of `snapshotEvery`. */
+  private snapshot(last: Committed, commits: number): void {
+    const version = last.state.version;
+    if (
+      Math.floor(version / this.snapshotEvery) ===
+      Math.floor((version - commits) / this.snapshotEvery)
+    )
+      return;
+    const snapshot = { version, schema: SNAPSHOT_SCHEMA, data: toStateData(last.state) };
+    // Off the command's path: a slow or failed snapshot only makes the next start replay more.
+    this.track(
+      this.options.store.saveSnapshot(last.storeId, snapshot).catch((err: unknown) => {
+        this.options.logger.warn({ err, storeId: last.storeId }, "snapshot failed");
+      }),
+    );
+  }
+
+  /**
+   * Puts the store's next timer deadline in the index, off the command's path. Only lowers it
+   * (safe from any writer), and only when it changed since this process last wrote it: between
+   * two of this process's batches with nothing appended elsewhere (a conflict forgets what was
+   * written), the index still holds what was written.
+   */
+  private schedule(state: StoreState, always = false): void {
+    const next = nextDeadline(state);
+    const storeId = state.storeId;
+    if (!always && this.deadlines.has(storeId) && this.deadlines.get(storeId) === next) return;
+    this.deadlines.set(storeId, next);
+    if (next === null) return;
+    this.track(
+      this.options.store.setDeadline(storeId, next, "lower").catch((err: unknown) => {
+        // Found again by the next start's reconcile, or the next commit's write.
+        this.deadlines.delete(storeId);
+        this.options.logger.warn({ err, storeId }, "writing a timer deadline failed");
+      }),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
+  }
+
+  private async settleBackground(): Promise<void> {
+    await Promise.allSettled([...this.background]);
   }
 }
 

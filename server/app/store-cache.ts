@@ -54,13 +54,6 @@ export class StoreCache {
     remember(entry, commit);
   }
 
-  /** The commit that carried `requestId`, from memory or else from the event store. */
-  async findRequest(storeId: string, requestId: string): Promise<StoreCommit | undefined> {
-    const known = this.entries.get(storeId)?.requests.get(requestId);
-    if (known) return known;
-    return (await this.store.findRequest(storeId, requestId)) as StoreCommit | undefined;
-  }
-
   /** A remembered request, without asking the event store. */
   knownRequest(storeId: string, requestId: string): StoreCommit | undefined {
     return this.entries.get(storeId)?.requests.get(requestId);

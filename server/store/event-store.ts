@@ -27,6 +27,25 @@ export type AppendResult =
   /** This request id was appended before: here is that commit. Nothing was written. */
   | { status: "duplicate"; commit: Commit };
 
+/**
+ * Commits of one store appended together, all or nothing: the first at `expectedVersion + 1`,
+ * the rest after it in order. `checked` are request ids answered without a commit (refusals,
+ * reads): the batch is refused as a duplicate if any of them, like any commit's, was appended
+ * before, so an answer never contradicts a commit already made.
+ */
+export interface Batch {
+  storeId: string;
+  expectedVersion: number;
+  commits: Commit[];
+  checked: string[];
+}
+
+export type BatchResult =
+  | { status: "appended"; version: number }
+  | { status: "conflict"; actualVersion: number }
+  /** `requestId` (of a commit or a checked id) was appended before: here is that commit. */
+  | { status: "duplicate"; requestId: string; commit: Commit };
+
 export interface Snapshot {
   version: number;
   /** The state's shape version; a snapshot of another schema is ignored and the log replayed. */
@@ -49,6 +68,12 @@ export interface EventStore {
    * Resolves only once the commit is durable.
    */
   append(commit: Commit, expectedVersion: number): Promise<AppendResult>;
+  /**
+   * Appends a batch (see `Batch`) atomically, with the same checks as `append`, and resolves
+   * once all of it is durable: one disk sync or one round trip for many commits. A batch
+   * without commits only checks (the version and the request ids) and writes nothing.
+   */
+  appendBatch(batch: Batch): Promise<BatchResult>;
   /** The commit that carried `requestId`, while retained. */
   findRequest(storeId: string, requestId: string): Promise<Commit | undefined>;
   /** Keeps `snapshot` unless the store already has a newer one. */
@@ -67,4 +92,19 @@ export interface EventStore {
   ping(): Promise<void>;
   /** Flushes and releases everything; the store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** `append` as a batch of one, for stores that implement `appendBatch`. */
+export async function appendOne(
+  store: Pick<EventStore, "appendBatch">,
+  commit: Commit,
+  expectedVersion: number,
+): Promise<AppendResult> {
+  const result = await store.appendBatch({
+    storeId: commit.storeId,
+    expectedVersion,
+    commits: [commit],
+    checked: [],
+  });
+  return result.status === "duplicate" ? { status: "duplicate", commit: result.commit } : result;
 }

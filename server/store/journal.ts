@@ -48,10 +48,10 @@ export class Journal {
     }
   }
 
-  /** Queues one commit; resolves once it is on disk. */
-  write(commit: Commit): Promise<void> {
+  /** Queues commits (one store's batch, in order); resolves once they are on disk. */
+  write(commits: Commit[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    this.pending.push(`${JSON.stringify(commit)}\n`);
+    for (const commit of commits) this.pending.push(`${JSON.stringify(commit)}\n`);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) this.flushing = this.flushAll();
     return done;

@@ -1,10 +1,13 @@
 import type { Logger } from "../logger.js";
 import {
   type AppendResult,
+  type Batch,
+  type BatchResult,
   type Commit,
   type EventStore,
   REQUEST_RETENTION_MS,
   type Snapshot,
+  appendOne,
 } from "./event-store.js";
 import { Journal } from "./journal.js";
 
@@ -67,20 +70,31 @@ export class MemoryStore implements EventStore {
     return this.logs.get(storeId)?.commits.length ?? 0;
   }
 
-  async append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
+  append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
+    return appendOne(this, commit, expectedVersion);
+  }
+
+  async appendBatch(batch: Batch): Promise<BatchResult> {
     this.usable();
-    const prior = this.requestOf(commit.storeId, commit.requestId);
-    if (prior) return { status: "duplicate", commit: prior };
-    const actualVersion = this.logs.get(commit.storeId)?.commits.length ?? 0;
-    if (actualVersion !== expectedVersion || commit.version !== expectedVersion + 1) {
+    for (const requestId of [...batch.commits.map((c) => c.requestId), ...batch.checked]) {
+      const prior = this.requestOf(batch.storeId, requestId);
+      if (prior) return { status: "duplicate", requestId, commit: prior };
+    }
+    const actualVersion = this.logs.get(batch.storeId)?.commits.length ?? 0;
+    if (
+      actualVersion !== batch.expectedVersion ||
+      batch.commits.some(
+        (c, i) => c.storeId !== batch.storeId || c.version !== batch.expectedVersion + 1 + i,
+      )
+    ) {
       return { status: "conflict", actualVersion };
     }
-    // Recorded at once so that the next append sees this version; acknowledged once on disk.
+    // Recorded at once so that the next batch sees these versions; acknowledged once on disk.
     // A journal write that fails stops the store (see usable()), so memory never runs ahead
     // of the disk for anyone but the failed writers.
-    this.record(commit, "appending");
-    if (this.journal) await this.journal.write(commit);
-    return { status: "appended", version: commit.version };
+    for (const commit of batch.commits) this.record(commit, "appending");
+    if (this.journal && batch.commits.length > 0) await this.journal.write(batch.commits);
+    return { status: "appended", version: actualVersion + batch.commits.length };
   }
 
   async findRequest(storeId: string, requestId: string): Promise<Commit | undefined> {

@@ -4,10 +4,13 @@ import type { Logger } from "../logger.js";
 import { type RedisClient, makeRedisClient } from "../redis-client.js";
 import {
   type AppendResult,
+  type Batch,
+  type BatchResult,
   type Commit,
   type EventStore,
   REQUEST_RETENTION_MS,
   type Snapshot,
+  appendOne,
 } from "./event-store.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
 
@@ -30,7 +33,8 @@ class Script {
   }
 }
 
-const appendScript = new Script("append.lua");
+const appendScript = new Script("append-batch.lua");
+const encode = (commit: Commit) => JSON.stringify(commit);
 const snapshotScript = new Script("save-snapshot.lua");
 
 /**
@@ -74,22 +78,32 @@ export class RedisStore implements EventStore {
     return Number((await this.client.get(this.keys.version(storeId))) ?? 0);
   }
 
-  async append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
-    const { storeId } = commit;
-    if (expectedVersion === 0) await this.client.sAdd(this.keys.stores(), storeId);
+  append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
+    return appendOne(this, commit, expectedVersion);
+  }
+
+  async appendBatch(batch: Batch): Promise<BatchResult> {
+    const { storeId, commits, expectedVersion } = batch;
+    if (expectedVersion === 0 && commits.length > 0)
+      await this.client.sAdd(this.keys.stores(), storeId);
+    const requestIds = [...commits.map((c) => c.requestId), ...batch.checked];
     const reply = (await this.evalScript(
       appendScript,
       [
         this.keys.log(storeId),
         this.keys.version(storeId),
-        this.keys.request(storeId, commit.requestId),
+        ...requestIds.map((id) => this.keys.request(storeId, id)),
       ],
-      [String(expectedVersion), JSON.stringify(commit), String(REQUEST_RETENTION_MS)],
-    )) as [string, string];
-    const [status, value] = reply;
+      [String(expectedVersion), String(REQUEST_RETENTION_MS), ...commits.map(encode)],
+    )) as [string, string, string?];
+    const [status, value, commit] = reply;
     if (status === "appended") return { status, version: Number(value) };
     if (status === "conflict") return { status, actualVersion: Number(value) };
-    return { status: "duplicate", commit: JSON.parse(value) as Commit };
+    return {
+      status: "duplicate",
+      requestId: requestIds[Number(value) - 1] ?? "",
+      commit: JSON.parse(commit ?? "null") as Commit,
+    };
   }
 
   async findRequest(storeId: string, requestId: string): Promise<Commit | undefined> {

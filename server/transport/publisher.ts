@@ -78,6 +78,8 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  */
 export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
+  /** Per store: the newest state committed here and not yet published (see `committed`). */
+  private readonly newest = new Map<string, StoreState>();
   /** Told of a tablet here whose associate the store has as disconnected (see `reassert`). */
   absentTablet: ((identity: Identity & { associateId: string }) => void) | undefined;
   /** Per store: the board last broadcast here, each entry as JSON by id (to send changes). */
@@ -101,10 +103,21 @@ export class Publisher {
     io.on("store:changed", (storeId: string) => this.changed(storeId));
   }
 
-  /** A commit was made in this process: publish it here and tell the others. */
+  /**
+   * A commit was made in this process: publish it here and tell the others. The commits of one
+   * batch (made durable together) are published once, as the newest state: a socket gets the
+   * latest view, not every one in between.
+   */
   committed(storeId: string, state: StoreState): void {
-    if (this.shared) this.io.serverSideEmit("store:changed", storeId, state.version);
-    this.changed(storeId, state);
+    const waiting = this.newest.has(storeId);
+    this.newest.set(storeId, state);
+    if (waiting) return;
+    queueMicrotask(() => {
+      const newest = this.newest.get(storeId) ?? state;
+      this.newest.delete(storeId);
+      if (this.shared) this.io.serverSideEmit("store:changed", storeId, newest.version);
+      this.changed(storeId, newest);
+    });
   }
 
   /**

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io as connectClient } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../support/net.js";
+import { printed, startServer } from "../support/process.js";
 
 /** Whether this machine has the redis-server program (Debian's redis-server package). */
 const hasRedisServer = (() => {
@@ -20,48 +21,6 @@ const hasRedisServer = (() => {
  * details; bad configuration stops it with one line per variable; SIGTERM finishes the work in
  * flight, flushes the journal and exits 0, and a restart finds everything.
  */
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServer(env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", REDIS_URL: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-/** Resolves once the process has printed `text` (or rejects when it exits first). */
-function printed(running: Running, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (running.output().includes(text)) {
-        running.child.stdout?.off("data", check);
-        resolve();
-      }
-    };
-    running.child.stdout?.on("data", check);
-    running.exited.then((code) =>
-      reject(new Error(`exited ${code} before printing ${text}:\n${running.output()}`)),
-    );
-    check();
-  });
-}
 
 describe("the server process", () => {
   const cleanup: Array<() => Promise<unknown>> = [];
