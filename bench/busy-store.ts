@@ -105,6 +105,10 @@ export interface CpuFigures {
 
 export interface ClosedFigures extends CpuFigures {
   sockets: number;
+  /** Server CPU per answered command in each third of the window, µs. */
+  serverUsPerCommandByThird: number[];
+  /** Visits the loops checked in over the whole run (the store's day so far). */
+  visitsAtEnd: number;
   windowSec: number;
   /** Loops completed (complete acknowledged) in the window, per second. */
   checkInsPerSec: number;
@@ -579,9 +583,16 @@ async function closedLoops(backend: Backend, options: BusyStoreOptions): Promise
         };
         const running = Array.from({ length: options.loops }, (_, i) => loop(i));
         await delay(options.warmUpMs);
-        const from = await meter.mark();
-        await delay(options.durationMs);
-        const to = await meter.mark();
+        // Marks at each third of the window too: a store's work per command grows with the
+        // visits it has had today, so the first and last thirds tell how fast.
+        const start = await meter.mark();
+        const marks = [start];
+        for (let third = 1; third <= 3; third++) {
+          await delay(Math.max(0, start.t + (options.durationMs * third) / 3 - performance.now()));
+          marks.push(await meter.mark());
+        }
+        const from = start;
+        const to = marks[3] as CpuMark;
         stopLoops = true;
         await Promise.all(running);
         c.stop();
@@ -601,8 +612,15 @@ async function closedLoops(backend: Backend, options: BusyStoreOptions): Promise
         }
         const errors = tally(commands.all, "NO_ACK");
         if (loopTimeouts > 0) errors.LOOP_TIMEOUT = loopTimeouts;
+        const thirds = [0, 1, 2].map((i) => {
+          const [a, b] = [marks[i] as CpuMark, marks[i + 1] as CpuMark];
+          const n = commands.all.filter((r) => r.answeredAt >= a.t && r.answeredAt < b.t).length;
+          return n > 0 ? Math.round(((b.server - a.server) * 1e6) / n) : 0;
+        });
         return {
           sockets: c.sockets,
+          serverUsPerCommandByThird: thirds,
+          visitsAtEnd: loops.length,
           windowSec: Number(windowSec.toFixed(2)),
           checkInsPerSec: Math.round(
             loops.filter((l) => l.doneAt !== undefined && inWindow(l.doneAt)).length / windowSec,

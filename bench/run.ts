@@ -121,6 +121,9 @@ if (only === "store" || only === "store-overload") {
       console.log(`      complete ack                               ${show(c.completeAck)}`);
       console.log(`    ${cpu(c)}`);
       console.log(
+        `    server µs per answered command by third of the window ${c.serverUsPerCommandByThird.join(" / ")} (${c.visitsAtEnd} visits checked in by the end)`,
+      );
+      console.log(
         `    errors (whole run) ${JSON.stringify(c.errors)}${c.journalBytes === null ? "" : `; journal ${Math.round(c.journalBytes / 1024)} KB at the end`}`,
       );
     }
