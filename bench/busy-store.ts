@@ -351,7 +351,7 @@ async function connectClients(
   const managerHeld = new HeldView();
   tablets.forEach((socket, me) => {
     const held = me === tablets.length - 1 ? managerHeld : new HeldView();
-    held.apply("view:full", firstView(socket));
+    held.apply(firstView(socket));
     const handled = new Set<string>();
     const onView = (view: View) => {
       const offer = undividedDialect.offerIn(view, me);
@@ -379,7 +379,7 @@ async function connectClients(
     follow(socket, held, onView, sync(socket));
   });
   const displayHeld = new HeldView();
-  displayHeld.apply("view:full", firstView(display as Socket));
+  displayHeld.apply(firstView(display as Socket));
   follow(
     display as Socket,
     displayHeld,

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { type Socket, io } from "socket.io-client";
 import { HeldView, follow } from "../shared/live-view.js";
+import type { ViewPatch } from "../shared/views.js";
 import { freePort } from "../tests/support/net.js";
 
 /**
@@ -184,7 +185,7 @@ const connectOne = (url: string, auth: Record<string, unknown>): Socket =>
 const firstFull = new WeakMap<Socket, unknown>();
 
 /** The first full view `socket` got when `connectAll` connected it (what a page starts from). */
-export const firstView = (socket: Socket): unknown => firstFull.get(socket);
+export const firstView = (socket: Socket): ViewPatch => firstFull.get(socket) as ViewPatch;
 
 /** Connects sockets in batches; resolves once each has had its first full view. */
 export async function connectAll(
@@ -197,8 +198,9 @@ export async function connectAll(
     const chunk = auths.slice(i, i + batch).map((auth) => {
       const socket = connectOne(url, auth);
       const ready = new Promise<void>((resolve, reject) => {
-        socket.once("view:full", (full: unknown) => {
-          firstFull.set(socket, full);
+        socket.on("view:patch", function whole(update: ViewPatch) {
+          if (update.since >= 0 || firstFull.has(socket)) return;
+          firstFull.set(socket, update);
           resolve();
         });
         socket.once("connect_error", (error) => reject(error));
@@ -278,7 +280,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       });
       // Applied as a page applies them: the real server sends tablets the board and their own part.
       const held = new HeldView();
-      held.apply("view:full", firstFull.get(socket));
+      held.apply(firstFull.get(socket) as ViewPatch);
       follow(
         socket,
         held,

@@ -97,7 +97,7 @@ async function serve(): Promise<void> {
     const storeId = String((socket.handshake.auth as { storeId?: unknown }).storeId);
     const room = `s:${storeId}`;
     void socket.join(room);
-    socket.emit("view:full", { version: 0, view: {} });
+    socket.emit("view:patch", { version: 0, since: -1, patch: { "=": {} } });
     socket.onAny((event: string, payload: Record<string, unknown>, ack: unknown) => {
       if (typeof ack !== "function") return;
       const keys = [`${prefix}{${storeId}}:version`, `${prefix}{${storeId}}:log`];
@@ -110,7 +110,11 @@ async function serve(): Promise<void> {
           JSON.stringify({ event, payload }),
         ]) as Promise<number>
       ).then((version) => {
-        io.to(room).emit("view:update", { version, view: { event, ...payload } });
+        io.to(room).emit("view:patch", {
+          version,
+          since: -1,
+          patch: { "=": { event, ...payload } },
+        });
         ack({ ok: true, data: { visitId: payload.visitId, version } });
       });
     });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { commandSchemas } from "./commands.js";
 import type { ErrorBody } from "./errors.js";
 import { idSchema, languageSchema, storeSettingsSchema } from "./settings.js";
-import type { BoardUpdate, OwnUpdate, Role, Versioned } from "./views.js";
+import type { Role, ViewPatch } from "./views.js";
 
 /**
  * The socket.io protocol, typed once for server and pages. Every client-to-server event takes
@@ -153,23 +153,12 @@ export type ClientToServerEvents = {
 };
 
 export interface ServerToClientEvents {
-  /** The whole view for this socket's role, on connect and on `view:sync`. */
-  "view:full": (update: Versioned) => void;
   /**
-   * The view after a change. Versions only grow; ignore one older than what you hold. `since`
-   * is the version of the view sent before it: above what you hold, you missed one.
+   * The socket's view, as the change from the one sent before it (`since`; -1: a whole view, on
+   * connect and on `view:sync`). Apply it only to the view of version `since`; holding
+   * another, ask for `view:sync`. Sent only when the view changed: one message per change.
    */
-  "view:update": (update: Versioned) => void;
-  /**
-   * Plain associates: the part every associate of the store shares (line, colleagues, topics),
-   * after a change. Replace those fields of the view you hold if it is newer.
-   */
-  "board:update": (update: BoardUpdate) => void;
-  /**
-   * Plain associates: their own part (me, offer, visit) when it changed, right after the board
-   * of the same version. Replace those fields.
-   */
-  "view:own": (update: OwnUpdate) => void;
+  "view:patch": (update: ViewPatch) => void;
   /** The session or device was revoked, or the visit's page expired: sign in again. */
   "session:ended": (reason: { code: string; message: string }) => void;
 }

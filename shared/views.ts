@@ -1,3 +1,5 @@
+import type { Patch } from "./patch.js";
+
 /**
  * What each role sees: the live views the server pushes. Server and pages share these shapes.
  * Every view carries the store's `version`; a client keeps the highest it has seen, ignores
@@ -187,66 +189,16 @@ export interface ManagerView extends Omit<AssociateView, "role"> {
 export type View = KioskView | DisplayView | CustomerView | AssociateView | ManagerView;
 
 /**
- * What the server pushes: a view with the store version it reflects. An update also carries
- * `since`, the version of the last view sent before it: a client holding less has missed one.
+ * What the server pushes (`view:patch`): how the view of store version `since` becomes the view
+ * of `version`. `since` is -1 for a whole view (a patch from nothing: on connect and on
+ * `view:sync`). The same version twice (`since` = `version`) is the view of that version again,
+ * its waits re-estimated as time passed.
  */
-export interface Versioned<V extends View = View> {
+export interface ViewPatch {
   version: number;
-  view: V;
-  since?: number;
-  /** The same version again, its wait ranges re-estimated as time passed. */
-  refresh?: true;
-}
-
-/**
- * The part of an associate's view that every plain associate of the store shares. It is sent
- * once per change to all of them (`board:update`), so the server encodes it once per store.
- */
-export interface StaffBoard {
-  storeName: string;
-  line: StaffVisit[];
-  /** Every associate, briefly (the receiver leaves itself out). */
-  colleagues: Colleague[];
-  topics: TopicInfo[];
-}
-
-/** The part of an associate's view that is theirs alone (`view:own`), sent when it changes. */
-export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit">;
-
-/**
- * A board as the changes since the board of version `since`: the line and the colleagues in
- * order by id, with only the entries that are new or changed; the rest are as they were.
- */
-export interface BoardPatch {
-  storeName: string;
-  topics: TopicInfo[];
-  line: string[];
-  changedVisits: StaffVisit[];
-  colleagues: string[];
-  changedColleagues: Colleague[];
-}
-
-/** A whole `board`, or a `patch` to the board of version `since`. */
-export interface BoardUpdate {
-  version: number;
-  /** The version of the board sent before this one. */
   since: number;
-  board?: StaffBoard;
-  patch?: BoardPatch;
+  patch: Patch;
 }
 
-export interface OwnUpdate {
-  version: number;
-  own: AssociateOwn;
-}
-
-/** An associate's view from the shared board and their own part. */
-export function withBoard(view: AssociateView, board: StaffBoard): AssociateView {
-  return {
-    ...view,
-    storeName: board.storeName,
-    line: board.line,
-    topics: board.topics,
-    colleagues: board.colleagues.filter((c) => c.id !== view.me.id),
-  };
-}
+/** The part of an associate's view that is theirs alone: themselves, their offer, their visit. */
+export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit">;

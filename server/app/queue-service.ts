@@ -37,7 +37,7 @@ export interface QueueServiceOptions {
   /**
    * Commands that may wait behind each other on one store, and on this process in all; past
    * either, a command is answered BUSY at once instead of queueing (overload degrades, it does
-   * not pile up). Defaults 200 and 5000.
+   * not pile up). Defaults 200 and 5000. Check-ins are refused past a quarter of the store's.
    */
   maxQueuedPerStore?: number;
   maxQueued?: number;
@@ -155,10 +155,11 @@ export class QueueService {
       return invalid(message);
     }
     const waiting = this.queued.get(storeId) ?? 0;
-    if (
-      waiting >= (this.options.maxQueuedPerStore ?? 200) ||
-      this.queuedTotal >= (this.options.maxQueued ?? 5000)
-    ) {
+    const perStore = this.options.maxQueuedPerStore ?? 200;
+    // New customers give way first: a check-in finds the store busy once a quarter of its queue
+    // is taken, so staff's commands (accept, complete) still get through and the line moves.
+    const limit = parsed.data.type === "visit:check-in" ? Math.ceil(perStore / 4) : perStore;
+    if (waiting >= limit || this.queuedTotal >= (this.options.maxQueued ?? 5000)) {
       return {
         ok: false,
         error: { code: "BUSY", message: "Too busy right now; nothing was changed. Try again." },

@@ -8,7 +8,6 @@ import type {
   DisplayView,
   KioskView,
   ManagerView,
-  StaffBoard,
   StaffVisit,
   TopicInfo,
 } from "../../shared/views.js";
@@ -23,6 +22,9 @@ import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
  * per commit and shared by every view of it, so the line's estimates are computed once.
  * Kiosk and display views are built from codes, topics and associates' first names only.
  */
+/** The manager's list of today's ended visits, per closed-visits map (see `recent`). */
+const recentLists = new WeakMap<object, { today: string; list: ManagerView["recent"] }>();
+
 export class Projection {
   private waitsCache: Map<string, WaitRange> | undefined;
   private lineCache: Visit[] | undefined;
@@ -173,16 +175,6 @@ export class Projection {
     };
   }
 
-  /** What every plain associate's tablet shows alike: sent once per change to all of them. */
-  board(): StaffBoard {
-    return {
-      storeName: this.state.settings.name,
-      line: this.staffLine(),
-      colleagues: this.everyoneBrief(),
-      topics: this.topics(),
-    };
-  }
-
   /** The associate's own part of their view: themselves, their offer, their visit. */
   own(associateId: string): AssociateOwn | undefined {
     const s = this.state;
@@ -257,26 +249,40 @@ export class Projection {
     };
   }
 
-  /** Visits ended on the store's local day `today`, newest first. */
+  /**
+   * Visits ended on the store's local day `today`, newest first. Kept per closed-visits map and
+   * day (a new map whenever a visit closes), so states in between share one list: built once,
+   * and the same list to compare when sending changes.
+   */
   private recent(today: string): ManagerView["recent"] {
     const s = this.state;
-    return [...s.closed.values()]
-      .filter(
-        (v) => v.closedAt !== undefined && localDay(v.closedAt, s.settings.timezone) === today,
-      )
-      .reverse()
-      .map((v) => ({
-        ...this.staffVisit(v),
-        outcome: v.outcome ?? null,
-        closedAt: v.closedAt ?? null,
-        feedback: v.feedback
-          ? {
-              satisfaction: v.feedback.satisfaction,
-              comment: v.feedback.comment,
-              kudos: v.feedback.kudos,
-            }
-          : null,
-      }));
+    const kept = recentLists.get(s.closed);
+    if (kept?.today === today) return kept.list;
+    const list: ManagerView["recent"] = [];
+    // Newest first; closed visits are kept in the order they closed.
+    for (const v of s.closed.valueSeq().reverse()) {
+      if (v.closedAt === undefined) continue;
+      const day = localDay(v.closedAt, s.settings.timezone);
+      if (day < today) break;
+      if (day === today) list.push(this.ended(v));
+    }
+    recentLists.set(s.closed, { today, list });
+    return list;
+  }
+
+  private ended(v: Visit): ManagerView["recent"][number] {
+    return {
+      ...this.staffVisit(v),
+      outcome: v.outcome ?? null,
+      closedAt: v.closedAt ?? null,
+      feedback: v.feedback
+        ? {
+            satisfaction: v.feedback.satisfaction,
+            comment: v.feedback.comment,
+            kudos: v.feedback.kudos,
+          }
+        : null,
+    };
   }
 
   /** Every associate as colleagues see them, by name (built once per projection). */

@@ -12,22 +12,13 @@ import {
   handshakeSchema,
   payloadSchemas,
 } from "../../shared/protocol.js";
-import type { Versioned } from "../../shared/views.js";
 import { checkedIn } from "../app/check-in-reply.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
 import { Projection } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "./metrics.js";
-import {
-  type IoServer,
-  type Publisher,
-  type ServerEvents,
-  type SocketData,
-  recentSource,
-  shownEstimate,
-  viewFor,
-} from "./publisher.js";
+import type { AppSocket, IoServer, Publisher } from "./publisher.js";
 import type { RateLimits } from "./rate-limits.js";
 import { rooms, roomsOf } from "./rooms.js";
 
@@ -45,8 +36,6 @@ export interface SocketDeps {
   /** Builds the customer's own page URL from their token. */
   customerUrl: (storeId: string, token: string) => string;
 }
-
-type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerEvents, SocketData>;
 
 /**
  * The socket.io side: authenticates every socket at the handshake, puts it in its store's and
@@ -77,7 +66,6 @@ export function attachSockets(deps: SocketDeps): SocketsHandle {
         throw new AppError("UNAUTHORIZED", "Sign in first: no valid credentials were sent.");
       const state = await service.state(parsed.data.storeId);
       socket.data.identity = await credentials.identify(parsed.data, state);
-      socket.data.version = 0;
       next();
     } catch (error) {
       const body = toErrorBody(error, logger);
@@ -91,7 +79,7 @@ export function attachSockets(deps: SocketDeps): SocketsHandle {
     const identity = socket.data.identity;
     deps.metrics.socketConnected(identity.role);
     void socket.join(roomsOf(identity));
-    background(sendFull(socket, deps), deps, "sending the full view");
+    background(deps.publisher.sendWhole(socket, false), deps, "sending the whole view");
     if (identity.role === "associate" || identity.role === "manager")
       background(
         oneAtATime(identity, () => tabletConnected(identity, deps)),
@@ -142,28 +130,6 @@ export function attachSockets(deps: SocketDeps): SocketsHandle {
   };
 }
 
-async function sendFull(socket: AppSocket, deps: SocketDeps): Promise<Versioned | undefined> {
-  const state = await deps.service.state(socket.data.identity.storeId);
-  const identity = socket.data.identity;
-  const projection = new Projection(state, deps.clock());
-  const view = viewFor(identity, projection);
-  if (!view) return undefined;
-  const full: Versioned = { version: state.version, view };
-  // What the publisher compares a plain associate's own part with, unless it sent newer already.
-  if (identity.role === "associate") {
-    if (state.version >= socket.data.version)
-      socket.data.own = JSON.stringify(projection.own(identity.associateId));
-    deps.publisher.fullSent(identity.storeId, state.version);
-  }
-  if (identity.role === "manager" && state.version >= socket.data.version)
-    socket.data.recent = recentSource(state, projection);
-  if (view.role === "customer" && state.version >= socket.data.version)
-    socket.data.wait = shownEstimate(view);
-  socket.data.version = Math.max(socket.data.version, state.version);
-  socket.emit("view:full", full);
-  return full;
-}
-
 async function handle(
   socket: AppSocket,
   event: string,
@@ -187,9 +153,9 @@ async function handle(
     return fail(code, `${where}${issue?.message ?? "malformed payload"}`);
   }
   if (name === "view:sync") {
-    const full = await sendFull(socket, deps);
-    return full
-      ? { ok: true, data: { version: full.version } }
+    const version = await deps.publisher.sendWhole(socket, true);
+    return version !== undefined
+      ? { ok: true, data: { version } }
       : fail("VISIT_NOT_FOUND", "That visit is gone.");
   }
   if (name === "visit:check-in" && identity.role === "kiosk") {

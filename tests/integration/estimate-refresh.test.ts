@@ -4,7 +4,7 @@ import type {
   AssociateView,
   CustomerView,
   KioskView,
-  Versioned,
+  ViewPatch,
   WaitRange,
 } from "../../shared/views.js";
 import {
@@ -22,8 +22,9 @@ import {
 
 /**
  * Wait ranges re-estimated as time passes, with no change to the store, over real sockets on
- * each store back end: a customer and a kiosk are sent their view again at the same version
- * (`refresh`) only when the range they show moved, and never ahead of the version they hold.
+ * each store back end: a customer and a kiosk are sent the change at the same version (a patch
+ * with \`since\` = \`version\`) only when the range they show moved, and never ahead of the version
+ * they hold.
  * The periodic re-estimate is off in tests; each test calls `app.refreshEstimates()` itself.
  */
 
@@ -32,14 +33,19 @@ const phonesWait = (view: KioskView) => {
   return { wait: phones?.wait, waits: phones?.waits };
 };
 
-const isRefresh = (update: Versioned) => update.refresh === true;
+/** A re-estimate: the change to the version the socket holds, at that same version. */
+const isRefresh = (update: ViewPatch) => update.since === update.version;
 
 /** The view messages a client received from `from` on (their index in `received`). */
 const viewMessagesSince = (client: Client, from: number) =>
   client.received
     .slice(from)
-    .filter((r) => r.event === "view:update" || r.event === "view:full")
-    .map((r) => ({ event: r.event, ...(r.args[0] as Versioned) }));
+    .filter((r) => r.event === "view:patch")
+    .map((r) => ({ event: r.event, ...(r.args[0] as ViewPatch) }));
+
+/** The keys of a view a patch changes. */
+const changedKeys = (update: ViewPatch) =>
+  "o" in update.patch ? Object.keys(update.patch.o).sort() : ["(whole)"];
 
 for (const backend of serverBackends) {
   describe.skipIf(!backend.available)(`waits re-estimated as time passes (${backend.name})`, () => {
@@ -90,7 +96,9 @@ for (const backend of serverBackends) {
       const cy = await checkInAndOpen(kiosk, "Cy Last");
       const version = (await world.state()).version;
       expect(cy.ticket.version).toBe(version);
-      for (const c of [kiosk, ben.customer, cy.customer]) await c.until((_v, at) => at === version);
+      // Each holds the newest version (a socket is sent a change only when its view changed).
+      for (const c of [kiosk, ben.customer, cy.customer]) await c.send("view:sync", {});
+      for (const c of [kiosk, ben.customer, cy.customer]) expect(c.version).toBe(version);
       return { ana, kiosk, ben: ben.customer, cy: cy.customer, benToken: ben.token, version };
     }
 
@@ -103,30 +111,33 @@ for (const backend of serverBackends) {
 
       // Nothing changes in the store; Ava's visit has just gone on for five minutes.
       world.clock.advance(5 * MIN);
-      const cyRefresh = waitFor<Versioned<CustomerView>>(cy.socket, "view:update", isRefresh);
-      const kioskRefresh = waitFor<Versioned<KioskView>>(kiosk.socket, "view:update", isRefresh);
+      const cyRefresh = waitFor<ViewPatch>(cy.socket, "view:patch", isRefresh);
+      const kioskRefresh = waitFor<ViewPatch>(kiosk.socket, "view:patch", isRefresh);
       await world.app.refreshEstimates();
 
-      // Each is sent what a full view would show now: the same store, estimated five minutes on.
+      // Each now holds what a whole view would show: the same store, estimated five minutes on.
       const now = new Projection(await world.state(), world.clock.now);
       const toCy = await cyRefresh;
-      expect(toCy).toMatchObject({ version, since: version, refresh: true });
-      expect(toCy.view).toEqual(now.customer((cy.view as CustomerView).visitId));
-      const cyAfter = toCy.view.wait as NonNullable<WaitRange>;
-      // Lower: the low end by minutes (Ava is nearer done); the high end, Ben's visit, no higher.
-      expect(cyAfter.lowMin).toBeLessThan(cyBefore.lowMin);
+      expect(toCy).toMatchObject({ version, since: version });
+      // Only the estimate moved: that is all the change says.
+      expect(changedKeys(toCy)).toEqual(["wait"]);
+      await cy.until<CustomerView>((v) => v.wait !== cyPage.wait);
+      expect(cy.view).toEqual(now.customer((cy.view as CustomerView).visitId));
+      const cyAfter = (cy.view as CustomerView).wait as NonNullable<WaitRange>;
+      // Lower (Ava is nearer done): neither end higher, and the range moved.
+      expect(cyAfter.lowMin).toBeLessThanOrEqual(cyBefore.lowMin);
       expect(cyAfter.highMin).toBeLessThanOrEqual(cyBefore.highMin);
-      // Only the estimate moved: the rest of the page is as it was, and holds it at this version.
-      expect({ ...toCy.view, wait: null }).toEqual({ ...cyPage, wait: null });
-      await cy.until<CustomerView>((v) => v.wait?.lowMin === cyAfter.lowMin);
+      expect(cyAfter).not.toEqual(cyBefore);
+      expect({ ...cy.view, wait: null }).toEqual({ ...cyPage, wait: null });
       expect(cy.version).toBe(version);
 
       const toKiosk = await kioskRefresh;
-      expect(toKiosk).toMatchObject({ version, since: version, refresh: true });
-      expect(toKiosk.view).toEqual(now.kiosk());
-      const kioskAfter = phonesWait(toKiosk.view);
+      expect(toKiosk).toMatchObject({ version, since: version });
+      expect(changedKeys(toKiosk)).toEqual(["topics"]);
+      await kiosk.until<KioskView>((v) => phonesWait(v).wait !== kioskBefore.wait);
+      expect(kiosk.view).toEqual(now.kiosk());
+      const kioskAfter = phonesWait(kiosk.view as KioskView);
       expect(kioskAfter.wait?.lowMin).toBeLessThan(kioskBefore.wait?.lowMin as number);
-      await kiosk.until<KioskView>((v) => v.topics[0]?.wait?.lowMin === kioskAfter.wait?.lowMin);
       expect(kiosk.version).toBe(version);
 
       // Again with no time passed, then within the same 15 s step: nothing moved, nothing sent.
@@ -138,11 +149,20 @@ for (const backend of serverBackends) {
       const { customer: dee, ticket } = await checkInAndOpen(kiosk, "Dee Fourth");
       const next = Number(ticket.version);
       expect(next).toBe(version + 1);
-      for (const [i, c] of [kiosk, ben, cy].entries()) {
-        await c.until((_v, at) => at === next);
-        const sent = viewMessagesSince(c, marks[i] as number);
-        expect(sent[0]).toMatchObject({ event: "view:update", version: next, since: version });
-        expect(sent.some((u) => u.refresh)).toBe(false);
+      // The kiosk's count changed: that change is the next it gets. Ben and Cy get no re-estimate
+      // either, only what the check-in changed for them, as a sync's answer after it shows.
+      await kiosk.until((_v, at) => at === next);
+      const toKiosk2 = viewMessagesSince(kiosk, marks[0] as number);
+      expect(toKiosk2[0]).toMatchObject({ event: "view:patch", version: next, since: version });
+      expect(toKiosk2.some(isRefresh)).toBe(false);
+      for (const [i, c] of [ben, cy].entries()) {
+        await c.send("view:sync", {});
+        const sent = viewMessagesSince(c, marks[i + 1] as number);
+        expect(sent.some(isRefresh)).toBe(false);
+        expect(sent.at(-1)?.since).toBe(-1);
+        expect(sent.slice(0, -1).every((u) => u.version === next && u.since === version)).toBe(
+          true,
+        );
       }
       expect((dee.view as CustomerView).place).toBe(3);
     });
@@ -158,13 +178,14 @@ for (const backend of serverBackends) {
       await ben.until<CustomerView>((v) => v.status === "offered" && v.wait === null);
       const now = (await world.state()).version;
       expect(now).toBeGreaterThan(version);
-      await cy.until((_v, at) => at === now);
+      await cy.send("view:sync", {});
+      expect(cy.version).toBe(now);
       const cyBefore = (cy.view as CustomerView).wait;
 
       const marks = [ben, cy].map((c) => c.received.length);
       // Time passes until Cy's shown range moves (a range in whole minutes may hold a while).
       const refreshesOf = (c: typeof cy, i: number) =>
-        viewMessagesSince(c, marks[i] as number).filter((u) => u.refresh);
+        viewMessagesSince(c, marks[i] as number).filter(isRefresh);
       for (let step = 0; step < 8 && refreshesOf(cy, 1).length === 0; step++) {
         world.clock.advance(2 * MIN);
         await world.app.refreshEstimates();
@@ -173,11 +194,12 @@ for (const backend of serverBackends) {
       }
       const cyRefreshes = refreshesOf(cy, 1);
       expect(cyRefreshes.length).toBeGreaterThan(0);
-      expect((cyRefreshes.at(-1)?.view as CustomerView).wait).not.toEqual(cyBefore);
+      expect(cyRefreshes.every((u) => changedKeys(u).join() === "wait")).toBe(true);
+      expect((cy.view as CustomerView).wait).not.toEqual(cyBefore);
 
       await ben.ok("visit:pause", { requestId: rid() });
       for (const [i, c] of [ben, cy].entries()) {
-        await c.until((_v, at) => at === now + 1);
+        await c.send("view:sync", {});
         const sent = refreshesOf(c, i);
         if (i === 0) expect(sent, "Ben (offered)").toHaveLength(0);
         else expect(sent, "Cy").toEqual(cyRefreshes);
@@ -195,17 +217,15 @@ for (const backend of serverBackends) {
       const customerBefore = (customer.view as CustomerView).wait;
 
       world.clock.advance(5 * MIN);
-      const kioskRefresh = waitFor<Versioned<KioskView>>(kiosk.socket, "view:update", isRefresh);
-      const customerRefresh = waitFor<Versioned<CustomerView>>(
-        customer.socket,
-        "view:update",
-        isRefresh,
-      );
+      const kioskRefresh = waitFor<ViewPatch>(kiosk.socket, "view:patch", isRefresh);
+      const customerRefresh = waitFor<ViewPatch>(customer.socket, "view:patch", isRefresh);
       await world.app.refreshEstimates();
-      expect((await customerRefresh).view.wait).not.toEqual(customerBefore);
+      await customerRefresh;
+      expect((customer.view as CustomerView).wait).not.toEqual(customerBefore);
       const toKiosk = await kioskRefresh;
       expect(toKiosk).toMatchObject({ version, since: version });
-      expect(phonesWait(toKiosk.view)).not.toEqual(kioskBefore);
+      await kiosk.until<KioskView>((v) => phonesWait(v).wait !== kioskBefore.wait);
+      expect(phonesWait(kiosk.view as KioskView)).not.toEqual(kioskBefore);
 
       // From then on the kiosks here are compared with what they were sent: nothing new.
       const mark = kiosk.received.length;
@@ -213,8 +233,7 @@ for (const backend of serverBackends) {
       const ticket = await kiosk.ok("visit:check-in", { requestId: rid(), topicId: "phones" });
       await kiosk.until((_v, at) => at === ticket.version);
       const [first] = viewMessagesSince(kiosk, mark);
-      expect(first).toMatchObject({ event: "view:update", version: version + 1 });
-      expect(first?.refresh).toBeUndefined();
+      expect(first).toMatchObject({ event: "view:patch", version: version + 1, since: version });
     });
 
     // Only Redis lets a second server share the store behind this one's back.
@@ -235,19 +254,19 @@ for (const backend of serverBackends) {
           expect((await world.state()).version).toBe(version + 1);
 
           const marks = [kiosk, cy].map((c) => c.received.length);
+          // A re-estimate reads the store as it is: each is brought the change to that version,
+          // from the one it holds (never a change at a version it does not hold).
           await world.app.refreshEstimates();
-          // The next commit this server publishes brings them the store as it is.
           await cy.ok("visit:pause", { requestId: rid() });
           for (const [i, c] of [kiosk, cy].entries()) {
             await c.until((_v, at) => at === version + 2);
             const sent = viewMessagesSince(c, marks[i] as number);
-            expect(sent).toHaveLength(1);
-            expect(sent[0]).toMatchObject({
-              event: "view:update",
-              version: version + 2,
-              since: version,
+            expect(sent[0]?.since).toBe(version);
+            sent.forEach((u, j) => {
+              if (j > 0) expect(u.since).toBe(sent[j - 1]?.version);
+              expect(u.version).toBeGreaterThan(u.since);
             });
-            expect(sent[0]?.refresh).toBeUndefined();
+            expect(sent.at(-1)?.version).toBe(version + 2);
           }
           expect((cy.view as CustomerView).paused).toBe(true);
           expect((kiosk.view as KioskView).topics[0]?.waiting).toBe(3);

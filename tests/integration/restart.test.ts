@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AssociateView, Versioned } from "../../shared/views.js";
+import type { AssociateView, View } from "../../shared/views.js";
 import { type Client, World, request, rid, serverBackends, tokenOf } from "../support/server.js";
 
 /**
@@ -54,8 +54,24 @@ for (const backend of serverBackends) {
       for (const tablet of [ana, bo, max]) await tablet.disconnect();
       const version = atDrop + 3;
       const watchers: Client[] = [kiosk, display, ...customers];
-      for (const c of watchers) await c.until((_v, at) => at === version);
-      const seen: Versioned[] = watchers.map((c) => structuredClone(c.latest as Versioned));
+      // The three drops are committed (tracked in the background): wait for the commits.
+      await new Promise<void>((resolve) => {
+        const events = world.app.service.events;
+        const check = (at: number) => {
+          if (at < version) return;
+          events.off("committed", onCommit);
+          resolve();
+        };
+        const onCommit = ({ state }: { state: { version: number } }) => check(state.version);
+        events.on("committed", onCommit);
+        void world.state().then((state) => check(state.version));
+      });
+      // Each is sent only what changed for it: a sync makes sure each holds the last version.
+      for (const c of watchers) await c.send("view:sync", {});
+      expect(watchers.map((c) => c.version)).toEqual(watchers.map(() => version));
+      const seen = watchers.map((c) =>
+        structuredClone(c.latest as { version: number; view: View }),
+      );
       expect((await world.state()).version).toBe(version);
 
       await world.restart();

@@ -1,8 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type Socket, io } from "socket.io-client";
-import { HeldView, VIEW_EVENTS } from "../../shared/live-view.js";
+import { HeldView } from "../../shared/live-view.js";
 import type { Ack } from "../../shared/protocol.js";
-import type { Versioned, View } from "../../shared/views.js";
+import type { View, ViewPatch } from "../../shared/views.js";
+
+export interface Seen {
+  version: number;
+  view: View;
+}
 import { freePort } from "../support/net.js";
 
 export { freePort };
@@ -95,7 +100,7 @@ export async function api<T>(
 
 /**
  * One connected client. It keeps the newest view pushed to it and the version of the last one
- * received, and lets a test wait (on events, not time) until it has reached a version.
+ * received, and lets a test wait (on events, not time) until its view shows something.
  */
 export class ViewClient {
   readonly socket: Socket;
@@ -105,8 +110,8 @@ export class ViewClient {
   regressions = 0;
   received = 0;
   private readonly held = new HeldView();
-  private waiters: Array<{ version: number; resolve: () => void }> = [];
-  private readonly listeners: Array<(update: Versioned) => void> = [];
+  private waiters: Array<{ holds: (view: View) => boolean; resolve: () => void }> = [];
+  private readonly listeners: Array<(update: Seen) => void> = [];
 
   constructor(
     readonly name: string,
@@ -114,23 +119,21 @@ export class ViewClient {
     auth: Record<string, string>,
   ) {
     this.socket = io(url, { auth, transports: ["websocket"], reconnection: false });
-    for (const event of VIEW_EVENTS) {
-      this.socket.on(event, (update: { version: number }) => {
-        this.received++;
-        if (update.version < this.lastVersion) this.regressions++;
-        this.lastVersion = update.version;
-        const applied = this.held.apply(event, update);
-        if (applied.gap) this.socket.emit("view:sync", {}, () => undefined);
-        const view = applied.changed ? this.held.view : undefined;
-        if (view)
-          for (const listener of this.listeners) listener({ version: update.version, view });
-        this.waiters = this.waiters.filter((w) => {
-          if (this.lastVersion < w.version) return true;
-          w.resolve();
-          return false;
-        });
+    this.socket.on("view:patch", (update: ViewPatch) => {
+      this.received++;
+      if (update.version < this.lastVersion) this.regressions++;
+      this.lastVersion = update.version;
+      const applied = this.held.apply(update);
+      if (applied.gap) this.socket.emit("view:sync", {}, () => undefined);
+      const view = applied.changed ? this.held.view : undefined;
+      if (!view) return;
+      for (const listener of this.listeners) listener({ version: update.version, view });
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.holds(view)) return true;
+        w.resolve();
+        return false;
       });
-    }
+    });
   }
 
   /** The newest view, as a page holds it (`HeldView`). */
@@ -142,19 +145,21 @@ export class ViewClient {
   ready(): Promise<void> {
     if (this.view) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.socket.once("view:full", () => resolve());
+      this.socket.on("view:patch", function whole(this: unknown, update: ViewPatch) {
+        if (update.since < 0) resolve();
+      });
       this.socket.once("connect_error", (error) => reject(error));
     });
   }
 
-  onView(listener: (update: Versioned) => void): void {
+  onView(listener: (update: Seen) => void): void {
     this.listeners.push(listener);
   }
 
-  /** Resolves once the last view received is at `version` or newer. */
-  reached(version: number): Promise<void> {
-    if (this.lastVersion >= version) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ version, resolve }));
+  /** Resolves once the view held satisfies `holds` (now or after a change). */
+  until(holds: (view: View) => boolean): Promise<void> {
+    if (this.view && holds(this.view)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ holds, resolve }));
   }
 
   /** Sends an event and resolves with its ack. */

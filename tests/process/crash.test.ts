@@ -12,7 +12,8 @@ import { REDIS_URL, deletePrefix, freshPrefix, hasRedis } from "../support/redis
  * and resending every request (acknowledged or not) makes exactly one visit of each.
  */
 
-const IN_FLIGHT = 150;
+/** Below a quarter of the store's queue bound (200), where check-ins are answered BUSY. */
+const IN_FLIGHT = 45;
 const admin = "c".repeat(32);
 
 describe("a server killed mid-batch", () => {
@@ -46,9 +47,9 @@ describe("a server killed mid-batch", () => {
     const inFlight = Array.from({ length: IN_FLIGHT }, (_, i) =>
       checkIn(i).then(
         async (response) => {
+          if (response.status !== 201) return;
           first.child.kill("SIGKILL");
-          if (response.status === 201)
-            acked.push(((await response.json()) as { code: string }).code);
+          acked.push(((await response.json()) as { code: string }).code);
         },
         () => undefined,
       ),

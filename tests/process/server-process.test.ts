@@ -177,7 +177,7 @@ describe("the server process", () => {
       transports: ["websocket"],
       reconnection: false,
     });
-    await new Promise<void>((resolve) => tablet.once("view:full", () => resolve()));
+    await new Promise<void>((resolve) => tablet.once("view:patch", () => resolve()));
 
     redis.kill("SIGKILL");
     await redisGone;

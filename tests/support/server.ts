@@ -19,7 +19,7 @@ import type {
   ServerToClientEvents,
 } from "../../shared/protocol.js";
 import type { StoreSettingsInput } from "../../shared/settings.js";
-import type { Versioned, View } from "../../shared/views.js";
+import type { View } from "../../shared/views.js";
 import { REDIS_URL, deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "./redis.js";
 
 /**
@@ -295,7 +295,7 @@ export class Client {
   }
 
   /** The newest view and its version, as a page holds it. */
-  get latest(): Versioned | undefined {
+  get latest(): { version: number; view: View } | undefined {
     return this.held.view ? { version: this.held.version, view: this.held.view } : undefined;
   }
 
@@ -413,7 +413,9 @@ export function connect(url: string, auth: Auth): Promise<Client> {
       socket.close();
       reject(new Error(`no full view within ${WAIT_MS} ms`));
     }, WAIT_MS);
-    socket.once("view:full", () => {
+    socket.on("view:patch", function whole(update) {
+      if (update.since >= 0) return;
+      socket.off("view:patch", whole);
       clearTimeout(timer);
       resolve(client);
     });
