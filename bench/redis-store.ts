@@ -73,7 +73,9 @@ async function raceTwoWriters(prefix: string, perWriter: number) {
     await openRedisStore({ url, prefix, logger: silentLogger }),
     await openRedisStore({ url, prefix, logger: silentLogger }),
   ];
-  const services = stores.map((store) => new QueueService({ store, logger: silentLogger }));
+  const services = stores.map(
+    (store) => new QueueService({ store, logger: silentLogger, maxLagMs: 60_000 }),
+  );
   const storeId = "race-bench";
   try {
     const [first] = services as [QueueService, QueueService];

@@ -33,6 +33,7 @@ const configSchema = z.object({
   RATE_LIMIT_HTTP: perMinute(600),
   MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),
 });
 
 export type Config = z.infer<typeof configSchema>;

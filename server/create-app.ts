@@ -45,7 +45,7 @@ export interface AppOptions {
   estimateRefreshMs?: number;
   rateLimits?: RateLimitOptions;
   /** How many commands may wait per store and in all before more are answered BUSY. */
-  commandQueue?: { perStore?: number; total?: number };
+  commandQueue?: { perStore?: number; total?: number; maxLagMs?: number };
   /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
   trustProxy?: string;
   staticDir?: string;
@@ -79,6 +79,7 @@ export async function createApp(
     onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),
     maxQueuedPerStore: options.commandQueue?.perStore,
     maxQueued: options.commandQueue?.total,
+    maxLagMs: options.commandQueue?.maxLagMs,
   });
   const credentials = new Credentials(deps.directory);
   const prefix = deps.redisPrefix ?? "undivided:";

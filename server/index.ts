@@ -45,7 +45,11 @@ const app = await createApp(
     adminToken,
     timerIntervalMs: config.TIMER_INTERVAL_MS,
     trustProxy: config.TRUST_PROXY,
-    commandQueue: { perStore: config.MAX_QUEUED_PER_STORE, total: config.MAX_QUEUED },
+    commandQueue: {
+      perStore: config.MAX_QUEUED_PER_STORE,
+      total: config.MAX_QUEUED,
+      maxLagMs: config.MAX_LAG_MS,
+    },
     rateLimits: {
       kioskCheckInsPerMin: config.RATE_LIMIT_KIOSK_CHECKINS,
       ipCheckInsPerMin: config.RATE_LIMIT_IP_CHECKINS,

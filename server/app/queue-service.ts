@@ -41,6 +41,12 @@ export interface QueueServiceOptions {
    */
   maxQueuedPerStore?: number;
   maxQueued?: number;
+  /**
+   * How far behind a store may fall: a command is answered BUSY at once while the oldest command
+   * waiting on the store has waited longer than this (a check-in, half of it), so that every
+   * command is answered within about twice it even at twice the store's capacity. Default 500 ms.
+   */
+  maxLagMs?: number;
   /** Told of every command answered, with how long it took (metrics). */
   onAnswered?: (command: string, result: CommandResult, ms: number) => void;
 }
@@ -49,13 +55,20 @@ export interface QueueServiceOptions {
 type Entry =
   | {
       kind: "command";
+      /** When it arrived (performance.now()). */
+      since: number;
       command: Command;
       now: number;
       /** Conflicts with other processes this command has been redecided after. */
       conflicts: number;
       answer: (result: CommandResult) => void;
     }
-  | { kind: "read"; answer: (state: StoreState) => void; fail: (error: unknown) => void };
+  | {
+      kind: "read";
+      since: number;
+      answer: (state: StoreState) => void;
+      fail: (error: unknown) => void;
+    };
 
 /** An entry decided on the store's state as it will be after the commits decided before it. */
 interface Decided {
@@ -90,6 +103,18 @@ class Pipeline {
   running: Promise<void> | undefined;
   /** Conflicts in a row, for the back-off. */
   conflicts = 0;
+  /** When the oldest command of the batch in flight arrived (performance.now()). */
+  flightSince: number | undefined;
+
+  /** How long the oldest command waiting here has waited, ms. */
+  lag(now: number): number {
+    const oldest = Math.min(
+      this.flightSince ?? now,
+      this.decided[0]?.entry.since ?? now,
+      this.undecided[0]?.since ?? now,
+    );
+    return now - oldest;
+  }
   /** The head must be read from the log (others appended, or an append's fate is unknown). */
   catchUp = false;
 }
@@ -156,10 +181,19 @@ export class QueueService {
     }
     const waiting = this.queued.get(storeId) ?? 0;
     const perStore = this.options.maxQueuedPerStore ?? 200;
-    // New customers give way first: a check-in finds the store busy once a quarter of its queue
-    // is taken, so staff's commands (accept, complete) still get through and the line moves.
-    const limit = parsed.data.type === "visit:check-in" ? Math.ceil(perStore / 4) : perStore;
-    if (waiting >= limit || this.queuedTotal >= (this.options.maxQueued ?? 5000)) {
+    const maxLag = this.options.maxLagMs ?? 500;
+    // New customers give way first: a check-in finds the store busy at a quarter of its queue,
+    // or half its lag, so staff's commands (accept, complete) still get through and the line
+    // moves. Commands the server makes itself (timers, connection tracking) always go in.
+    const checkIn = parsed.data.type === "visit:check-in";
+    const own = parsed.data.type === "tick" || parsed.data.type.startsWith("tablet:");
+    const lag = this.pipelines.get(storeId)?.lag(performance.now()) ?? 0;
+    if (
+      !own &&
+      (waiting >= (checkIn ? Math.ceil(perStore / 4) : perStore) ||
+        lag > (checkIn ? maxLag / 2 : maxLag) ||
+        this.queuedTotal >= (this.options.maxQueued ?? 5000))
+    ) {
       return {
         ok: false,
         error: { code: "BUSY", message: "Too busy right now; nothing was changed. Try again." },
@@ -170,7 +204,14 @@ export class QueueService {
     try {
       const command = parsed.data;
       return await new Promise<CommandResult>((answer) =>
-        this.enqueue(storeId, { kind: "command", command, now, conflicts: 0, answer }),
+        this.enqueue(storeId, {
+          kind: "command",
+          since: performance.now(),
+          command,
+          now,
+          conflicts: 0,
+          answer,
+        }),
       );
     } finally {
       const left = (this.queued.get(storeId) ?? 1) - 1;
@@ -225,7 +266,9 @@ export class QueueService {
    * once every command this process took for it before has been answered.
    */
   state(storeId: string): Promise<StoreState> {
-    return new Promise((answer, fail) => this.enqueue(storeId, { kind: "read", answer, fail }));
+    return new Promise((answer, fail) =>
+      this.enqueue(storeId, { kind: "read", since: performance.now(), answer, fail }),
+    );
   }
 
   /** Waits for every command, deadline and snapshot write in flight. */
@@ -269,7 +312,9 @@ export class QueueService {
           for (const entry of pipeline.undecided.splice(0)) this.decide(storeId, pipeline, entry);
         }
         const batch = pipeline.decided.splice(0);
+        pipeline.flightSince = batch[0]?.entry.since;
         if (batch.length > 0) await this.commit(storeId, pipeline, batch);
+        pipeline.flightSince = undefined;
       }
     } finally {
       // In the same turn as the loop's last look: whatever comes next starts a new run.

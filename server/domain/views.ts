@@ -24,6 +24,11 @@ import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
  */
 /** The manager's list of today's ended visits, per closed-visits map (see `recent`). */
 const recentLists = new WeakMap<object, { today: string; list: ManagerView["recent"] }>();
+/**
+ * An ended visit's entry in that list, per store settings (topic names) and visit record
+ * (records are never changed in place).
+ */
+const endedEntries = new WeakMap<object, WeakMap<Visit, ManagerView["recent"][number]>>();
 
 export class Projection {
   private waitsCache: Map<string, WaitRange> | undefined;
@@ -264,7 +269,20 @@ export class Projection {
       if (v.closedAt === undefined) continue;
       const day = localDay(v.closedAt, s.settings.timezone);
       if (day < today) break;
-      if (day === today) list.push(this.ended(v));
+      if (day === today) {
+        // The same ended visit (an unchanged record) is the same entry: built once.
+        let entries = endedEntries.get(s.settings);
+        if (!entries) {
+          entries = new WeakMap();
+          endedEntries.set(s.settings, entries);
+        }
+        let entry = entries.get(v);
+        if (!entry) {
+          entry = this.ended(v);
+          entries.set(v, entry);
+        }
+        list.push(entry);
+      }
     }
     recentLists.set(s.closed, { today, list });
     return list;
@@ -294,9 +312,7 @@ export class Projection {
   }
 
   private everyoneBrief(): Colleague[] {
-    this.everyoneBriefCache ??= this.everyone().map(
-      ({ skills: _s, languages: _l, ...brief }) => brief,
-    );
+    this.everyoneBriefCache ??= this.everyone().map(briefOf);
     return this.everyoneBriefCache;
   }
 
@@ -366,24 +382,52 @@ export class Projection {
     };
   }
 
+  /** An associate as colleagues see them: the same record, the same object (see `colleagues`). */
   private colleague(a: Associate): Colleague {
-    return {
-      id: a.id,
-      name: a.name,
-      presence: a.presence,
-      connected: a.connected,
-      busy: a.offerId
-        ? "offer"
-        : a.visitId
-          ? "visit"
-          : a.wrapUpUntil !== undefined
-            ? "wrap_up"
-            : null,
-      manager: a.manager,
-      skills: [...a.skills],
-      languages: [...a.languages],
-    };
+    let seen = colleagues.get(a);
+    if (!seen) {
+      seen = describe(a);
+      colleagues.set(a, seen);
+    }
+    return seen;
   }
+}
+
+/**
+ * Colleague entries per associate record (records are never changed in place), and their brief
+ * form: views of successive states share the entries of associates that did not change, so
+ * they are compared by identity when changes are sent.
+ */
+const colleagues = new WeakMap<Associate, Colleague>();
+const briefs = new WeakMap<Colleague, Colleague>();
+
+function briefOf(colleague: Colleague): Colleague {
+  let seen = briefs.get(colleague);
+  if (!seen) {
+    const { skills: _s, languages: _l, ...rest } = colleague;
+    seen = rest;
+    briefs.set(colleague, seen);
+  }
+  return seen;
+}
+
+function describe(a: Associate): Colleague {
+  return {
+    id: a.id,
+    name: a.name,
+    presence: a.presence,
+    connected: a.connected,
+    busy: a.offerId
+      ? "offer"
+      : a.visitId
+        ? "visit"
+        : a.wrapUpUntil !== undefined
+          ? "wrap_up"
+          : null,
+    manager: a.manager,
+    skills: [...a.skills],
+    languages: [...a.languages],
+  };
 }
 
 /** A visit that someone had accepted and that is back in line (handed on, reassigned). */

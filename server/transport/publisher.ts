@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Server, Socket } from "socket.io";
 import { diff } from "../../shared/patch.js";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/protocol.js";
@@ -63,6 +64,8 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  */
 export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
+  /** Per store: when it was last published (performance.now()). */
+  private readonly publishedAt = new Map<string, number>();
   /** Per store: the newest state committed here and not yet published (see `committed`). */
   private readonly newest = new Map<string, StoreState>();
   /** Told of a tablet here whose associate the store has as disconnected (see `reassert`). */
@@ -74,6 +77,8 @@ export class Publisher {
     private readonly clock: () => number,
     /** Whether other server processes share the store (Redis adapter): then tell them. */
     private readonly shared: boolean,
+    /** Least time between two publishes of one store, ms (changes between are folded). */
+    private readonly interval = 20,
   ) {
     io.on("store:changed", (storeId: string) => this.changed(storeId));
   }
@@ -113,9 +118,14 @@ export class Publisher {
     void (async () => {
       try {
         do {
+          // At most one publish per store every `interval` ms: what changes meanwhile is folded
+          // into the next (a quiet store's change goes out at once).
+          const wait = (this.publishedAt.get(storeId) ?? Number.NEGATIVE_INFINITY) + this.interval;
+          if (wait > performance.now()) await delay(wait - performance.now());
           mark.again = false;
           const known = mark.state;
           mark.state = undefined;
+          this.publishedAt.set(storeId, performance.now());
           await this.publish(storeId, known);
         } while (mark.again);
       } catch (err) {

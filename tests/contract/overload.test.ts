@@ -40,7 +40,11 @@ for (const backend of backends) {
       await place.cleanup();
     });
 
-    async function service(options: { maxQueuedPerStore?: number; maxQueued?: number }) {
+    async function service(options: {
+      maxQueuedPerStore?: number;
+      maxQueued?: number;
+      maxLagMs?: number;
+    }) {
       const q = new QueueService({ store, logger: silentLogger, ...options });
       for (const storeId of ["north", "south"]) {
         const created = await q.execute(
@@ -91,6 +95,62 @@ for (const backend of backends) {
       // Drained: the next one goes through.
       expect((await checkIn(q, "north", 99)).ok).toBe(true);
       expect((await q.state("north")).visits.size).toBe(6);
+    });
+
+    it("answers BUSY while the store is behind by more than its lag bound, check-ins first", async () => {
+      const q = await service({ maxLagMs: 400 });
+      // A command waits on the store while this process is held up (a slow event loop, as when
+      // overloaded): worked synchronously here, no timer, so nothing of the store moves on.
+      const first = checkIn(q, "north", 1);
+      const hold = (ms: number) => {
+        const until = performance.now() + ms;
+        while (performance.now() < until) {
+          // held up on purpose
+        }
+      };
+      hold(250);
+      // 250 ms behind: past half the bound, a check-in is refused; a staff command is not.
+      const refused = checkIn(q, "north", 2);
+      const staff = q.execute(
+        "north",
+        {
+          requestId: rid(),
+          type: "associate:register",
+          associateId: "late",
+          name: "Late",
+          skills: ["phones"],
+          languages: ["en"],
+          manager: false,
+        },
+        T0,
+      );
+      hold(200);
+      // 450 ms behind: everything but the server's own commands is refused.
+      const alsoRefused = q.execute(
+        "north",
+        {
+          requestId: rid(),
+          type: "associate:register",
+          associateId: "later",
+          name: "Later",
+          skills: ["phones"],
+          languages: ["en"],
+          manager: false,
+        },
+        T0,
+      );
+      const tick = q.tick("north", T0);
+      const results = await Promise.all([first, refused, staff, alsoRefused, tick]);
+      expect(results.map((r) => (r.ok ? "ok" : r.error.code))).toEqual([
+        "ok",
+        "BUSY",
+        "ok",
+        "BUSY",
+        "ok",
+      ]);
+      // Caught up: the next check-in goes through; another store was never held back.
+      expect((await checkIn(q, "north", 3)).ok).toBe(true);
+      expect((await q.state("north")).visits.size).toBe(2);
     });
 
     it("answers BUSY past the process's bound, across stores", async () => {

@@ -4,7 +4,7 @@ import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { type Place, backends } from "../support/backends.js";
-import { SEC, T0, demoSettings } from "../support/engine.js";
+import { NO_LAG_BOUND, SEC, T0, demoSettings } from "../support/engine.js";
 
 /**
  * The pipelined command path over each real back end: a store's commands are decided in order
@@ -67,7 +67,7 @@ describe.each(backends)("the command pipeline over the $name store", (backend) =
 
   it("makes many commands of one store durable together, each answered with its own commit", async () => {
     const store = await open();
-    const service = new QueueService({ store, logger: silentLogger });
+    const service = new QueueService({ store, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
     await openStore(service);
     const before = service.counters.batches;
     // 40: below a quarter of the queue bound (200), past which check-ins are answered BUSY.
@@ -86,13 +86,21 @@ describe.each(backends)("the command pipeline over the $name store", (backend) =
     inputs.forEach((input, i) => {
       expect(log[(versions[i] ?? 0) - 1]?.requestId).toBe(input.requestId);
     });
-    const restarted = new QueueService({ store: again, logger: silentLogger });
+    const restarted = new QueueService({
+      store: again,
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     const state = await restarted.state(STORE);
     expect(state.visits.count((v) => v.status === "waiting" || v.status === "offered")).toBe(40);
   });
 
   it("decides each command on the state the ones before it left, before those are durable", async () => {
-    const service = new QueueService({ store: await open(), logger: silentLogger });
+    const service = new QueueService({
+      store: await open(),
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     await openStore(service);
     // Sent in one turn: the second is decided while the first is not yet durable.
     const [first, second, state] = await Promise.all([
@@ -111,7 +119,11 @@ describe.each(backends)("the command pipeline over the $name store", (backend) =
   });
 
   it("answers a retry sent while the first is in flight with the first's answer, once", async () => {
-    const service = new QueueService({ store: await open(), logger: silentLogger });
+    const service = new QueueService({
+      store: await open(),
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     await openStore(service);
     const command = checkIn("twice");
     const [first, retry] = await Promise.all([
@@ -133,8 +145,8 @@ describe.each(backends)("the command pipeline over the $name store", (backend) =
     // handlers on one store, which the version check serializes the same way).
     const first = await open();
     const second = backend.name === "embedded" ? first : await open();
-    const a = new QueueService({ store: first, logger: silentLogger });
-    const b = new QueueService({ store: second, logger: silentLogger });
+    const a = new QueueService({ store: first, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
+    const b = new QueueService({ store: second, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
     await openStore(a);
     await b.state(STORE);
     const inputs = Array.from({ length: 40 }, (_, i) => checkIn(`r${i}`));

@@ -5,7 +5,7 @@ import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { type Place, backends } from "../support/backends.js";
-import { MIN, SEC, T0, demoSettings } from "../support/engine.js";
+import { MIN, NO_LAG_BOUND, SEC, T0, demoSettings } from "../support/engine.js";
 
 /** Command handling over each real back end: retries, bad input, restarts, snapshots, timers. */
 
@@ -111,7 +111,11 @@ describe.each(backends)("queue service over the $name store", (backend) => {
   });
 
   it("gives a retried command the effect of one, however often and however concurrently", async () => {
-    const service = new QueueService({ store: await open(), logger: silentLogger });
+    const service = new QueueService({
+      store: await open(),
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     await openStoreWithStaff(service);
     const command = { requestId: "kiosk-7-tap-1", ...checkIn("Julia") };
     const first = await service.execute(STORE, command, T0 + SEC);
@@ -133,7 +137,7 @@ describe.each(backends)("queue service over the $name store", (backend) => {
 
   it("refuses bad input with a stable code and changes nothing", async () => {
     const store = await open();
-    const service = new QueueService({ store, logger: silentLogger });
+    const service = new QueueService({ store, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
     await openStoreWithStaff(service);
     const before = await store.version(STORE);
     const bad: unknown[] = [
@@ -178,7 +182,11 @@ describe.each(backends)("queue service over the $name store", (backend) => {
   });
 
   it("comes back from a restart with the same state and still knows its request ids", async () => {
-    const service = new QueueService({ store: await open(), logger: silentLogger });
+    const service = new QueueService({
+      store: await open(),
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     const firstRequest = `q-${requests + 1}`;
     await busyMorning(service);
     await service.drain();
@@ -187,7 +195,11 @@ describe.each(backends)("queue service over the $name store", (backend) => {
     expect(before.closed.size).toBeGreaterThan(0);
     await opened[0]?.close();
 
-    const restarted = new QueueService({ store: await open(), logger: silentLogger });
+    const restarted = new QueueService({
+      store: await open(),
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     const after = await restarted.state(STORE);
     expect(after.version).toBe(before.version);
     expect(toStateData(after)).toEqual(toStateData(before));
@@ -215,7 +227,12 @@ describe.each(backends)("queue service over the $name store", (backend) => {
 
   it("starts from the latest snapshot and the log after it", async () => {
     const store = await open();
-    const service = new QueueService({ store, logger: silentLogger, snapshotEvery: 5 });
+    const service = new QueueService({
+      store,
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+      snapshotEvery: 5,
+    });
     await busyMorning(service);
     await service.drain();
     const before = await service.state(STORE);
@@ -232,7 +249,11 @@ describe.each(backends)("queue service over the $name store", (backend) => {
         },
       },
     });
-    const fresh = new QueueService({ store: watched, logger: silentLogger });
+    const fresh = new QueueService({
+      store: watched,
+      logger: silentLogger,
+      maxLagMs: NO_LAG_BOUND,
+    });
     expect(toStateData(await fresh.state(STORE))).toEqual(toStateData(before));
     // Redis keeps snapshots across restarts; the embedded store replays its journal instead.
     if (backend.name === "redis") expect(reads[0]).toBe(snapshot?.version);
@@ -241,8 +262,8 @@ describe.each(backends)("queue service over the $name store", (backend) => {
   it("fires a due timer exactly once when two command handlers race to fire it", async () => {
     const storeA = await open();
     const storeB = backend.name === "redis" ? await open() : storeA;
-    const a = new QueueService({ store: storeA, logger: silentLogger });
-    const b = new QueueService({ store: storeB, logger: silentLogger });
+    const a = new QueueService({ store: storeA, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
+    const b = new QueueService({ store: storeB, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
     await openStoreWithStaff(a);
     await ok(a, { type: "associate:set-presence", associateId: "bo", presence: "away" }, T0);
     await ok(a, checkIn("Kim"), T0 + SEC);
@@ -277,7 +298,7 @@ describe.skipIf(!backends[1]?.available)("queue service when Redis goes away", (
     if (!redis) return;
     const place = await redis.fresh();
     const store = await place.open();
-    const service = new QueueService({ store, logger: silentLogger });
+    const service = new QueueService({ store, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
     await openStoreWithStaff(service);
     await store.close();
     const result = await service.execute(

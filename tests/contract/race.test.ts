@@ -5,7 +5,7 @@ import { silentLogger } from "../../server/logger.js";
 import type { Commit } from "../../server/store/event-store.js";
 import type { RedisStore } from "../../server/store/redis-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
-import { T0, demoSettings } from "../support/engine.js";
+import { NO_LAG_BOUND, T0, demoSettings } from "../support/engine.js";
 import { replayChecking } from "../support/invariants.js";
 import { deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "../support/redis.js";
 
@@ -27,7 +27,9 @@ describe.skipIf(!hasRedis)("two command handlers racing on one Redis store", () 
 
   beforeAll(async () => {
     stores = [await openTestRedisStore(prefix), await openTestRedisStore(prefix)];
-    handlers = stores.map((store) => new QueueService({ store, logger: silentLogger }));
+    handlers = stores.map(
+      (store) => new QueueService({ store, logger: silentLogger, maxLagMs: NO_LAG_BOUND }),
+    );
   });
   afterAll(async () => {
     for (const store of stores) await store.close();

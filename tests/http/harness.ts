@@ -86,6 +86,9 @@ export async function startApp(options: Partial<AppOptions> = {}): Promise<TestA
       adminToken: ADMIN,
       timerIntervalMs: 0,
       clock: () => clock.now,
+      // These tests are about what the queue does, not overload (tests/contract/overload.test.ts):
+      // a loaded test machine's pauses must not turn commands away as BUSY.
+      commandQueue: { maxLagMs: 60_000 },
       ...options,
     },
   );

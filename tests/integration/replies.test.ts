@@ -58,12 +58,20 @@ for (const backend of serverBackends) {
       await expectReply(customer, "visit:pause", { requestId: rid() });
       await expectReply(customer, "visit:resume", { requestId: rid() });
 
-      const offered = await ana.until<AssociateView>((v) => v.offer !== null);
+      // The offer the store holds for them now, once their tablet shows it (views may lag a
+      // command's answer by a moment; an offer withdrawn meanwhile must not be answered).
+      const current = async (tablet: typeof ana, id: string) => {
+        const offerId = (await world.state()).associates.get(id)?.offerId;
+        return tablet.until<AssociateView>(
+          (v) => offerId !== undefined && v.offer?.offerId === offerId,
+        );
+      };
+      const offered = await current(ana, "ana");
       await expectReply(ana, "offer:decline", {
         requestId: rid(),
         offerId: String(offered.offer?.offerId),
       });
-      const toBo = await bo.until<AssociateView>((v) => v.offer !== null);
+      const toBo = await current(bo, "bo");
       await expectReply(bo, "offer:accept", {
         requestId: rid(),
         offerId: String(toBo.offer?.offerId),
@@ -74,7 +82,7 @@ for (const backend of serverBackends) {
         visitId: first.visitId,
         toAssociateId: "ana",
       });
-      const back = await ana.until<AssociateView>((v) => v.offer !== null);
+      const back = await current(ana, "ana");
       await expectReply(ana, "offer:accept", {
         requestId: rid(),
         offerId: String(back.offer?.offerId),
@@ -98,7 +106,7 @@ for (const backend of serverBackends) {
       // Whoever of Ana and Bo was idle longer is offered it.
       const holder = (await world.state()).visits.get(second.visitId)?.associateId;
       const server = holder === "ana" ? ana : bo;
-      const offer = await server.until<AssociateView>((v) => v.offer !== null);
+      const offer = await current(server, String(holder));
       await expectReply(server, "offer:accept", {
         requestId: rid(),
         offerId: String(offer.offer?.offerId),

@@ -145,3 +145,9 @@ export function offerOf(
   if (!offer) throw new Error(`offer ${offerId} missing`);
   return { offerId, visitId: offer.visitId };
 }
+
+/**
+ * A queue lag bound (`maxLagMs`) no test reaches: tests of what the queue does must not have a
+ * loaded machine's pauses turn commands away as BUSY (tests/contract/overload.test.ts tests it).
+ */
+export const NO_LAG_BOUND = 60_000;
