@@ -64,8 +64,8 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  */
 export class Publisher {
   private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
-  /** Per store: when it was last published (performance.now()). */
-  private readonly publishedAt = new Map<string, number>();
+  /** Per store: when its last publish started (performance.now()) and how long it took. */
+  private readonly published = new Map<string, { at: number; took: number }>();
   /** Per store: the newest state committed here and not yet published (see `committed`). */
   private readonly newest = new Map<string, StoreState>();
   /** Told of a tablet here whose associate the store has as disconnected (see `reassert`). */
@@ -118,15 +118,19 @@ export class Publisher {
     void (async () => {
       try {
         do {
-          // At most one publish per store every `interval` ms: what changes meanwhile is folded
-          // into the next (a quiet store's change goes out at once).
-          const wait = (this.publishedAt.get(storeId) ?? Number.NEGATIVE_INFINITY) + this.interval;
+          // At most one publish per store every `interval` ms, or four times as long as the last
+          // one took (a long line is costly to estimate): what changes meanwhile is folded into
+          // the next, and publishing a busy store leaves most of the time to its commands. A
+          // quiet store's change goes out at once.
+          const last = this.published.get(storeId);
+          const wait = last ? last.at + Math.max(this.interval, 4 * last.took) : 0;
           if (wait > performance.now()) await delay(wait - performance.now());
           mark.again = false;
           const known = mark.state;
           mark.state = undefined;
-          this.publishedAt.set(storeId, performance.now());
+          const started = performance.now();
           await this.publish(storeId, known);
+          this.published.set(storeId, { at: started, took: performance.now() - started });
         } while (mark.again);
       } catch (err) {
         this.logger.warn({ err, storeId }, "publishing views failed");
