@@ -13,6 +13,7 @@ import {
   type StoreAuth,
   type Summary,
   connectAll,
+  firstAtLeast,
   firstView,
   spawnServer,
   summarize,
@@ -489,18 +490,6 @@ async function cpuMeter(backend: Backend, server: ServerChild) {
       if (redis?.isOpen) await redis.close().catch(() => undefined);
     },
   };
-}
-
-/** Index of the first entry >= `value` in non-decreasing `sorted` (its length if none). */
-function firstAtLeast(sorted: number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if ((sorted[mid] as number) < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 const tally = (records: Sent[], unanswered: string | null): Record<string, number> => {

@@ -413,7 +413,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
 }
 
 /** Index of the first entry >= `value` in non-decreasing `sorted` (its length if none). */
-function firstAtLeast(sorted: number[], value: number): number {
+export function firstAtLeast(sorted: number[], value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {

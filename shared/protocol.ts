@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { commandSchemas } from "./commands.js";
 import type { ErrorBody } from "./errors.js";
-import { idSchema, languageSchema, storeSettingsSchema } from "./settings.js";
+import { idSchema } from "./settings.js";
 import type { Role, ViewPatch } from "./views.js";
 
 /**

@@ -79,8 +79,8 @@ interface Decided {
   commit?: StoreCommit;
   /** What the command answers once everything before it, and its commit, is durable. */
   result?: CommandResult;
-  /** A retry of a request decided earlier in the pipeline: answers what that one answers. */
-  sameAs?: Decided;
+  /** A retry of a request committed earlier in the pipeline: answers with that commit. */
+  sameAs?: StoreCommit;
 }
 
 /**
@@ -98,13 +98,15 @@ class Pipeline {
   decided: Decided[] = [];
   /** Waiting for `head` (arrived while loading or catching up). */
   undecided: Entry[] = [];
-  /** Request ids decided in this pipeline and not yet durable. */
-  readonly requests = new Map<string, Decided>();
+  /** Commits decided in this pipeline and not yet durable, by request id. */
+  readonly requests = new Map<string, StoreCommit>();
   running: Promise<void> | undefined;
   /** Conflicts in a row, for the back-off. */
   conflicts = 0;
   /** When the oldest command of the batch in flight arrived (performance.now()). */
   flightSince: number | undefined;
+  /** The head must be read from the log (others appended, or an append's fate is unknown). */
+  catchUp = false;
 
   /** How long the oldest command waiting here has waited, ms. */
   lag(now: number): number {
@@ -115,8 +117,6 @@ class Pipeline {
     );
     return now - oldest;
   }
-  /** The head must be read from the log (others appended, or an append's fate is unknown). */
-  catchUp = false;
 }
 
 /**
@@ -378,7 +378,7 @@ export class QueueService {
       result: { ok: true, data: decision.reply, version: commit.version, duplicate: false },
     };
     pipeline.head = decision.state;
-    pipeline.requests.set(command.requestId, decided);
+    pipeline.requests.set(command.requestId, commit);
     pipeline.decided.push(decided);
   }
 
@@ -484,7 +484,7 @@ export class QueueService {
     for (const d of batch) {
       const { entry } = d;
       if (entry.kind === "read") entry.answer(d.state);
-      else if (d.sameAs) entry.answer(this.duplicate(d.sameAs.commit ?? null, d.sameAs.result));
+      else if (d.sameAs) entry.answer(this.duplicate(d.sameAs));
       else if (d.result) entry.answer(d.result);
     }
   }
@@ -507,12 +507,9 @@ export class QueueService {
     return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
   }
 
-  private duplicate(commit: StoreCommit | null, first?: CommandResult): CommandResult {
+  private duplicate(commit: StoreCommit): CommandResult {
     this.counters.duplicates++;
-    if (commit)
-      return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: true };
-    // A retry of a request still being decided that ended without a commit: the same answer.
-    return first ?? { ok: false, error: { code: "INTERNAL", message: "No answer was kept." } };
+    return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: true };
   }
 
   /** Writes a snapshot when the batch crossed a multiple of `snapshotEvery`. */

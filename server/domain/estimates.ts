@@ -6,7 +6,6 @@ import {
   drawRemaining,
   logNormalMean,
   logNormalWithMean,
-  quantile,
 } from "./distributions.js";
 import { callAheadHoldMs, offerTimeoutMs, skillOf, topicOf, wideningMs } from "./settings-view.js";
 import {

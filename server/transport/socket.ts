@@ -1,13 +1,10 @@
 import { nanoid } from "nanoid";
-import type { Socket } from "socket.io";
 import type { CommandInput } from "../../shared/commands.js";
 import { AppError, type ErrorBody, isAppError } from "../../shared/errors.js";
 import {
   type Ack,
   type ClientEvent,
-  type ClientToServerEvents,
   MANAGER_EVENTS,
-  type ServerToClientEvents,
   eventsByRole,
   handshakeSchema,
   payloadSchemas,
@@ -15,7 +12,6 @@ import {
 import { checkedIn } from "../app/check-in-reply.js";
 import type { CommandResult, QueueService } from "../app/queue-service.js";
 import type { Credentials, Identity } from "../auth/credentials.js";
-import { Projection } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "./metrics.js";
 import type { AppSocket, IoServer, Publisher } from "./publisher.js";

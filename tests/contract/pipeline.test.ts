@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CommandResult, QueueService } from "../../server/app/queue-service.js";
 import { silentLogger } from "../../server/logger.js";
-import type { EventStore } from "../../server/store/event-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
-import { type Place, backends } from "../support/backends.js";
+import { backends, storesPerTest } from "../support/backends.js";
 import { NO_LAG_BOUND, SEC, T0, demoSettings } from "../support/engine.js";
 
 /**
@@ -47,23 +46,7 @@ async function openStore(service: QueueService): Promise<void> {
 const versionOf = (result: CommandResult) => (result.ok ? result.version : -1);
 
 describe.each(backends)("the command pipeline over the $name store", (backend) => {
-  let place: Place;
-  const opened: EventStore[] = [];
-  const open = async () => {
-    const store = await place.open();
-    opened.push(store);
-    return store;
-  };
-
-  beforeEach(async (context) => {
-    if (!backend.available) context.skip();
-    place = await backend.fresh();
-  });
-  afterEach(async () => {
-    if (!backend.available) return;
-    for (const store of opened.splice(0)) await store.close();
-    await place.cleanup();
-  });
+  const { open } = storesPerTest(backend);
 
   it("makes many commands of one store durable together, each answered with its own commit", async () => {
     const store = await open();

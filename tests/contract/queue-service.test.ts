@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { QueueService } from "../../server/app/queue-service.js";
 import { toStateData } from "../../server/domain/index.js";
 import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
-import { type Place, backends } from "../support/backends.js";
+import { backends, storesPerTest } from "../support/backends.js";
 import { MIN, NO_LAG_BOUND, SEC, T0, demoSettings } from "../support/engine.js";
 
 /** Command handling over each real back end: retries, bad input, restarts, snapshots, timers. */
@@ -92,23 +92,7 @@ async function busyMorning(service: QueueService): Promise<void> {
 }
 
 describe.each(backends)("queue service over the $name store", (backend) => {
-  let place: Place;
-  const opened: EventStore[] = [];
-  const open = async () => {
-    const store = await place.open();
-    opened.push(store);
-    return store;
-  };
-
-  beforeEach(async (context) => {
-    if (!backend.available) context.skip();
-    place = await backend.fresh();
-  });
-  afterEach(async () => {
-    if (!backend.available) return;
-    for (const store of opened.splice(0)) await store.close();
-    await place.cleanup();
-  });
+  const { open } = storesPerTest(backend);
 
   it("gives a retried command the effect of one, however often and however concurrently", async () => {
     const service = new QueueService({
@@ -182,8 +166,9 @@ describe.each(backends)("queue service over the $name store", (backend) => {
   });
 
   it("comes back from a restart with the same state and still knows its request ids", async () => {
+    const first = await open();
     const service = new QueueService({
-      store: await open(),
+      store: first,
       logger: silentLogger,
       maxLagMs: NO_LAG_BOUND,
     });
@@ -193,7 +178,7 @@ describe.each(backends)("queue service over the $name store", (backend) => {
     const before = await service.state(STORE);
     expect(before.visits.size + before.closed.size).toBe(6);
     expect(before.closed.size).toBeGreaterThan(0);
-    await opened[0]?.close();
+    await first.close();
 
     const restarted = new QueueService({
       store: await open(),

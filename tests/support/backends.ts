@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
@@ -48,3 +49,29 @@ export const redis: Backend = {
 };
 
 export const backends: Backend[] = [embedded, redis];
+
+/**
+ * Inside a `describe` over `backend`: a fresh place for each test (skipped where the back end
+ * cannot run), and `open()` to open (or, after closing, reopen) its store; every store opened
+ * is closed and the place removed after the test.
+ */
+export function storesPerTest(backend: Backend): { open(): Promise<EventStore> } {
+  let place: Place;
+  const opened: EventStore[] = [];
+  beforeEach(async (context) => {
+    if (!backend.available) context.skip();
+    place = await backend.fresh();
+  });
+  afterEach(async () => {
+    if (!backend.available) return;
+    for (const store of opened.splice(0)) await store.close();
+    await place.cleanup();
+  });
+  return {
+    async open() {
+      const store = await place.open();
+      opened.push(store);
+      return store;
+    },
+  };
+}

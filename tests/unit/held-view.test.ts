@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type EventSource, HeldView, follow } from "../../shared/live-view.js";
 import { diff } from "../../shared/patch.js";
-import type {
-  AssociateView,
-  Colleague,
-  KioskView,
-  StaffVisit,
-  ViewPatch,
-} from "../../shared/views.js";
+import type { AssociateView, KioskView, StaffVisit, ViewPatch } from "../../shared/views.js";
+import { colleague, tablet as ownTablet, staffVisit } from "../support/views.js";
 
 /**
  * How a client applies what the server pushes (every page, test client and load generator):
@@ -17,50 +12,16 @@ import type {
 
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-const visit = (visitId: string, more: Partial<StaffVisit> = {}): StaffVisit => ({
-  visitId,
-  code: `P-${visitId.slice(1).padStart(3, "0")}`,
-  topicId: "phones",
-  topicName: "Phones",
-  name: "",
-  language: null,
-  note: "",
-  notes: [],
-  channel: "kiosk",
-  status: "waiting",
-  paused: false,
-  priority: 0,
-  checkedInAt: 1_000,
-  waitedMin: 0,
-  wait: { lowMin: 2, highMin: 6 },
-  slaBreached: false,
-  associateId: null,
-  targetAssociateId: null,
-  ...more,
-});
+/** A visit whose code follows its id's number ("v2": P-002). */
+const visit = (visitId: string, more: Partial<StaffVisit> = {}): StaffVisit =>
+  staffVisit(visitId, { code: `P-${visitId.slice(1).padStart(3, "0")}`, ...more });
 
-const colleague = (id: string, more: Partial<Colleague> = {}): Colleague => ({
-  id,
-  name: id,
-  presence: "available",
-  connected: true,
-  busy: null,
-  manager: false,
-  ...more,
-});
-
-/** Ana's tablet with these visits in line. */
-const tablet = (line: StaffVisit[], more: Partial<AssociateView> = {}): AssociateView => ({
-  role: "associate",
-  storeName: "Shop",
-  me: { ...colleague("ana", { skills: ["phones"], languages: ["en"] }), wrapUpUntil: null },
-  line,
-  offer: null,
-  visit: null,
-  colleagues: [colleague("bo"), colleague("cy", { presence: "away" })],
-  topics: [{ id: "phones", name: "Phones", letter: "P" }],
-  ...more,
-});
+/** Ana's tablet with these visits in line; Cy is away. */
+const tablet = (line: StaffVisit[], more: Partial<AssociateView> = {}): AssociateView =>
+  ownTablet(line, {
+    colleagues: [colleague("bo"), colleague("cy", { presence: "away" })],
+    ...more,
+  });
 
 const line = (...ids: string[]) => ids.map((id) => visit(id));
 

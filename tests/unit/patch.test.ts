@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Patch, PatchMismatch, applyPatch, diff } from "../../shared/patch.js";
-import type { AssociateView, Colleague, StaffVisit } from "../../shared/views.js";
+import type { AssociateView, StaffVisit } from "../../shared/views.js";
+import { colleague, tablet, staffVisit as visit } from "../support/views.js";
 
 /**
  * The patches the server sends instead of whole views (`view:patch`): a client holding `before`
@@ -421,50 +422,6 @@ function checkOn(other: unknown, patch: Patch, after: unknown): void {
 }
 
 /* Realistic views: an associate's tablet. */
-
-const visit = (visitId: string, more: Partial<StaffVisit> = {}): StaffVisit => ({
-  visitId,
-  code: `P-${visitId}`,
-  topicId: "phones",
-  topicName: "Phones",
-  name: "",
-  language: null,
-  note: "",
-  notes: [],
-  channel: "kiosk",
-  status: "waiting",
-  paused: false,
-  priority: 0,
-  checkedInAt: 1_000,
-  waitedMin: 0,
-  wait: { lowMin: 2, highMin: 6 },
-  slaBreached: false,
-  associateId: null,
-  targetAssociateId: null,
-  ...more,
-});
-
-const colleague = (id: string, more: Partial<Colleague> = {}): Colleague => ({
-  id,
-  name: id,
-  presence: "available",
-  connected: true,
-  busy: null,
-  manager: false,
-  ...more,
-});
-
-const tablet = (line: StaffVisit[], more: Partial<AssociateView> = {}): AssociateView => ({
-  role: "associate",
-  storeName: "Shop",
-  me: { ...colleague("ana", { skills: ["phones"], languages: ["en"] }), wrapUpUntil: null },
-  line,
-  offer: null,
-  visit: null,
-  colleagues: [colleague("bo"), colleague("cy")],
-  topics: [{ id: "phones", name: "Phones", letter: "P" }],
-  ...more,
-});
 
 const line = (...ids: string[]) => ids.map((x) => visit(x));
 

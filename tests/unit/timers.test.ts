@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type StoreState, emptyState } from "../../server/domain/index.js";
+import { emptyState } from "../../server/domain/index.js";
 import { MIN, SEC, T0, checkIn, refuse, run, storeWith } from "../support/engine.js";
 import {
   acceptHeld,
