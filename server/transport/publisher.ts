@@ -37,11 +37,20 @@ export interface ServerEvents {
   "store:changed": (storeId: string, version: number) => void;
 }
 
+/** A store's publishing in progress: what to do in one more pass, and when all of it is done. */
+interface Pass {
+  again: boolean;
+  /** The next pass also sends what moved with time at the same version. */
+  refresh: boolean;
+  state: StoreState | undefined;
+  done: Promise<void>;
+}
+
 /** Roles whose sockets of a store all see the same view. */
 const SHARED = new Set(["kiosk", "display"]);
 
 /** The view a socket of this identity sees; undefined if it no longer exists (visit gone). */
-export function viewFor(identity: Identity, projection: Projection): View | undefined {
+function viewFor(identity: Identity, projection: Projection): View | undefined {
   switch (identity.role) {
     case "kiosk":
       return projection.kiosk();
@@ -63,7 +72,7 @@ export function viewFor(identity: Identity, projection: Projection): View | unde
  * a store is being published are folded into one more pass.
  */
 export class Publisher {
-  private readonly busy = new Map<string, { again: boolean; state: StoreState | undefined }>();
+  private readonly busy = new Map<string, Pass>();
   /** Per store: when its last publish started (performance.now()) and how long it took. */
   private readonly published = new Map<string, { at: number; took: number }>();
   /** Per store: the newest state committed here and not yet published (see `committed`). */
@@ -80,7 +89,7 @@ export class Publisher {
     /** Least time between two publishes of one store, ms (changes between are folded). */
     private readonly interval = 20,
   ) {
-    io.on("store:changed", (storeId: string) => this.changed(storeId));
+    io.on("store:changed", (storeId: string) => void this.changed(storeId));
   }
 
   /**
@@ -96,26 +105,29 @@ export class Publisher {
       const newest = this.newest.get(storeId) ?? state;
       this.newest.delete(storeId);
       if (this.shared) this.io.serverSideEmit("store:changed", storeId, newest.version);
-      this.changed(storeId, newest);
+      void this.changed(storeId, newest);
     });
   }
 
   /**
    * Publishes the store. With `state` (a commit made here) that state is shown as it is; without
-   * (another process's commit) the store's new commits are read first.
+   * (another process's commit, a re-estimate) the store's new commits are read first. With
+   * `refresh`, sockets holding the newest version are sent what moved in it as time passed.
+   * Resolves once published (with what came in meanwhile).
    */
-  changed(storeId: string, state?: StoreState): void {
+  changed(storeId: string, state?: StoreState, refresh = false): Promise<void> {
     const running = this.busy.get(storeId);
     if (running) {
       running.again = true;
+      running.refresh ||= refresh;
       // Remember the newest known state; a notice from elsewhere means "read the log".
       running.state =
         state && running.state && running.state.version > state.version ? running.state : state;
-      return;
+      return running.done;
     }
-    const mark: { again: boolean; state: StoreState | undefined } = { again: false, state };
+    const mark: Pass = { again: false, refresh, state, done: Promise.resolve() };
     this.busy.set(storeId, mark);
-    void (async () => {
+    mark.done = (async () => {
       try {
         do {
           // At most one publish per store every `interval` ms, or four times as long as the last
@@ -127,9 +139,11 @@ export class Publisher {
           if (wait > performance.now()) await delay(wait - performance.now());
           mark.again = false;
           const known = mark.state;
+          const again = mark.refresh;
           mark.state = undefined;
+          mark.refresh = false;
           const started = performance.now();
-          await this.publish(storeId, known);
+          await this.publish(storeId, known, again);
           this.published.set(storeId, { at: started, took: performance.now() - started });
         } while (mark.again);
       } catch (err) {
@@ -138,6 +152,7 @@ export class Publisher {
         this.busy.delete(storeId);
       }
     })();
+    return mark.done;
   }
 
   /**
@@ -145,12 +160,12 @@ export class Publisher {
    * was sent before, in one message, only when it changed. Sockets sent the same view before
    * (kiosks, displays) are sent the same change together: encoded once.
    */
-  async publish(storeId: string, known?: StoreState): Promise<void> {
+  async publish(storeId: string, known?: StoreState, again = false): Promise<void> {
     const members = this.io.of("/").adapter.rooms.get(rooms.store(storeId));
     if (!members || members.size === 0) return;
     // The committing process has the state in hand: no read, no wait behind queued commands.
     const state = known ?? (await this.service.state(storeId));
-    this.sendAll([...members], new Projection(state, this.clock()), false);
+    this.sendAll([...members], new Projection(state, this.clock()), again);
   }
 
   /**
@@ -165,26 +180,17 @@ export class Publisher {
   }
 
   /**
-   * Re-estimates the waits this process's customers and kiosks see as time passes, with no
-   * change to the store: each is sent the change at the same version, when what it shows moved.
-   * Stores being published now are left to that.
+   * Re-estimates what this process's sockets see as time passes, with no change to the store
+   * (wait ranges, minutes waited): each is sent the change at the same version, when what it
+   * shows moved, so every page shown one state at one moment agrees.
    */
   async refreshEstimates(): Promise<void> {
-    const localRooms = this.io.of("/").adapter.rooms;
-    const stores = new Map<string, string[]>();
-    for (const [room, ids] of localRooms) {
-      const match = /^s:([^:]+):r:(customer|kiosk)$/.exec(room);
-      if (match?.[1]) stores.set(match[1], [...(stores.get(match[1]) ?? []), ...ids]);
+    const stores: string[] = [];
+    for (const room of this.io.of("/").adapter.rooms.keys()) {
+      const storeId = /^s:([^:]+)$/.exec(room)?.[1];
+      if (storeId) stores.push(storeId);
     }
-    for (const [storeId, ids] of stores) {
-      if (this.busy.has(storeId)) continue;
-      try {
-        const state = await this.service.state(storeId);
-        this.sendAll(ids, new Projection(state, this.clock()), true);
-      } catch (err) {
-        this.logger.warn({ err, storeId }, "re-estimating waits failed");
-      }
-    }
+    await Promise.all(stores.map((storeId) => this.changed(storeId, undefined, true)));
   }
 
   /**
