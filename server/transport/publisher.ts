@@ -190,7 +190,8 @@ export class Publisher {
       const storeId = /^s:([^:]+)$/.exec(room)?.[1];
       if (storeId) stores.push(storeId);
     }
-    await Promise.all(stores.map((storeId) => this.changed(storeId, undefined, true)));
+    // One store after another: the whole process's re-estimate is not one long stall.
+    for (const storeId of stores) await this.changed(storeId, undefined, true);
   }
 
   /**
