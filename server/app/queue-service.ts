@@ -9,9 +9,11 @@ import {
   SNAPSHOT_SCHEMA,
   type StoreState,
   decide,
+  joinedBy,
   nextDeadline,
+  quoteCommit,
   toStateData,
-  withQuotes,
+  told,
 } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { BatchResult, EventStore } from "../store/event-store.js";
@@ -68,7 +70,9 @@ type Entry =
       since: number;
       answer: (state: StoreState) => void;
       fail: (error: unknown) => void;
-    };
+    }
+  /** The quotes owed to customers who joined the line in a batch (see `quote`). */
+  | { kind: "quote"; since: number };
 
 /** An entry decided on the store's state as it will be after the commits decided before it. */
 interface Decided {
@@ -98,6 +102,8 @@ class Pipeline {
   decided: Decided[] = [];
   /** Waiting for `head` (arrived while loading or catching up). */
   undecided: Entry[] = [];
+  /** Decided commits whose customers joined the line, owed a quote before the batch is cut. */
+  owed: { decided: Decided; joined: string[] }[] = [];
   /** Commits decided in this pipeline and not yet durable, by request id. */
   readonly requests = new Map<string, StoreCommit>();
   running: Promise<void> | undefined;
@@ -311,6 +317,7 @@ export class QueueService {
           }
           for (const entry of pipeline.undecided.splice(0)) this.decide(storeId, pipeline, entry);
         }
+        this.quote(storeId, pipeline);
         const batch = pipeline.decided.splice(0);
         pipeline.flightSince = batch[0]?.entry.since;
         if (batch.length > 0) await this.commit(storeId, pipeline, batch);
@@ -326,7 +333,7 @@ export class QueueService {
   /** Decides one entry on the pipeline's head (which it moves on if the command changed it). */
   private decide(storeId: string, pipeline: Pipeline, entry: Entry): void {
     const head = pipeline.head as StoreState;
-    if (entry.kind === "read") {
+    if (entry.kind !== "command") {
       pipeline.decided.push({ entry, state: head });
       return;
     }
@@ -343,9 +350,7 @@ export class QueueService {
     }
     let decision: ReturnType<typeof decide>;
     try {
-      const decided = decide(head, command, now);
-      // A customer who joined the line is told a wait: it is recorded with the commit.
-      decision = decided.ok ? withQuotes(decided) : decided;
+      decision = decide(head, command, now);
     } catch (error) {
       this.options.logger.error({ err: error, storeId, command: command.type }, "command failed");
       entry.answer({
@@ -362,6 +367,13 @@ export class QueueService {
       pipeline.decided.push({ entry, state: head, result });
       return;
     }
+    // Customers who joined the line are quoted once the batch is cut (`quote`); a call-ahead
+    // check-in held for later answers now what it is told.
+    const joined = joinedBy(decision.events);
+    const reply =
+      command.type === "visit:check-in" && joined.length === 0
+        ? told(decision.reply, decision.state)
+        : decision.reply;
     const commit: StoreCommit = {
       storeId,
       version: head.version + 1,
@@ -369,17 +381,66 @@ export class QueueService {
       command: command.type,
       at: decision.at,
       events: decision.events,
-      reply: decision.reply,
+      reply,
     };
     const decided: Decided = {
       entry,
       state: decision.state,
       commit,
-      result: { ok: true, data: decision.reply, version: commit.version, duplicate: false },
+      result: { ok: true, data: reply, version: commit.version, duplicate: false },
     };
     pipeline.head = decision.state;
     pipeline.requests.set(command.requestId, commit);
     pipeline.decided.push(decided);
+    if (joined.length > 0) pipeline.owed.push({ decided, joined });
+  }
+
+  /**
+   * Tells every customer who joined the line in the decided commits their wait: the line is
+   * simulated once for them all (a long line is costly to simulate), and the quotes are one
+   * more commit at the end of the batch, durable with it. Each check-in's answer (and the reply
+   * kept for its retries) then carries its status and range as of the batch's end.
+   */
+  private quote(storeId: string, pipeline: Pipeline): void {
+    const owed = pipeline.owed.splice(0);
+    if (owed.length === 0) return;
+    const head = pipeline.head as StoreState;
+    let quoted: ReturnType<typeof quoteCommit>;
+    try {
+      quoted = quoteCommit(
+        head,
+        owed.flatMap((o) => o.joined),
+      );
+    } catch (error) {
+      // Unquoted, they are still in line and shown a live range; nobody is refused for it.
+      this.options.logger.error({ err: error, storeId }, "quoting the line failed");
+    }
+    if (quoted) {
+      const commit: StoreCommit = {
+        storeId,
+        version: head.version + 1,
+        requestId: `quote-${nanoid(12)}`,
+        command: "quote",
+        at: quoted.at,
+        events: quoted.events,
+        reply: {},
+      };
+      pipeline.head = quoted.state;
+      pipeline.requests.set(commit.requestId, commit);
+      pipeline.decided.push({
+        entry: { kind: "quote", since: performance.now() },
+        state: quoted.state,
+        commit,
+      });
+    }
+    const state = pipeline.head as StoreState;
+    for (const { decided } of owed) {
+      const { commit, result } = decided;
+      if (!commit || commit.command !== "visit:check-in" || !result?.ok) continue;
+      const reply = told(result.data, state);
+      commit.reply = reply;
+      result.data = reply;
+    }
   }
 
   /** Appends one batch; answers it once durable, or puts it back to be decided again. */
@@ -453,7 +514,11 @@ export class QueueService {
   private redecideLater(pipeline: Pipeline, batch: Decided[]): void {
     const later = [...batch, ...pipeline.decided.splice(0)];
     for (const d of later) if (d.commit) pipeline.requests.delete(d.commit.requestId);
-    pipeline.undecided.unshift(...later.map((d) => d.entry));
+    // Quotes are owed again by the commands decided again.
+    pipeline.owed = [];
+    pipeline.undecided.unshift(
+      ...later.flatMap((d) => (d.entry.kind === "quote" ? [] : [d.entry])),
+    );
     pipeline.head = undefined;
     pipeline.catchUp = true;
   }
@@ -484,6 +549,7 @@ export class QueueService {
     for (const d of batch) {
       const { entry } = d;
       if (entry.kind === "read") entry.answer(d.state);
+      else if (entry.kind === "quote") continue;
       else if (d.sameAs) entry.answer(this.duplicate(d.sameAs));
       else if (d.result) entry.answer(d.result);
     }
@@ -493,7 +559,7 @@ export class QueueService {
     const body = this.failure(error);
     for (const entry of entries) {
       if (entry.kind === "read") entry.fail(error);
-      else entry.answer({ ok: false, error: body });
+      else if (entry.kind === "command") entry.answer({ ok: false, error: body });
     }
   }
 

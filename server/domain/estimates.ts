@@ -614,3 +614,17 @@ export const blankVisit: Visit = {
   quotes: [],
   named: [],
 };
+
+/** The kiosk's question per topic and language: "if I checked in now, how long?" */
+export const probeKey = (topicId: string, language: string | undefined): string =>
+  `\u0000probe|${topicId}|${language ?? ""}`;
+
+export function kioskProbes(state: StoreState): Probe[] {
+  const probes: Probe[] = [];
+  for (const t of state.settings.topics) {
+    probes.push({ key: probeKey(t.id, undefined), topicId: t.id, language: undefined });
+    for (const l of state.settings.languages)
+      probes.push({ key: probeKey(t.id, l), topicId: t.id, language: l });
+  }
+  return probes;
+}

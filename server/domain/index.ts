@@ -24,7 +24,7 @@ export {
   serviceModel,
   type WaitRange,
 } from "./estimates.js";
-export { withQuotes } from "./quotes.js";
+export { joinedBy, quoteCommit, told, withQuotes } from "./quotes.js";
 export type { DomainEvent, EventOf, EventType } from "./events.js";
 export { evolve, evolveCommit } from "./evolve.js";
 export { fromStateData, SNAPSHOT_SCHEMA, type StateData, toStateData } from "./snapshot.js";

@@ -13,8 +13,9 @@ import type {
 } from "../../shared/views.js";
 import { canServe, compareLine } from "./assignment.js";
 import { localDay } from "./codes.js";
-import { type Probe, estimateTime, estimateWaits } from "./estimates.js";
+import { estimateTime, estimateWaits, kioskProbes, probeKey } from "./estimates.js";
 import type { Associate, StoreState, Visit, WaitRange } from "./index.js";
+import { quotedWaits } from "./quotes.js";
 import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
 
 /**
@@ -49,11 +50,11 @@ export class Projection {
    * projection at `estimateTime` (so every page shown this state at this moment agrees).
    */
   get waits(): Map<string, WaitRange> {
-    this.waitsCache ??= estimateWaits(
-      this.state,
-      estimateTime(this.state, this.now),
-      kioskProbes(this.state),
-    );
+    if (!this.waitsCache) {
+      const at = estimateTime(this.state, this.now);
+      this.waitsCache =
+        quotedWaits(this.state, at) ?? estimateWaits(this.state, at, kioskProbes(this.state));
+    }
     return this.waitsCache;
   }
 
@@ -433,20 +434,6 @@ function describe(a: Associate): Colleague {
 /** A visit that someone had accepted and that is back in line (handed on, reassigned). */
 const isWaitingAgain = (v: Visit): boolean =>
   (v.status === "waiting" || v.status === "offered") && v.named.length > 0;
-
-/** The kiosk's question per topic and language: "if I checked in now, how long?" */
-const probeKey = (topicId: string, language: string | undefined): string =>
-  `\u0000probe|${topicId}|${language ?? ""}`;
-
-function kioskProbes(state: StoreState): Probe[] {
-  const probes: Probe[] = [];
-  for (const t of state.settings.topics) {
-    probes.push({ key: probeKey(t.id, undefined), topicId: t.id, language: undefined });
-    for (const l of state.settings.languages)
-      probes.push({ key: probeKey(t.id, l), topicId: t.id, language: l });
-  }
-  return probes;
-}
 
 export function firstName(name: string): string {
   return name.trim().split(/\s+/)[0] ?? "";

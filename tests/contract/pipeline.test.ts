@@ -78,6 +78,47 @@ describe.each(backends)("the command pipeline over the $name store", (backend) =
     expect(state.visits.count((v) => v.status === "waiting" || v.status === "offered")).toBe(40);
   });
 
+  it("quotes the customers of a batch once, in one commit after theirs, and each answer is its recorded range", async () => {
+    const store = await open();
+    const service = new QueueService({ store, logger: silentLogger, maxLagMs: NO_LAG_BOUND });
+    await openStore(service);
+    const before = service.counters.batches;
+    const inputs = Array.from({ length: 30 }, (_, i) => checkIn(`q${i}`));
+    const results = await Promise.all(inputs.map((input) => service.execute(STORE, input, T0)));
+    const batches = service.counters.batches - before;
+    await store.close();
+    const log = await (await open()).read(STORE, 0);
+    const quoteCommits = log.filter((c) => c.command === "quote");
+    // One quote commit per batch at most (the line is simulated once per batch, not per check-in).
+    expect(quoteCommits.length).toBeGreaterThanOrEqual(1);
+    expect(quoteCommits.length).toBeLessThanOrEqual(batches);
+    const quoted = quoteCommits.flatMap((c) => c.events as { type: string; visitId: string }[]);
+    expect(quoted.every((e) => e.type === "visit:quoted")).toBe(true);
+    expect(quoted).toHaveLength(30);
+    const restarted = new QueueService({ store: await open(), logger: silentLogger });
+    const state = await restarted.state(STORE);
+    for (const result of results) {
+      if (!result.ok) throw new Error(`check-in refused: ${result.error.code}`);
+      const visit = state.visits.get(String(result.data.visitId));
+      expect(visit?.quotes).toHaveLength(1);
+      const told = visit?.quotes[0];
+      expect(result.data.status).toBe(visit?.status === "offered" ? "offered" : "waiting");
+      // The answer is the range in the log, replayed after a restart.
+      expect([result.data.waitLowMin, result.data.waitHighMin]).toEqual([
+        told?.lowMin,
+        told?.highMin,
+      ]);
+      // Its quote is committed after it, in the same batch: never before the visit exists.
+      const at = log.findIndex((c) => c.requestId === inputs[results.indexOf(result)]?.requestId);
+      const quotedAt = log.findIndex(
+        (c) =>
+          c.command === "quote" &&
+          (c.events as { visitId?: string }[]).some((e) => e.visitId === result.data.visitId),
+      );
+      expect(quotedAt).toBeGreaterThan(at);
+    }
+  });
+
   it("decides each command on the state the ones before it left, before those are durable", async () => {
     const service = new QueueService({
       store: await open(),

@@ -95,7 +95,8 @@ for (const backend of serverBackends) {
       const ben = await checkInAndOpen(kiosk, "Ben Behind");
       const cy = await checkInAndOpen(kiosk, "Cy Last");
       const version = (await world.state()).version;
-      expect(cy.ticket.version).toBe(version);
+      // Cy's check-in, then the commit recording Cy's quote (one per batch), and nothing since.
+      expect(version).toBe(cy.ticket.version + 1);
       // Each holds the newest version (a socket is sent a change only when its view changed).
       for (const c of [kiosk, ben.customer, cy.customer]) await c.send("view:sync", {});
       for (const c of [kiosk, ben.customer, cy.customer]) expect(c.version).toBe(version);
@@ -147,8 +148,9 @@ for (const backend of serverBackends) {
       world.clock.advance(10 * SEC);
       await world.app.refreshEstimates();
       const { customer: dee, ticket } = await checkInAndOpen(kiosk, "Dee Fourth");
-      const next = Number(ticket.version);
-      expect(next).toBe(version + 1);
+      expect(Number(ticket.version)).toBe(version + 1);
+      // The check-in and its quote are published together, as one change.
+      const next = version + 2;
       // The kiosk's count changed: that change is the next it gets. Ben and Cy get no re-estimate
       // either, only what the check-in changed for them, as a sync's answer after it shows.
       await kiosk.until((_v, at) => at === next);
@@ -251,7 +253,8 @@ for (const backend of serverBackends) {
           world.clients.push(otherKiosk);
           world.clock.advance(5 * MIN);
           await otherKiosk.ok("visit:check-in", { requestId: rid(), topicId: "phones" });
-          expect((await world.state()).version).toBe(version + 1);
+          // The check-in and its quote.
+          expect((await world.state()).version).toBe(version + 2);
 
           const marks = [kiosk, cy].map((c) => c.received.length);
           // A re-estimate reads the store as it is: each is brought the change to that version,
@@ -259,14 +262,14 @@ for (const backend of serverBackends) {
           await world.app.refreshEstimates();
           await cy.ok("visit:pause", { requestId: rid() });
           for (const [i, c] of [kiosk, cy].entries()) {
-            await c.until((_v, at) => at === version + 2);
+            await c.until((_v, at) => at === version + 3);
             const sent = viewMessagesSince(c, marks[i] as number);
             expect(sent[0]?.since).toBe(version);
             sent.forEach((u, j) => {
               if (j > 0) expect(u.since).toBe(sent[j - 1]?.version);
               expect(u.version).toBeGreaterThan(u.since);
             });
-            expect(sent.at(-1)?.version).toBe(version + 2);
+            expect(sent.at(-1)?.version).toBe(version + 3);
           }
           expect((cy.view as CustomerView).paused).toBe(true);
           expect((kiosk.view as KioskView).topics[0]?.waiting).toBe(3);
