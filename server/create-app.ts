@@ -6,6 +6,7 @@ import { QueueService } from "./app/queue-service.js";
 import { TimerLagMeter, TimerLoop } from "./app/timer-loop.js";
 import { Credentials } from "./auth/credentials.js";
 import type { Directory } from "./auth/directory.js";
+import type { StoreState } from "./domain/index.js";
 import type { Logger } from "./logger.js";
 import { type RedisClient, makeRedisClient } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
@@ -183,11 +184,20 @@ export async function createApp(
     io.in(room).disconnectSockets(true);
   };
   const publisher = new Publisher(io, service, logger, clock, redisLinks.length > 0);
+  // The line's length is counted once per batch (its commits come in one turn), not per commit:
+  // counting is as long as the line.
+  const lineCounts = new Map<string, StoreState>();
   service.events.on("committed", ({ storeId, state }) => {
-    metrics.waiting.set(
-      { store: storeId },
-      state.visits.count((v) => v.status === "waiting"),
-    );
+    if (!lineCounts.has(storeId))
+      queueMicrotask(() => {
+        const newest = lineCounts.get(storeId) ?? state;
+        lineCounts.delete(storeId);
+        metrics.waiting.set(
+          { store: storeId },
+          newest.visits.count((v) => v.status === "waiting"),
+        );
+      });
+    lineCounts.set(storeId, state);
     publisher.committed(storeId, state);
   });
   // Webhooks and timer lag: each sees only this process's commits, so each event is sent once.
