@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { nanoid } from "nanoid";
 import { createClient } from "redis";
@@ -9,6 +10,7 @@ import {
   type LoadFigures,
   type StoreAuth,
   type StoreRun,
+  connectAll,
   runLoad,
   spawnServer,
 } from "./load-driver.js";
@@ -85,6 +87,35 @@ export async function benchRelay(options: RelayBenchOptions): Promise<LoadFigure
 }
 
 /** `node --import tsx bench/relay.ts --serve`: the relay server. */
+/**
+ * RSS per idle connection of the relay (bare socket.io on ws, the same server options as the
+ * real server), measured as the real server's idle figure is: the floor under that figure.
+ */
+export async function relayIdleRss(
+  connections: number,
+): Promise<{ connections: number; rssPerConnectionKb: number }> {
+  const prefix = `relay-${nanoid(8).replace(/[^A-Za-z0-9]/g, "x")}:`;
+  const server = await spawnServer("bench/relay.ts", { REDIS_URL: url, REDIS_PREFIX: prefix });
+  try {
+    const first = await connectAll(server.url, [{ storeId: "idle-0" }]);
+    await delay(2000);
+    const before = server.rssKb();
+    const rest = await connectAll(
+      server.url,
+      Array.from({ length: connections - 1 }, (_, i) => ({ storeId: `idle-${i % 400}` })),
+    );
+    await delay(3000);
+    const after = server.rssKb();
+    for (const socket of [...first, ...rest]) socket.close();
+    return {
+      connections: rest.length + 1,
+      rssPerConnectionKb: Number(((after - before) / rest.length).toFixed(1)),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function serve(): Promise<void> {
   const prefix = process.env.REDIS_PREFIX ?? "relay:";
   const port = Number(process.env.PORT ?? 3000);

@@ -70,10 +70,16 @@ if (!only || only === "load" || only === "relay") {
       console.log(`    check-in → offer on tablet                  ${show(t.checkInToOffer)}`);
       console.log(`    ${cpu(t)}; errors ${JSON.stringify(t.errors)}`);
     }
-    if (idle)
+    if (idle) {
+      const { relayIdleRss } = await import("./relay.js");
+      const floor = await relayIdleRss(idle.connections);
       console.log(
-        `  idle: ${idle.connections} connections, RSS ${idle.rssBeforeMb} → ${idle.rssAfterMb} MB: ${idle.rssPerConnectionKb} KB per connection   (target <= 40 KB)`,
+        `  idle: ${idle.connections} connections, RSS ${idle.rssBeforeMb} → ${idle.rssAfterMb} MB: ${idle.rssPerConnectionKb} KB per connection   (target <= 15 KB)`,
       );
+      console.log(
+        `    bare socket.io relay, same measure: ${floor.rssPerConnectionKb} KB per connection (${floor.connections} connections)`,
+      );
+    }
   }
 }
 
