@@ -256,7 +256,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     );
   };
 
-  const checkIns = new Map<string, { sent: number; version: number; store: StoreRun }>();
+  /**
+   * `atOnce`: the check-in's answer says it was offered at once (the real server; its view may
+   * come a version later, with the quote commit of its batch); undefined when the answer does
+   * not say (the relay), and then an offer at the check-in's own version counts.
+   */
+  const checkIns = new Map<
+    string,
+    { sent: number; version: number; store: StoreRun; atOnce: boolean | undefined }
+  >();
   const offers = new Map<string, { at: number; version: number }>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -352,6 +360,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
                 sent,
                 version: Number(ack.data.version),
                 store,
+                atOnce:
+                  typeof ack.data.status === "string" ? ack.data.status === "offered" : undefined,
               });
           },
         );
@@ -382,7 +392,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   let queued = 0;
   for (const [key, checkIn] of checkIns) {
     const offer = offers.get(key);
-    if (offer && offer.version === checkIn.version) toOffer.push(offer.at - checkIn.sent);
+    const atOnce = checkIn.atOnce ?? offer?.version === checkIn.version;
+    if (offer && atOnce) toOffer.push(offer.at - checkIn.sent);
     else queued++;
     let last = 0;
     for (const arrival of checkIn.store.arrivals) {
