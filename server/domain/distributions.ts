@@ -83,7 +83,20 @@ export function drawLogNormal(d: LogNormal, random: Random): number {
  */
 export function drawRemaining(d: LogNormal, elapsedMs: number, random: Random): number {
   if (elapsedMs <= 0) return drawLogNormal(d, random);
-  const p = normalCdf((Math.log(elapsedMs) - d.mu) / d.sigma);
+  return drawRemainingPast(d, elapsedMs, shareBefore(d, elapsedMs), random);
+}
+
+/** P(X ≤ elapsed): the share of the lognormal already run (constant while drawing many). */
+export const shareBefore = (d: LogNormal, elapsedMs: number): number =>
+  normalCdf((Math.log(elapsedMs) - d.mu) / d.sigma);
+
+/** `drawRemaining` for elapsed > 0, with `p = shareBefore(d, elapsedMs)` worked out once. */
+export function drawRemainingPast(
+  d: LogNormal,
+  elapsedMs: number,
+  p: number,
+  random: Random,
+): number {
   if (p >= 1 - 1e-9) return d.sigma > 0 ? elapsedMs * 0.1 * random.next() : 0;
   const u = p + (1 - p) * random.next();
   return Math.max(0, Math.exp(d.mu + d.sigma * normalQuantile(u)) - elapsedMs);
@@ -101,48 +114,44 @@ export function normalCdf(x: number): number {
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
+/** Acklam's coefficients for Φ⁻¹ (kept out of the function: it runs thousands of times per estimate). */
+const QA0 = -39.69683028665376;
+const QA1 = 220.9460984245205;
+const QA2 = -275.9285104469687;
+const QA3 = 138.357751867269;
+const QA4 = -30.66479806614716;
+const QA5 = 2.506628277459239;
+const QB0 = -54.47609879822406;
+const QB1 = 161.5858368580409;
+const QB2 = -155.6989798598866;
+const QB3 = 66.80131188771972;
+const QB4 = -13.28068155288572;
+const QC0 = -0.007784894002430293;
+const QC1 = -0.3223964580411365;
+const QC2 = -2.400758277161838;
+const QC3 = -2.549732539343734;
+const QC4 = 4.374664141464968;
+const QC5 = 2.938163982698783;
+const QD0 = 0.007784695709041462;
+const QD1 = 0.3224671290700398;
+const QD2 = 2.445134137142996;
+const QD3 = 3.754408661907416;
+const Q_LOW = 0.02425;
+
+const quantileTail = (r: number): number =>
+  (((((QC0 * r + QC1) * r + QC2) * r + QC3) * r + QC4) * r + QC5) /
+  ((((QD0 * r + QD1) * r + QD2) * r + QD3) * r + 1);
+
 /** Φ⁻¹(p) (Acklam's rational approximation; relative error < 1.2e-9). */
 export function normalQuantile(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269];
-  const a5 = [-30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972];
-  const b5 = -13.28068155288572;
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734];
-  const c5 = [4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
   const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
-  const tail = (r: number) =>
-    (((((c[0] as number) * r + (c[1] as number)) * r + (c[2] as number)) * r + (c[3] as number)) *
-      r +
-      (c5[0] as number)) *
-      r +
-    (c5[1] as number);
-  const tailDen = (r: number) =>
-    ((((d[0] as number) * r + (d[1] as number)) * r + (d[2] as number)) * r + (d[3] as number)) *
-      r +
-    1;
-  if (q < low) {
-    const r = Math.sqrt(-2 * Math.log(q));
-    return tail(r) / tailDen(r);
-  }
-  if (q > 1 - low) {
-    const r = Math.sqrt(-2 * Math.log(1 - q));
-    return -tail(r) / tailDen(r);
-  }
+  if (q < Q_LOW) return quantileTail(Math.sqrt(-2 * Math.log(q)));
+  if (q > 1 - Q_LOW) return -quantileTail(Math.sqrt(-2 * Math.log(1 - q)));
   const r = q - 0.5;
   const s = r * r;
-  const num =
-    (((((a[0] as number) * s + (a[1] as number)) * s + (a[2] as number)) * s + (a[3] as number)) *
-      s +
-      (a5[0] as number)) *
-      s +
-    (a5[1] as number);
-  const den =
-    ((((b[0] as number) * s + (b[1] as number)) * s + (b[2] as number)) * s + (b[3] as number)) *
-      s +
-    b5;
-  return (num * r) / (den * s + 1);
+  const num = (((((QA0 * s + QA1) * s + QA2) * s + QA3) * s + QA4) * s + QA5) * r;
+  const den = ((((QB0 * s + QB1) * s + QB2) * s + QB3) * s + QB4) * s + 1;
+  return num / den;
 }
 
 /** The q-quantile (0..1) of sorted numbers, by the nearest rank. */

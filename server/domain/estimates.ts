@@ -3,9 +3,10 @@ import {
   type LogNormal,
   Random,
   drawLogNormal,
-  drawRemaining,
+  drawRemainingPast,
   logNormalMean,
   logNormalWithMean,
+  shareBefore,
 } from "./distributions.js";
 import { callAheadHoldMs, offerTimeoutMs, skillOf, topicOf, wideningMs } from "./settings-view.js";
 import {
@@ -173,6 +174,7 @@ export function estimateWaits(
       .filter((at) => at > now && Number.isFinite(at))
       .sort((a, b) => a - b),
     present,
+    plans: present.map((a) => busyPlan(state, a, now)),
     accept: acceptModel(state),
     random: new Random(`${state.storeId}|${now}`),
     probeRandom: new Random(`${state.storeId}|${now}|probes`),
@@ -330,6 +332,8 @@ interface Simulation {
   changes: number[];
   /** Available associates, longest idle first. */
   present: Associate[];
+  /** What keeps each of `present` busy (same order). */
+  plans: BusyPlan[];
   accept: LogNormal;
   /** Shares of offers that are declined, and that expire unanswered. */
   declineShare: number;
@@ -385,7 +389,7 @@ function simulate(sim: Simulation): void {
   const idleSince = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const a = present[i] as Associate;
-    freeAt[i] = busyUntil(state, a, now, random, accept, wrapUp);
+    freeAt[i] = busyUntil(sim.plans[i] as BusyPlan, now, random, accept, wrapUp);
     idleSince[i] = a.idleSince;
   }
   const busy = new BusyHeap(freeAt);
@@ -554,30 +558,61 @@ function sortByIdle(free: number[], idleSince: Float64Array): void {
 }
 
 /** When an associate will next be free: what they hold, drawn; then wrap-up. */
-function busyUntil(
-  state: StoreState,
-  a: Associate,
-  now: number,
-  random: Random,
-  accept: LogNormal,
-  wrapUp: number,
-): number {
+/**
+ * What keeps a present associate busy, worked out once per estimate (their visit's service
+ * model, how far it has run): each run then only draws. See `busyUntil`.
+ */
+type BusyPlan =
+  | { kind: "free"; until: number }
+  | { kind: "serving"; service: LogNormal; elapsed: number; share: number }
+  | { kind: "offered"; deadline: number; service: LogNormal };
+
+function busyPlan(state: StoreState, a: Associate, now: number): BusyPlan {
   if (a.visitId !== undefined) {
     const v = state.visits.get(a.visitId);
     if (v) {
+      const service = serviceModel(state, v.topicId);
       const elapsed = now - (v.servingSince ?? now);
-      return now + drawRemaining(serviceModel(state, v.topicId), elapsed, random) + wrapUp;
+      return {
+        kind: "serving",
+        service,
+        elapsed,
+        share: elapsed > 0 ? shareBefore(service, elapsed) : 0,
+      };
     }
   }
   if (a.offerId !== undefined) {
     const offer = state.offers.get(a.offerId);
     const v = offer ? state.visits.get(offer.visitId) : undefined;
-    if (offer && v) {
-      const accepted = Math.min(offer.deadline, now + drawLogNormal(accept, random));
-      return accepted + drawLogNormal(serviceModel(state, v.topicId), random) + wrapUp;
-    }
+    if (offer && v)
+      return { kind: "offered", deadline: offer.deadline, service: serviceModel(state, v.topicId) };
   }
-  return Math.max(now, a.wrapUpUntil ?? now);
+  return { kind: "free", until: Math.max(now, a.wrapUpUntil ?? now) };
+}
+
+/** When an associate is next free in one run: the rest of their visit, or of their offer's. */
+function busyUntil(
+  plan: BusyPlan,
+  now: number,
+  random: Random,
+  accept: LogNormal,
+  wrapUp: number,
+): number {
+  switch (plan.kind) {
+    case "serving": {
+      const rest =
+        plan.elapsed <= 0
+          ? drawLogNormal(plan.service, random)
+          : drawRemainingPast(plan.service, plan.elapsed, plan.share, random);
+      return now + rest + wrapUp;
+    }
+    case "offered": {
+      const accepted = Math.min(plan.deadline, now + drawLogNormal(accept, random));
+      return accepted + drawLogNormal(plan.service, random) + wrapUp;
+    }
+    default:
+      return plan.until;
+  }
 }
 
 /** A visit with nothing set, for probes (what a customer checking in now would be told). */
