@@ -24,28 +24,40 @@ const MAX_REMEMBERED_REQUESTS = 50_000;
 /**
  * This process's copy of each store's state, kept up to date from the event store's log.
  * It is a cache: the log is the truth, and any process may have appended since.
+ *
+ * Loads and catch-ups of one store run one at a time, each after the one before it, and a
+ * commit already applied is skipped: two callers catching up at once each get a state at least
+ * as new as the log when they called, never an error for reading the same commits twice.
  */
 export class StoreCache {
   private readonly entries = new Map<string, Entry>();
+  /** Per store: the end of the last load or catch-up started (the next one waits for it). */
+  private readonly reading = new Map<string, Promise<unknown>>();
 
   constructor(private readonly store: EventStore) {}
 
   /** The cached state, loading it (snapshot, then the log after it) on first use. */
   async get(storeId: string): Promise<StoreState> {
-    return (await this.entry(storeId)).state;
+    const cached = this.entries.get(storeId);
+    if (cached) return cached.state;
+    return this.oneAtATime(storeId, async () => (await this.entry(storeId)).state);
   }
 
   /** Reads commits appended since the cached version (by any process) and applies them. */
-  async catchUp(storeId: string): Promise<StoreState> {
-    const entry = await this.entry(storeId);
-    const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
-    for (const commit of commits) this.apply(entry, commit);
-    return entry.state;
+  catchUp(storeId: string): Promise<StoreState> {
+    return this.oneAtATime(storeId, async () => {
+      const entry = await this.entry(storeId);
+      const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
+      for (const commit of commits) this.apply(entry, commit);
+      return entry.state;
+    });
   }
 
   /** Records a commit this process appended, with the state decide() already computed. */
   accept(storeId: string, commit: StoreCommit, state: StoreState): void {
     const entry = this.entries.get(storeId);
+    // Read from the log already (a catch-up ran while it was being appended): nothing to do.
+    if (entry && entry.state.version >= commit.version) return;
     if (!entry || entry.state.version !== commit.version - 1) {
       this.entries.delete(storeId);
       return;
@@ -63,15 +75,24 @@ export class StoreCache {
     this.entries.delete(storeId);
   }
 
+  /** Runs `task` once every load and catch-up of the store started before it has settled. */
+  private oneAtATime<T>(storeId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.reading.get(storeId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.catch(() => undefined);
+    this.reading.set(storeId, settled);
+    void settled.then(() => {
+      if (this.reading.get(storeId) === settled) this.reading.delete(storeId);
+    });
+    return next;
+  }
+
   private async entry(storeId: string): Promise<Entry> {
     const cached = this.entries.get(storeId);
     if (cached) return cached;
     const entry: Entry = { state: await this.fromSnapshot(storeId), requests: new Map() };
     const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
     for (const commit of commits) this.apply(entry, commit);
-    // Another caller may have loaded it meanwhile; keep the newer one.
-    const raced = this.entries.get(storeId);
-    if (raced && raced.state.version >= entry.state.version) return raced;
     // A store with no log is not kept: anyone can name one, and they must not fill the memory.
     if (entry.state.version > 0) this.entries.set(storeId, entry);
     return entry;
@@ -84,6 +105,8 @@ export class StoreCache {
   }
 
   private apply(entry: Entry, commit: StoreCommit): void {
+    // Applied already (taken from this process's own append, or read by an earlier catch-up).
+    if (commit.version <= entry.state.version) return;
     if (commit.version !== entry.state.version + 1) {
       throw new Error(
         `log of ${commit.storeId} jumps from ${entry.state.version} to ${commit.version}`,
