@@ -1,3 +1,5 @@
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "../logger.js";
 import {
   type AppendResult,
@@ -9,7 +11,7 @@ import {
   type Snapshot,
   appendOne,
 } from "./event-store.js";
-import { Journal } from "./journal.js";
+import { Journal, syncDirectory } from "./journal.js";
 
 export interface MemoryStoreOptions {
   /** Where the journal lives; without it nothing is kept across restarts (tests, benchmarks). */
@@ -17,9 +19,17 @@ export interface MemoryStoreOptions {
   logger: Logger;
   /** fdatasync each batch before acknowledging it (default true). */
   fsync?: boolean;
+  /**
+   * The journal is rewritten without what snapshots hold (see `compact`) once it is this many
+   * bytes and twice its size after the last rewrite. Default 64 MB.
+   */
+  compactAtBytes?: number;
 }
 
 interface StoreLog {
+  /** The version before `commits[0]`: older commits were compacted away behind a snapshot. */
+  base: number;
+  /** The commits after `base`, in version order. */
   commits: Commit[];
   /** Request id → commit, oldest first, pruned past the retention. */
   requests: Map<string, Commit>;
@@ -36,25 +46,49 @@ export class MemoryStore implements EventStore {
   private readonly logs = new Map<string, StoreLog>();
   private readonly deadlines = new Map<string, number>();
   private closed = false;
+  /** Journal size after the last rewrite (or at start). */
+  private compactedSize = 0;
+  private compacting: Promise<void> | undefined;
 
-  private constructor(private readonly journal: Journal | undefined) {}
+  private constructor(
+    private readonly journal: Journal | undefined,
+    private readonly options: MemoryStoreOptions,
+  ) {}
 
   static async open(options: MemoryStoreOptions): Promise<MemoryStore> {
-    if (!options.dataDir) return new MemoryStore(undefined);
+    if (!options.dataDir) return new MemoryStore(undefined, options);
+    const snapshots = await readSnapshots(options.dataDir);
     const { journal, commits } = await Journal.open(
       options.dataDir,
       options.logger,
       options.fsync ?? true,
     );
-    const store = new MemoryStore(journal);
+    const store = new MemoryStore(journal, options);
     try {
+      for (const [storeId, snapshot] of snapshots)
+        store.logs.set(storeId, { base: 0, commits: [], requests: new Map(), snapshot });
       for (const commit of commits) store.record(commit, "replaying the journal");
+      for (const [storeId, log] of store.logs) {
+        // Every commit compacted away (an idle store): its log goes on from its snapshot.
+        if (log.commits.length === 0) log.base = log.snapshot?.version ?? 0;
+        // A store whose log was compacted must have the snapshot it was compacted behind.
+        if (log.base > (log.snapshot?.version ?? 0))
+          throw new Error(
+            `${storeId}: the journal starts after version ${log.base} but no snapshot holds it`,
+          );
+      }
     } catch (error) {
       await journal.close();
       throw error;
     }
+    store.compactedSize = journal.size;
     options.logger.info(
-      { dataDir: options.dataDir, commits: commits.length, stores: store.logs.size },
+      {
+        dataDir: options.dataDir,
+        commits: commits.length,
+        stores: store.logs.size,
+        snapshots: snapshots.size,
+      },
       "journal replayed",
     );
     return store;
@@ -62,12 +96,18 @@ export class MemoryStore implements EventStore {
 
   async read(storeId: string, afterVersion: number): Promise<Commit[]> {
     this.usable();
-    return this.logs.get(storeId)?.commits.slice(Math.max(0, afterVersion)) ?? [];
+    const log = this.logs.get(storeId);
+    if (!log) return [];
+    if (afterVersion < log.base)
+      throw new Error(
+        `${storeId}: commits up to version ${log.base} were compacted; read from its snapshot`,
+      );
+    return log.commits.slice(afterVersion - log.base);
   }
 
   async version(storeId: string): Promise<number> {
     this.usable();
-    return this.logs.get(storeId)?.commits.length ?? 0;
+    return versionOf(this.logs.get(storeId));
   }
 
   append(commit: Commit, expectedVersion: number): Promise<AppendResult> {
@@ -80,7 +120,7 @@ export class MemoryStore implements EventStore {
       const prior = this.requestOf(batch.storeId, requestId);
       if (prior) return { status: "duplicate", requestId, commit: prior };
     }
-    const actualVersion = this.logs.get(batch.storeId)?.commits.length ?? 0;
+    const actualVersion = versionOf(this.logs.get(batch.storeId));
     if (
       actualVersion !== batch.expectedVersion ||
       batch.commits.some(
@@ -102,10 +142,46 @@ export class MemoryStore implements EventStore {
     return this.requestOf(storeId, requestId);
   }
 
+  /**
+   * Keeps the snapshot; with a data directory, on disk first (written whole, synced, renamed
+   * into place), and then the journal may be compacted behind it (see `compact`).
+   */
   async saveSnapshot(storeId: string, snapshot: Snapshot): Promise<void> {
     this.usable();
     const log = this.logs.get(storeId);
-    if (log && (!log.snapshot || log.snapshot.version < snapshot.version)) log.snapshot = snapshot;
+    if (!log || (log.snapshot && log.snapshot.version >= snapshot.version)) return;
+    if (snapshot.version > versionOf(log)) throw new Error(`${storeId}: snapshot past the log`);
+    if (this.options.dataDir) await writeSnapshot(this.options.dataDir, storeId, snapshot);
+    if (!log.snapshot || log.snapshot.version < snapshot.version) log.snapshot = snapshot;
+    const at = this.options.compactAtBytes ?? 64 * 1024 * 1024;
+    const size = this.journal?.size ?? 0;
+    if (size >= at && size >= 2 * this.compactedSize) await this.compact();
+  }
+
+  /**
+   * Rewrites the journal without the commits every store's snapshot holds, keeping those of the
+   * last day whatever the snapshot (a retried request is answered from them; see
+   * REQUEST_RETENTION_MS), and lets them go from memory too. A crash at any moment leaves a
+   * journal and snapshots that start with everything acknowledged (docs/STORES.md).
+   */
+  compact(): Promise<void> {
+    const journal = this.journal;
+    if (!journal) return Promise.resolve();
+    this.compacting ??= (async () => {
+      try {
+        const started = performance.now();
+        const before = journal.size;
+        const size = await journal.compact(() => this.trim());
+        this.compactedSize = size;
+        this.options.logger.info(
+          { before, after: size, ms: Math.round(performance.now() - started) },
+          "journal compacted",
+        );
+      } finally {
+        this.compacting = undefined;
+      }
+    })();
+    return this.compacting;
   }
 
   async loadSnapshot(storeId: string): Promise<Snapshot | undefined> {
@@ -153,15 +229,45 @@ export class MemoryStore implements EventStore {
     if (failed) throw new Error(`the journal failed a write: ${failed.message}`);
   }
 
+  /**
+   * Drops from memory each store's commits that its snapshot holds and that are older than the
+   * request retention, and returns every commit left: what the compacted journal holds.
+   */
+  private trim(): Commit[] {
+    const kept: Commit[] = [];
+    for (const log of this.logs.values()) {
+      const last = log.commits.at(-1);
+      if (log.snapshot && last) {
+        const cutoff = last.at - REQUEST_RETENTION_MS;
+        let drop = 0;
+        while (
+          drop < log.commits.length &&
+          (log.commits[drop] as Commit).version <= (log.snapshot.version as number) &&
+          (log.commits[drop] as Commit).at < cutoff
+        )
+          drop++;
+        if (drop > 0) {
+          log.base += drop;
+          log.commits = log.commits.slice(drop);
+        }
+      }
+      kept.push(...log.commits);
+    }
+    return kept;
+  }
+
   private record(commit: Commit, doing: string): void {
     let log = this.logs.get(commit.storeId);
     if (!log) {
-      log = { commits: [], requests: new Map() };
+      log = { base: commit.version - 1, commits: [], requests: new Map() };
       this.logs.set(commit.storeId, log);
     }
-    if (commit.version !== log.commits.length + 1) {
+    // In a compacted journal a store's commits start where its compaction left them.
+    if (log.commits.length === 0 && doing === "replaying the journal")
+      log.base = commit.version - 1;
+    if (commit.version !== versionOf(log) + 1) {
       throw new Error(
-        `${doing}: ${commit.storeId} is at version ${log.commits.length}, got commit ${commit.version}`,
+        `${doing}: ${commit.storeId} is at version ${versionOf(log)}, got commit ${commit.version}`,
       );
     }
     log.commits.push(commit);
@@ -176,6 +282,49 @@ export class MemoryStore implements EventStore {
   private requestOf(storeId: string, requestId: string): Commit | undefined {
     return this.logs.get(storeId)?.requests.get(requestId);
   }
+}
+
+const versionOf = (log: StoreLog | undefined): number => (log ? log.base + log.commits.length : 0);
+
+/** Snapshots live in `<dataDir>/snapshots/<storeId>.json` (store ids are file-name safe). */
+const snapshotDir = (dataDir: string) => join(dataDir, "snapshots");
+
+async function readSnapshots(dataDir: string): Promise<Map<string, Snapshot>> {
+  const found = new Map<string, Snapshot>();
+  const dir = snapshotDir(dataDir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return found;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    // Left by a write that a crash cut short; the snapshot before it is still in place.
+    if (name.endsWith(".new")) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (!name.endsWith(".json")) continue;
+    const snapshot = JSON.parse(await readFile(path, "utf8")) as Snapshot;
+    found.set(name.slice(0, -".json".length), snapshot);
+  }
+  return found;
+}
+
+async function writeSnapshot(dataDir: string, storeId: string, snapshot: Snapshot) {
+  const dir = snapshotDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${storeId}.json`);
+  const file = await open(`${path}.new`, "w");
+  try {
+    await file.writeFile(JSON.stringify(snapshot));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(`${path}.new`, path);
+  await syncDirectory(dir);
 }
 
 /** Opens the embedded store, replaying its journal when it has a data directory. */

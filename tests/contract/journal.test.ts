@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -117,6 +117,141 @@ describe("embedded journal", () => {
       Array.from({ length: 51 }, (_, i) => i + 1),
     );
     await reopened.close();
+  });
+
+  describe("compaction behind snapshots", () => {
+    const HOUR = 60 * 60 * 1000;
+    /** Commit `version` of `storeId`, `version` hours after T. */
+    const hourly = (version: number, storeId = "s1"): Commit => ({
+      ...commit(version, storeId),
+      at: T + version * HOUR,
+    });
+    const snapshotAt = (version: number) => ({ version, schema: 1, data: { upTo: version } });
+
+    async function appendAll(
+      store: Awaited<ReturnType<typeof openMemoryStore>>,
+      commits: Commit[],
+    ) {
+      for (const c of commits)
+        expect((await store.append(c, c.version - 1)).status).toBe("appended");
+    }
+
+    it("drops what a snapshot holds and is older than a day, and starts again with the rest", async () => {
+      const { logger, lines } = capturingLogger();
+      const store = await openMemoryStore({ dataDir, logger, compactAtBytes: 1 });
+      // 60 hourly commits of s1 and a few of s2 (which gets no snapshot: all of it stays).
+      await appendAll(
+        store,
+        Array.from({ length: 60 }, (_, i) => hourly(i + 1)),
+      );
+      await appendAll(
+        store,
+        [1, 2, 3].map((v) => hourly(v, "s2")),
+      );
+      const before = (await stat(journalPath())).size;
+      await store.saveSnapshot("s1", snapshotAt(50));
+      expect(lines.some((l) => l.msg === "journal compacted")).toBe(true);
+      expect((await stat(journalPath())).size).toBeLessThan(before);
+      // Kept: everything after the snapshot, and the last day's commits before it (36 – 60).
+      await expect(store.read("s1", 0)).rejects.toThrow(/compacted/);
+      expect((await store.read("s1", 35)).map((c) => c.version)).toEqual(
+        Array.from({ length: 25 }, (_, i) => i + 36),
+      );
+      await appendAll(store, [hourly(61)]);
+      await store.close();
+
+      const again = await openMemoryStore({ dataDir, logger });
+      expect(await again.version("s1")).toBe(61);
+      expect(await again.loadSnapshot("s1")).toEqual(snapshotAt(50));
+      expect((await again.read("s1", 50)).map((c) => c.version)).toEqual(
+        Array.from({ length: 11 }, (_, i) => i + 51),
+      );
+      await expect(again.read("s1", 20)).rejects.toThrow(/compacted/);
+      expect((await again.read("s2", 0)).map((c) => c.version)).toEqual([1, 2, 3]);
+      // A request of the last day is still known (a retry gets its answer); an old one is not.
+      expect(await again.findRequest("s1", "r-40")).toEqual(hourly(40));
+      expect(await again.findRequest("s1", "r-10")).toBeUndefined();
+      // The version check goes on from the compacted log.
+      expect(await again.append(hourly(62), 61)).toEqual({ status: "appended", version: 62 });
+      expect((await again.append({ ...hourly(62), requestId: "other" }, 60)).status).toBe(
+        "conflict",
+      );
+      await again.close();
+    });
+
+    it("keeps an idle store whose every commit was compacted, at its snapshot's version", async () => {
+      const { logger } = capturingLogger();
+      const store = await openMemoryStore({ dataDir, logger, compactAtBytes: 1 });
+      await appendAll(
+        store,
+        Array.from({ length: 10 }, (_, i) => hourly(i + 1, "idle")),
+      );
+      // Another store's commits a few days on make the idle store's commits older than a day.
+      await appendAll(store, [{ ...hourly(1, "busy"), at: T + 100 * HOUR }]);
+      await store.saveSnapshot("idle", snapshotAt(10));
+      await store.close();
+      const again = await openMemoryStore({ dataDir, logger });
+      expect(await again.version("idle")).toBe(10);
+      expect(await again.read("idle", 10)).toEqual([]);
+      expect(await again.append(hourly(11, "idle"), 10)).toEqual({
+        status: "appended",
+        version: 11,
+      });
+      await again.close();
+    });
+
+    it("writes appends queued when a rewrite starts, and those made during it, once each", async () => {
+      const { logger } = capturingLogger();
+      const store = await openMemoryStore({ dataDir, logger });
+      await appendAll(
+        store,
+        Array.from({ length: 40 }, (_, i) => hourly(i + 1)),
+      );
+      await store.saveSnapshot("s1", snapshotAt(30));
+      // Queued (recorded, not yet written) when the rewrite starts in the same turn, and after.
+      const queued = Array.from({ length: 20 }, (_, i) => store.append(hourly(i + 41), i + 40));
+      const compacted = store.compact();
+      const later = Array.from({ length: 10 }, (_, i) => store.append(hourly(i + 61), i + 60));
+      await Promise.all([...queued, compacted, ...later]);
+      await store.close();
+      const versions = (await readFile(journalPath(), "utf8"))
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as Commit).version);
+      // After the snapshot (all of the last day's too), consecutive, each once.
+      expect(versions).toEqual(Array.from({ length: 40 }, (_, i) => i + 31));
+      const again = await openMemoryStore({ dataDir, logger });
+      expect(await again.version("s1")).toBe(70);
+      await again.close();
+    });
+
+    it("starts with the old journal whole when a crash cut a rewrite or a snapshot short", async () => {
+      const { logger } = capturingLogger();
+      const store = await openMemoryStore({ dataDir, logger });
+      await appendAll(
+        store,
+        Array.from({ length: 5 }, (_, i) => hourly(i + 1)),
+      );
+      await store.close();
+      // What a crash mid-write leaves: half-written new files beside the whole old ones.
+      await writeFile(`${journalPath()}.new`, '{"storeId":"s1","vers');
+      await rm(join(dataDir, "snapshots"), { recursive: true, force: true });
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(join(dataDir, "snapshots"));
+      await writeFile(join(dataDir, "snapshots", "s1.json.new"), '{"version":5,"sch');
+      const again = await openMemoryStore({ dataDir, logger });
+      expect((await again.read("s1", 0)).map((c) => c.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(await again.loadSnapshot("s1")).toBeUndefined();
+      expect(await readdir(dataDir)).not.toContain("journal.ndjson.new");
+      expect(await readdir(join(dataDir, "snapshots"))).toEqual([]);
+      await again.close();
+    });
+
+    it("refuses a journal that starts after a version no snapshot holds", async () => {
+      const { logger } = capturingLogger();
+      await writeFile(journalPath(), `${JSON.stringify(hourly(7))}\n`);
+      await expect(openMemoryStore({ dataDir, logger })).rejects.toThrow(/no snapshot holds it/);
+    });
   });
 
   it("forgets request ids past the retention, counted from the newest commit", async () => {
