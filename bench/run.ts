@@ -19,6 +19,19 @@ if (!only || only === "engine") {
   console.log(`  replay              ${f.replayCommitsPerSec} commits/s`);
 }
 
+if (!only || only === "embedded-start") {
+  const { benchEmbeddedStart } = await import("./embedded-start.js");
+  const f = await benchEmbeddedStart();
+  console.log(
+    `embedded start after a year of a busy store (${f.commits} commits, journal ${f.journalMb} MB):`,
+  );
+  console.log(`  whole journal, no snapshot      ${f.wholeLogMs} ms`);
+  console.log(`  whole journal, latest snapshot  ${f.withSnapshotMs} ms`);
+  console.log(
+    `  compacted (${f.compactedKb} KB)          ${f.compactedMs} ms   (target <= 2000 ms)`,
+  );
+}
+
 if (!only || only === "redis") {
   const { benchRedis } = await import("./redis-store.js");
   const f = await benchRedis();
