@@ -25,6 +25,8 @@ export interface ServerProcess {
   url: string;
   /** Everything it printed, for failure messages. */
   output(): string;
+  /** Its log lines at warn or worse (pino levels 40 and up), as printed. */
+  warnings(): string[];
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<number | null>;
@@ -75,6 +77,15 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    warnings: () =>
+      output.split("\n").filter((line) => {
+        if (!line.startsWith("{")) return false;
+        try {
+          return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 40;
+        } catch {
+          return false;
+        }
+      }),
     exited,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -203,13 +214,17 @@ export async function within<T>(
   }
 }
 
-/** Sum of a Prometheus counter or gauge over all its label sets, from a server's /metrics. */
-export async function metricSum(base: string, name: string): Promise<number> {
+/**
+ * Sum of a Prometheus counter or gauge over all its label sets (or those whose labels contain
+ * `label`, e.g. `result="UNAVAILABLE"`), from a server's /metrics.
+ */
+export async function metricSum(base: string, name: string, label?: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   let sum = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (label && !line.slice(0, line.lastIndexOf(" ")).includes(label)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return sum;
 }

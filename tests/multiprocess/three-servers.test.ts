@@ -37,7 +37,9 @@ import {
  * manager and displays are spread over the three and act at once: check-ins (some retried through
  * another process), accepts, declines, completes, priority changes. Afterwards the log in Redis,
  * replayed from empty, keeps every invariant after every commit, every acknowledged check-in is
- * in it once, and every client's last pushed view is at the store's final version.
+ * in it once, and every client's last pushed view is at the store's final version. Redis stays
+ * healthy, so no command (the servers' own timer ticks and tablet tracking included) is refused
+ * UNAVAILABLE or INTERNAL, and no process logs a warning or an error.
  */
 
 const PROCESSES = 3;
@@ -71,6 +73,24 @@ const ASSOCIATES = Array.from({ length: 9 }, (_, i) => ({
   languages: ["en", "uk"],
   manager: i === 8,
 }));
+
+/**
+ * What goes wrong quietly when processes race: a catch-up that fails ("log of … jumps", "event
+ * store unavailable"), views not pushed ("publishing views failed"), a timer tick or a tablet's
+ * connect or disconnect not recorded ("tick failed", "tracking a tablet connection failed",
+ * "connection tracking command refused"). None of these, nor any other warning or error, may
+ * be logged by any of the processes, and none may have answered a command UNAVAILABLE or INTERNAL.
+ */
+async function expectNothingWentWrong(servers: ServerProcess[]): Promise<void> {
+  for (const [i, s] of servers.entries()) {
+    expect(s.warnings(), `server ${i} logged`).toEqual([]);
+    if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
+    for (const code of ["UNAVAILABLE", "INTERNAL"]) {
+      const refused = await metricSum(s.url, "undivided_commands_total", `result="${code}"`);
+      expect(refused, `server ${i}: commands answered ${code}`).toBe(0);
+    }
+  }
+}
 
 describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
   const prefix = freshPrefix();
@@ -363,6 +383,7 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
       const view = tablet.view as AssociateView;
       expect([view.offer, view.visit]).toEqual([null, null]);
     }
+    await expectNothingWentWrong(servers);
   });
 
   it("keeps a tablet that hops between processes connected", async () => {
@@ -424,5 +445,7 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
       await shown(() => watcher.lastVersion > seenAt);
     }
     expect(state.associates.get(hopper.associateId)?.connected).toBe(true);
+    // Two processes stopped while tablets hopped: that too went without a warning.
+    await expectNothingWentWrong(servers);
   });
 });
