@@ -53,47 +53,51 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
 export const isValidPin = (pin: unknown): pin is string => pinSchema.safeParse(pin).success;
 
 /**
- * Sign-in and the checks of every handshake: associates by PIN (scrypt; 5 wrong tries lock the
- * associate out for 5 minutes), kiosks and displays by device token, customers by the secret
- * token of their visit. Tokens are stored only as SHA-256 hashes.
+ * Sign-in and the checks of every handshake: associates by PIN (scrypt; 5 wrong tries from one
+ * client address lock the associate out at that address for 5 minutes), kiosks and displays by
+ * device token, customers by the secret token of their visit. Tokens are stored only as SHA-256
+ * hashes.
  */
 export class Credentials {
+  /** A hash no PIN is known to match, checked in place of a missing one (the same work). */
+  private readonly decoy = hashPin(randomBytes(12).toString("hex"));
+
   constructor(private readonly directory: Directory) {}
 
   async setPin(storeId: string, associateId: string, pin: string): Promise<void> {
     if (!isValidPin(pin)) throw new AppError("INVALID_COMMAND", "A PIN is 4 to 8 digits.");
     await this.directory.set(storeId, `pin:${associateId}`, await hashPin(pin));
-    await this.directory.delete(storeId, `fails:${associateId}`);
+    // A new PIN lifts the lock at every address.
+    const counters = await this.directory.keys(storeId, failsPrefix(associateId));
+    await Promise.all(counters.map((key) => this.directory.delete(storeId, key)));
   }
 
-  /** Checks a PIN and opens a session; returns its token (shown once). */
+  /**
+   * Checks a PIN and opens a session; returns its token (shown once). Wrong PINs are counted
+   * per associate and client address (`from`): five from one address lock that associate out
+   * at that address only, so wrong PINs sent from elsewhere never keep them from signing in.
+   * An unknown associate costs the same hash work as a known one, so answer times do not tell
+   * which ids exist.
+   */
   async signIn(
     state: StoreState,
     associateId: string,
     pin: string,
+    from: string,
   ): Promise<{ token: string; role: "associate" | "manager"; expiresAt: number }> {
     const storeId = state.storeId;
-    const fails = (await this.directory.get<number>(storeId, `fails:${associateId}`)) ?? 0;
-    if (fails >= MAX_PIN_TRIES) {
-      throw new AppError(
-        "SIGN_IN_LOCKED",
-        "Too many wrong PINs. Try again in 5 minutes or ask a manager.",
-      );
-    }
+    const failsKey = `${failsPrefix(associateId)}${from}`;
+    const fails = (await this.directory.get<number>(storeId, failsKey)) ?? 0;
+    if (fails >= MAX_PIN_TRIES) throw locked();
     const stored = await this.directory.get<string>(storeId, `pin:${associateId}`);
+    const matches = await verifyPin(pin, stored ?? (await this.decoy));
     const associate = state.associates.get(associateId);
-    const ok = stored !== undefined && associate !== undefined && (await verifyPin(pin, stored));
-    if (!ok) {
-      const count = await this.directory.increment(storeId, `fails:${associateId}`, LOCKOUT_MS);
-      if (count >= MAX_PIN_TRIES) {
-        throw new AppError(
-          "SIGN_IN_LOCKED",
-          "Too many wrong PINs. Try again in 5 minutes or ask a manager.",
-        );
-      }
+    if (!matches || stored === undefined || associate === undefined) {
+      const count = await this.directory.increment(storeId, failsKey, LOCKOUT_MS);
+      if (count >= MAX_PIN_TRIES) throw locked();
       throw new AppError("WRONG_PIN", "That name and PIN do not match.");
     }
-    await this.directory.delete(storeId, `fails:${associateId}`);
+    await this.directory.delete(storeId, failsKey);
     const token = `ses_${nanoid(32)}`;
     const record: SessionRecord = { sessionId: nanoid(12), associateId, createdAt: Date.now() };
     await this.directory.set(storeId, `session:${tokenHash(token)}`, record, SESSION_TTL_MS);
@@ -170,6 +174,15 @@ export class Credentials {
     };
   }
 }
+
+/** Wrong-PIN counters of one associate, one per client address: `fails:<associateId>/<address>`. */
+const failsPrefix = (associateId: string) => `fails:${associateId}/`;
+
+const locked = () =>
+  new AppError(
+    "SIGN_IN_LOCKED",
+    "Too many wrong PINs from this address. Try again in 5 minutes or ask a manager.",
+  );
 
 const unauthorized = () =>
   new AppError("UNAUTHORIZED", "Those credentials are not valid for this store (any more).");

@@ -206,7 +206,8 @@ for (const backend of serverBackends) {
       expect(right).toMatchObject({ status: 423, body: { error: { code: "SIGN_IN_LOCKED" } } });
       expect(JSON.stringify(right.body)).not.toContain("ses_");
 
-      // Only Ana is locked; the state never saw any of it.
+      // Only Ana is locked (at this test's address; tests/integration/sign-in-hardening.test.ts
+      // shows other addresses are not); the state never saw any of it.
       expect((await world.state()).associates.get("ana")?.presence).toBe("offline");
       expect((await signIn(url, storeId, "bo", "2468")).status).toBe(201);
       const unknown = await signIn(url, storeId, "nobody", "1234");
@@ -217,7 +218,7 @@ for (const backend of serverBackends) {
 
       // The lock lasts five minutes from the first wrong PIN (the directory's time to live:
       // the embedded one reads the test's clock; Redis keeps its own, so there only its TTL).
-      const left = await world.server.directory.ttl(storeId, "fails:ana");
+      const left = await world.server.directory.ttl(storeId, "fails:ana/127.0.0.1");
       expect(left).toBeGreaterThan(4 * MIN);
       expect(left).toBeLessThanOrEqual(5 * MIN);
       if (backend.name === "embedded") {

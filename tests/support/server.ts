@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { nanoid } from "nanoid";
 import { type Socket, io as connectClient } from "socket.io-client";
 import { type Directory, FileDirectory, RedisDirectory } from "../../server/auth/directory.js";
-import { type App, createApp } from "../../server/create-app.js";
+import { type App, type AppOptions, createApp } from "../../server/create-app.js";
 import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
@@ -104,9 +104,14 @@ export interface Running {
 
 /**
  * Starts `createApp` on port 0 over `place`, with the timer loop and the periodic re-estimate
- * off: tests fire timers and call `app.refreshEstimates()` themselves.
+ * off: tests fire timers and call `app.refreshEstimates()` themselves. `options` replace the
+ * defaults below (a test of a limit sets its own).
  */
-export async function startServer(place: Place, clock: Clock): Promise<Running> {
+export async function startServer(
+  place: Place,
+  clock: Clock,
+  options: Partial<AppOptions> = {},
+): Promise<Running> {
   const http = createServer();
   const directory = await place.openDirectory(clock.read);
   const app = await createApp(
@@ -127,7 +132,12 @@ export async function startServer(place: Place, clock: Clock): Promise<Running> 
       // a loaded test machine's pauses must not turn commands away as BUSY.
       commandQueue: { maxLagMs: 60_000 },
       estimateRefreshMs: 0,
-      rateLimits: { kioskCheckInsPerMin: 1000, ipCheckInsPerMin: 1000, signInsPerMin: 1000 },
+      rateLimits: {
+        kioskCheckInsPerMin: 1000,
+        ipCheckInsPerMin: 1000,
+        signInsPerMin: 1000,
+      },
+      ...options,
     },
   );
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));

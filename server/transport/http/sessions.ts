@@ -18,10 +18,11 @@ export function sessionRoutes(ctx: HttpContext): express.Router {
         z.object({ associateId: idSchema, pin: z.string().max(16) }).strict(),
         req.body,
       );
-      const limited = await limits.signInFrom(req.ip ?? "?");
+      const from = req.ip ?? "?";
+      const limited = await limits.signInFrom(from);
       if (limited) throw new AppError(limited.code, limited.message);
       const state = await createdStore(req);
-      const session = await credentials.signIn(state, body.associateId, body.pin);
+      const session = await credentials.signIn(state, body.associateId, body.pin, from);
       const associate = state.associates.get(body.associateId);
       if (associate?.presence === "offline") {
         await mustExecute(storeId, { type: "associate:sign-in", associateId: body.associateId });
