@@ -339,6 +339,7 @@ async function serve(): Promise<void> {
         ipCheckInsPerMin: unlimited,
         signInsPerMin: unlimited,
         httpPerMin: unlimited,
+        handshakesPerMin: unlimited,
       },
     },
   );

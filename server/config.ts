@@ -31,10 +31,41 @@ const configSchema = z.object({
   RATE_LIMIT_IP_CHECKINS: perMinute(10),
   RATE_LIMIT_SIGNINS: perMinute(20),
   RATE_LIMIT_HTTP: perMinute(600),
+  RATE_LIMIT_HANDSHAKES: perMinute(300),
+  /**
+   * Origins (scheme://host[:port], comma separated) whose pages may use the HTTP API and
+   * socket.io. Default: PUBLIC_URL's origin. Requests without an Origin header and pages of the
+   * server itself (an Origin whose host is the request's Host) are always let in.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((value, ctx) => {
+      const items = value.split(",").map((item) => item.trim());
+      const bad = items.filter((item) => originOf(item) === undefined);
+      if (bad.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `not origins (scheme://host[:port]): ${bad.map((b) => JSON.stringify(b)).join(", ")}`,
+        });
+      return items.map(originOf).filter((origin) => origin !== undefined);
+    })
+    .optional(),
   MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),
 });
+
+/** `scheme://host[:port]` of an http(s) URL, or undefined if `value` is not one. */
+function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (url.pathname !== "/" || url.search || url.hash || url.username) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -10,9 +10,10 @@ import type { StoreState } from "./domain/index.js";
 import type { Logger } from "./logger.js";
 import { type RedisClient, makeRedisClient } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
-import { createHttpApp } from "./transport/http.js";
+import { clientAddress, createHttpApp } from "./transport/http.js";
 import { managerRouter } from "./transport/manager-api.js";
 import { Metrics } from "./transport/metrics.js";
+import { OriginPolicy } from "./transport/origins.js";
 import { Publisher, type ServerEvents, type SocketData } from "./transport/publisher.js";
 import { type RateLimitOptions, RateLimits } from "./transport/rate-limits.js";
 import { rooms } from "./transport/rooms.js";
@@ -49,6 +50,11 @@ export interface AppOptions {
   commandQueue?: { perStore?: number; total?: number; maxLagMs?: number };
   /** Express's `trust proxy` (which proxies may tell the client's address); default loopback. */
   trustProxy?: string;
+  /**
+   * Origins whose browser pages may use the HTTP API and socket.io (`ALLOWED_ORIGINS`); default
+   * `publicUrl`'s. Requests without an Origin and the server's own pages are always let in.
+   */
+  allowedOrigins?: string[];
   staticDir?: string;
   /** Retry delays, timeout and queue bound of outgoing webhooks (tests make them fast). */
   webhooks?: WebhookOptions;
@@ -138,6 +144,7 @@ export async function createApp(
     endSockets: (room, reason) => endSockets(room, reason),
     deviceRoom: rooms.device,
   });
+  const origins = new OriginPolicy(options.allowedOrigins ?? [new URL(options.publicUrl).origin]);
   const http = createHttpApp({
     service,
     store,
@@ -151,6 +158,7 @@ export async function createApp(
     pageUrl,
     staticDir: options.staticDir,
     trustProxy: options.trustProxy,
+    origins,
     managerRoutes,
     webhooks,
     endDevice: (storeId, deviceId) =>
@@ -171,7 +179,20 @@ export async function createApp(
     {
       maxHttpBufferSize: 64 * 1024,
       serveClient: false,
-      cors: { origin: false },
+      cors: { origin: origins.origins },
+      // Checked before a connection is made (the first request of a polling client, or the
+      // upgrade of a WebSocket one), refused with the code as the message.
+      allowRequest: (req, answer) => {
+        if (!origins.allows(req.headers)) return answer("ORIGIN_NOT_ALLOWED", false);
+        limits.handshakeFrom(clientAddress(http, req)).then(
+          (limited) => answer(limited ? "RATE_LIMITED" : null, !limited),
+          (err: unknown) => {
+            // The limit guards; a failure to count must not shut every device out.
+            logger.warn({ err }, "counting a handshake failed");
+            answer(null, true);
+          },
+        );
+      },
     },
   );
   if (adapterLinks) {

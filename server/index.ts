@@ -45,6 +45,7 @@ const app = await createApp(
     adminToken,
     timerIntervalMs: config.TIMER_INTERVAL_MS,
     trustProxy: config.TRUST_PROXY,
+    allowedOrigins: config.ALLOWED_ORIGINS,
     commandQueue: {
       perStore: config.MAX_QUEUED_PER_STORE,
       total: config.MAX_QUEUED,
@@ -55,6 +56,7 @@ const app = await createApp(
       ipCheckInsPerMin: config.RATE_LIMIT_IP_CHECKINS,
       signInsPerMin: config.RATE_LIMIT_SIGNINS,
       httpPerMin: config.RATE_LIMIT_HTTP,
+      handshakesPerMin: config.RATE_LIMIT_HANDSHAKES,
     },
     staticDir: existsSync(staticDir) ? staticDir : undefined,
   },

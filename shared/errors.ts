@@ -48,6 +48,8 @@ export const ErrorCode = {
   SIGN_IN_LOCKED: "SIGN_IN_LOCKED",
   /** Too many requests from this device, address or account; try again shortly. */
   RATE_LIMITED: "RATE_LIMITED",
+  /** A browser page of an origin not in ALLOWED_ORIGINS (nor the server's own) sent this. */
+  ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
   /** An HTTP resource that does not exist (device, route). */
   NOT_FOUND: "NOT_FOUND",
   /** The request body is larger than the server accepts. */

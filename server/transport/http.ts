@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { nanoid } from "nanoid";
@@ -18,6 +19,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
   WRONG_PIN: 401,
   FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
   NOT_A_MANAGER: 403,
   NOT_FOUND: 404,
   STORE_NOT_FOUND: 404,
@@ -67,6 +69,30 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.use(healthRoutes(deps));
 
   const api = express.Router();
+  api.use((req, res, next) => {
+    const { origins } = deps;
+    const origin = req.headers.origin;
+    if (!origins.allows(req.headers))
+      return next(
+        new AppError(
+          "ORIGIN_NOT_ALLOWED",
+          `Pages of ${origin} may not use this API (ALLOWED_ORIGINS).`,
+        ),
+      );
+    if (origins.isListed(origin)) {
+      // A listed page (of another origin than the server's) may read answers only with these.
+      res.setHeader("access-control-allow-origin", origin);
+      res.vary("origin");
+      if (req.method === "OPTIONS") {
+        res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
+        res.setHeader("access-control-allow-headers", "authorization, content-type, x-request-id");
+        res.setHeader("access-control-max-age", "600");
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  });
   api.use(express.json({ limit: "32kb" }));
   api.use(async (req, _res, next) => {
     const limited = await limits.httpFrom(req.ip ?? "?");
@@ -100,6 +126,18 @@ function httpError(error: unknown, logger: Logger, req: Request): ErrorBody {
     return { code: "INVALID_COMMAND", message: "The body is not valid JSON." };
   logger.error({ err: error, path: req.path }, "http request failed");
   return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
+}
+
+/**
+ * The client's address of a request that does not pass through express (socket.io's
+ * handshakes): the one `req.ip` gives the API, under the same `trust proxy`.
+ */
+export function clientAddress(app: express.Express, req: IncomingMessage): string {
+  const view = Object.create(app.request, {
+    headers: { value: req.headers },
+    socket: { value: req.socket },
+  }) as Request;
+  return view.ip ?? "?";
 }
 
 function trustProxyValue(value: string): string | number | boolean {

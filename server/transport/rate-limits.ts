@@ -15,6 +15,8 @@ export interface RateLimitOptions {
   signInsPerMin?: number;
   /** HTTP API requests per client IP per minute. */
   httpPerMin?: number;
+  /** socket.io handshakes (new connections) per client IP per minute. */
+  handshakesPerMin?: number;
 }
 
 /** Where limits are counted when several processes share a Redis. */
@@ -36,6 +38,7 @@ export class RateLimits {
   private readonly ipCheckIn: RateLimiterAbstract;
   private readonly signIn: RateLimiterAbstract;
   private readonly http: RateLimiterAbstract;
+  private readonly handshake: RateLimiterAbstract;
 
   constructor(options: RateLimitOptions = {}, shared?: SharedLimits) {
     const perMinute = (name: string, points: number): RateLimiterAbstract => {
@@ -54,12 +57,14 @@ export class RateLimits {
     this.ipCheckIn = perMinute("ip-check-in", options.ipCheckInsPerMin ?? 10);
     this.signIn = perMinute("sign-in", options.signInsPerMin ?? 20);
     this.http = perMinute("http", options.httpPerMin ?? 600);
+    this.handshake = perMinute("handshake", options.handshakesPerMin ?? 300);
   }
 
   kioskCheckIn = (deviceId: string) => consume(this.kiosk, deviceId);
   ipCheckInAt = (ip: string) => consume(this.ipCheckIn, ip);
   signInFrom = (ip: string) => consume(this.signIn, ip);
   httpFrom = (ip: string) => consume(this.http, ip);
+  handshakeFrom = (ip: string) => consume(this.handshake, ip);
 }
 
 async function consume(limiter: RateLimiterAbstract, key: string): Promise<ErrorBody | undefined> {

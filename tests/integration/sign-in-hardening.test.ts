@@ -1,9 +1,13 @@
+import { randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { io as connectClient } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/create-app.js";
 import {
   Clock,
   MIN,
   type Place,
+  type Provisioned,
   type Running,
   freshPlace,
   provision,
@@ -12,8 +16,9 @@ import {
 } from "../support/server.js";
 
 /**
- * Sign-in against someone hostile: wrong PINs lock an associate out only at the address they
- * came from; a wrong PIN for an unknown id takes as long as one for a real associate.
+ * Sign-in and handshakes against someone hostile: wrong PINs lock an associate out only at the
+ * address they came from; a wrong PIN for an unknown id takes as long as one for a real
+ * associate; socket.io handshakes are limited per address; pages of other origins are refused.
  * Addresses are told by X-Forwarded-For, which the server trusts from loopback (TRUST_PROXY's
  * default), as a proxy in front would send it.
  */
@@ -55,6 +60,70 @@ async function signInFrom(
     body: JSON.stringify({ associateId, pin }),
   });
   return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+}
+
+/**
+ * The first request of a socket.io client, sent by hand so its refusal can be read: a polling
+ * handshake (answered 200, or 403 with engine.io's `{code, message}`), or a WebSocket upgrade
+ * (101, or 400 with the message as the body).
+ */
+function handshake(
+  url: string,
+  transport: "polling" | "websocket",
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const upgrade =
+    transport === "websocket"
+      ? {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-key": randomBytes(16).toString("base64"),
+          "sec-websocket-version": "13",
+        }
+      : {};
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/socket.io/?EIO=4&transport=${transport}`, {
+      headers: { ...upgrade, ...headers },
+    });
+    req.on("upgrade", (_res, socket) => {
+      socket.destroy();
+      resolve({ status: 101, body: "" });
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A real socket.io client with `headers`: "connected", or the connect_error it got. */
+function socketFrom(
+  url: string,
+  auth: Record<string, string>,
+  headers: Record<string, string>,
+): Promise<"connected" | Error> {
+  const socket = connectClient(url, {
+    auth,
+    transports: ["websocket"],
+    extraHeaders: headers,
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve) => {
+    socket.on("connect", () => {
+      socket.close();
+      resolve("connected");
+    });
+    socket.on("connect_error", (error) => {
+      socket.close();
+      resolve(error);
+    });
+  });
 }
 
 const median = (values: number[]) => {
@@ -137,5 +206,103 @@ for (const backend of serverBackends) {
         `known id ${k.toFixed(1)} ms; unknown minus known ${d.toFixed(1)} ms`,
       ).toBeLessThan(Math.max(5, 0.25 * k));
     });
+
+    it("refuses a client's handshakes past the per-address limit with RATE_LIMITED", async () => {
+      const { server, place } = await start(backend.name, {
+        rateLimits: { handshakesPerMin: 3, signInsPerMin: 1000 },
+      });
+      const ids: Provisioned = await provision(server.url);
+      const display = { storeId: ids.storeId, deviceToken: ids.displayToken };
+      const crowd = { "x-forwarded-for": ATTACKER };
+      expect(await socketFrom(server.url, display, crowd)).toBe("connected");
+      expect(await socketFrom(server.url, display, crowd)).toBe("connected");
+      expect((await handshake(server.url, "polling", crowd)).status).toBe(200);
+
+      expect(await handshake(server.url, "polling", crowd)).toEqual({
+        status: 403,
+        body: JSON.stringify({ code: 4, message: "RATE_LIMITED" }),
+      });
+      expect(await handshake(server.url, "websocket", crowd)).toEqual({
+        status: 400,
+        body: "RATE_LIMITED",
+      });
+      expect(await socketFrom(server.url, display, crowd)).toBeInstanceOf(Error);
+
+      // Another address is counted apart.
+      expect(await socketFrom(server.url, display, { "x-forwarded-for": TABLET })).toBe(
+        "connected",
+      );
+      if (backend.name === "redis") {
+        // Every process counts in the same keys: a second one refuses that address too.
+        const second = await start(backend.name, { rateLimits: { handshakesPerMin: 3 } }, place);
+        expect((await handshake(second.server.url, "polling", crowd)).status).toBe(403);
+        expect(
+          (await handshake(second.server.url, "polling", { "x-forwarded-for": TABLET })).status,
+        ).toBe(200);
+      }
+    });
   });
 }
+
+describe("origins of browser pages", () => {
+  const evil = { origin: "https://evil.example" };
+
+  it("refuses a socket.io handshake from another site's page, lets in its own and none", async () => {
+    const { server } = await start("embedded");
+    const ids = await provision(server.url);
+    const display = { storeId: ids.storeId, deviceToken: ids.displayToken };
+
+    expect(await handshake(server.url, "polling", evil)).toEqual({
+      status: 403,
+      body: JSON.stringify({ code: 4, message: "ORIGIN_NOT_ALLOWED" }),
+    });
+    expect(await handshake(server.url, "websocket", evil)).toEqual({
+      status: 400,
+      body: "ORIGIN_NOT_ALLOWED",
+    });
+    expect(await socketFrom(server.url, display, evil)).toBeInstanceOf(Error);
+
+    // PUBLIC_URL's origin (the default list), the server's own pages by the name they were
+    // reached at, and clients that send no Origin at all.
+    expect(await socketFrom(server.url, display, { origin: "http://undivided.test" })).toBe(
+      "connected",
+    );
+    expect(await socketFrom(server.url, display, { origin: server.url })).toBe("connected");
+    expect(await socketFrom(server.url, display, {})).toBe("connected");
+  });
+
+  it("refuses an API request from another site's page with 403 ORIGIN_NOT_ALLOWED", async () => {
+    const { server } = await start("embedded");
+    const { storeId } = await provision(server.url);
+    expect(await signInFrom(server.url, storeId, "ana", "1357", evil)).toEqual({
+      status: 403,
+      body: { error: expect.objectContaining({ code: "ORIGIN_NOT_ALLOWED" }) },
+    });
+    for (const origin of ["http://undivided.test", server.url])
+      expect((await signInFrom(server.url, storeId, "ana", "1357", { origin })).status).toBe(201);
+    expect((await signInFrom(server.url, storeId, "ana", "1357", {})).status).toBe(201);
+  });
+
+  it("ALLOWED_ORIGINS replaces the default and gives the listed pages CORS headers", async () => {
+    const shop = "https://shop.example";
+    const { server } = await start("embedded", { allowedOrigins: [shop] });
+    const { storeId } = await provision(server.url);
+
+    const preflight = await fetch(`${server.url}/api/stores/${storeId}/join`, {
+      method: "OPTIONS",
+      headers: { origin: shop, "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(shop);
+    const read = await fetch(`${server.url}/api/stores/${storeId}/public`, {
+      headers: { origin: shop },
+    });
+    expect(read.status).toBe(200);
+    expect(read.headers.get("access-control-allow-origin")).toBe(shop);
+    expect((await handshake(server.url, "polling", { origin: shop })).status).toBe(200);
+
+    const publicUrl = { origin: "http://undivided.test" };
+    expect((await signInFrom(server.url, storeId, "ana", "1357", publicUrl)).status).toBe(403);
+    expect((await handshake(server.url, "polling", publicUrl)).status).toBe(403);
+  });
+});

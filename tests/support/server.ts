@@ -136,6 +136,7 @@ export async function startServer(
         kioskCheckInsPerMin: 1000,
         ipCheckInsPerMin: 1000,
         signInsPerMin: 1000,
+        handshakesPerMin: 1000,
       },
       ...options,
     },

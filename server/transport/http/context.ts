@@ -11,6 +11,7 @@ import type { Logger } from "../../logger.js";
 import type { EventStore } from "../../store/event-store.js";
 import type { WebhookRegistry } from "../../webhooks/registry.js";
 import type { Metrics } from "../metrics.js";
+import type { OriginPolicy } from "../origins.js";
 import type { RateLimits } from "../rate-limits.js";
 import { bearer, parse } from "../validate.js";
 
@@ -29,6 +30,8 @@ export interface HttpDeps {
   staticDir?: string;
   /** Express's `trust proxy`: "loopback", a hop count, or addresses/subnets, comma separated. */
   trustProxy?: string;
+  /** Which browser pages may call the API (`ALLOWED_ORIGINS`). */
+  origins: OriginPolicy;
   /** Ends the sockets of a session that signed out (they get `session:ended`). */
   endSession?: (storeId: string, sessionId: string) => void;
   /** Ends the sockets of a device that was unpaired (they get `session:ended`). */
