@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // A three-master Redis Cluster on loopback for the cluster back end's tests.
+    globalSetup: ["tests/support/cluster-setup.ts"],
   },
 });

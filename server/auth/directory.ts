@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type RedisClient, makeRedisClient } from "../redis-client.js";
+import { type RedisLink, makeRedisLink, scanKeys } from "../redis-client.js";
 
 /**
  * Credentials and sign-in bookkeeping (PIN hashes, device and session tokens, failed tries),
@@ -124,12 +124,12 @@ export class FileDirectory implements Directory {
 /** The Redis directory: `<prefix>{storeId}:auth:<key>`, values as JSON. */
 export class RedisDirectory implements Directory {
   private constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisLink,
     private readonly prefix: string,
   ) {}
 
   static async open(url: string, prefix: string): Promise<RedisDirectory> {
-    const client = makeRedisClient(url);
+    const client = makeRedisLink(url);
     client.on("error", () => {}); // the event store's client logs connection trouble
     await client.connect();
     return new RedisDirectory(client, prefix);
@@ -175,10 +175,7 @@ export class RedisDirectory implements Directory {
   async keys(storeId: string, prefix: string): Promise<string[]> {
     const start = this.key(storeId, prefix);
     const found: string[] = [];
-    for await (const batch of this.client.scanIterator({
-      MATCH: `${escapeGlob(start)}*`,
-      COUNT: 500,
-    })) {
+    for await (const batch of scanKeys(this.client, `${escapeGlob(start)}*`)) {
       for (const k of batch) found.push(k.slice(this.key(storeId, "").length));
     }
     return found;

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Logger } from "../logger.js";
-import { type RedisClient, makeRedisClient } from "../redis-client.js";
+import {
+  type RedisLink,
+  type RedisTarget,
+  makeRedisLink,
+  ping,
+  sendCommand,
+} from "../redis-client.js";
 import {
   type AppendResult,
   type Batch,
@@ -15,7 +21,8 @@ import {
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
 
 export interface RedisStoreOptions {
-  url: string;
+  /** One Redis server's URL, or a cluster's seed nodes (see RedisTarget). */
+  url: RedisTarget;
   /** Put before every key, so several deployments (or tests) share one Redis. */
   prefix?: string;
   logger: Logger;
@@ -47,14 +54,14 @@ export class RedisStore implements EventStore {
   private readonly keys: RedisKeys;
 
   private constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisLink,
     prefix: string,
   ) {
     this.keys = redisKeys(prefix);
   }
 
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
-    const client = makeRedisClient(options.url);
+    const client = makeRedisLink(options.url);
     client.on("error", (err: unknown) => options.logger.warn({ err }, "redis connection error"));
     await client.connect();
     return new RedisStore(client, options.prefix ?? "undivided:");
@@ -157,7 +164,7 @@ export class RedisStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await ping(this.client);
   }
 
   async close(): Promise<void> {
@@ -167,11 +174,13 @@ export class RedisStore implements EventStore {
   /** EVALSHA, loading the script with EVAL when this Redis has not seen it yet. */
   private async evalScript(script: Script, keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
+    // On a cluster the script runs on the node holding its keys' slot (they share one).
+    const first = keys[0] as string;
     try {
-      return await this.client.sendCommand(["EVALSHA", script.sha, ...tail]);
+      return await sendCommand(this.client, first, ["EVALSHA", script.sha, ...tail]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return this.client.sendCommand(["EVAL", script.source, ...tail]);
+      return sendCommand(this.client, first, ["EVAL", script.source, ...tail]);
     }
   }
 }

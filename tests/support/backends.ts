@@ -5,7 +5,15 @@ import { afterEach, beforeEach } from "vitest";
 import { silentLogger } from "../../server/logger.js";
 import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
-import { deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "./redis.js";
+import {
+  CLUSTER_TARGET,
+  deleteClusterPrefix,
+  deletePrefix,
+  freshPrefix,
+  hasRedis,
+  openTestClusterStore,
+  openTestRedisStore,
+} from "./redis.js";
 
 /**
  * The event store back ends every contract test runs over. Each `fresh()` gives a place of its
@@ -13,7 +21,7 @@ import { deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "./redis
  * restart on the same data, and `cleanup()` removes it all.
  */
 export interface Backend {
-  name: "embedded" | "redis";
+  name: "embedded" | "redis" | "cluster";
   /** False when this back end cannot run here (Redis missing outside CI). */
   available: boolean;
   fresh(): Promise<Place>;
@@ -48,7 +56,20 @@ export const redis: Backend = {
   },
 };
 
-export const backends: Backend[] = [embedded, redis];
+/** The Redis store on a three-master Redis Cluster (tests/support/cluster-setup.ts). */
+export const cluster: Backend = {
+  name: "cluster",
+  available: CLUSTER_TARGET !== undefined,
+  async fresh() {
+    const prefix = freshPrefix();
+    return {
+      open: () => openTestClusterStore(prefix),
+      cleanup: () => deleteClusterPrefix(prefix),
+    };
+  },
+};
+
+export const backends: Backend[] = [embedded, redis, cluster];
 
 /**
  * Inside a `describe` over `backend`: a fresh place for each test (skipped where the back end

@@ -1,6 +1,12 @@
 import { nanoid } from "nanoid";
 import { createClient } from "redis";
 import { silentLogger } from "../../server/logger.js";
+import {
+  type RedisTarget,
+  clusterTarget,
+  makeRedisLink,
+  scanKeys,
+} from "../../server/redis-client.js";
 import { type RedisStore, openRedisStore } from "../../server/store/redis-store.js";
 
 /**
@@ -45,6 +51,31 @@ export const freshPrefix = (): string => `test-${nanoid(10)}:`;
 /** Opens a Redis store on its own connection under `prefix`. */
 export const openTestRedisStore = (prefix: string): Promise<RedisStore> =>
   openRedisStore({ url: REDIS_URL, prefix, logger: silentLogger });
+
+/**
+ * The test Redis Cluster's target (see tests/support/cluster-setup.ts, which starts one for the
+ * run), or undefined where none could be started (never under CI=true: the setup throws).
+ */
+export const CLUSTER_TARGET: RedisTarget | undefined = process.env.TEST_REDIS_CLUSTER
+  ? clusterTarget(process.env.TEST_REDIS_CLUSTER.split(","))
+  : undefined;
+
+/** Opens a Redis store on the test cluster under `prefix`. */
+export const openTestClusterStore = (prefix: string): Promise<RedisStore> =>
+  openRedisStore({ url: CLUSTER_TARGET as string, prefix, logger: silentLogger });
+
+/** Deletes every key under `prefix` on the test cluster, from each master. */
+export async function deleteClusterPrefix(prefix: string): Promise<void> {
+  const client = makeRedisLink(CLUSTER_TARGET as string);
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    for await (const keys of scanKeys(client, `${prefix}*`))
+      for (const key of keys) await client.del(key);
+  } finally {
+    await client.close();
+  }
+}
 
 /** Deletes every key under `prefix`. */
 export async function deletePrefix(prefix: string): Promise<void> {
