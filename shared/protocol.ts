@@ -114,18 +114,23 @@ export const ticketSchema = z
 export type Ticket = z.infer<typeof ticketSchema>;
 
 const version = { version: z.number().int().min(0) };
-const reply = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, ...version }).strict();
+/**
+ * A command's answer also says whether it is the answer to a request id applied before
+ * (`duplicate: true`: the first answer again, nothing changed now).
+ */
+const command = { ...version, duplicate: z.boolean() };
+const reply = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, ...command }).strict();
 const visitReply = reply({ visitId: idSchema });
 const offerReply = reply({ offerId: idSchema, visitId: idSchema });
 
 /**
  * What each client-to-server event answers in `data` when it succeeds: typed once, so a page's
  * or a test's `send(event, …)` knows its answer without a cast. Every answer carries the store
- * `version` the command was committed at (or read at).
+ * `version` the command was committed at (or read at), and every command's answer `duplicate`.
  */
 export const replySchemas = {
-  "view:sync": reply({}),
-  "visit:check-in": ticketSchema.extend(version),
+  "view:sync": z.object(version).strict(),
+  "visit:check-in": ticketSchema.extend(command),
   "visit:arrive": visitReply,
   "visit:pause": visitReply,
   "visit:resume": visitReply,

@@ -20,18 +20,21 @@ export const languageSchema = z
 const minutes = (max: number) => z.number().int().min(0).max(max);
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const topicSchema = z.object({
-  id: idSchema,
-  name: z.string().trim().min(1).max(40),
-  /** The letter that starts this topic's visit codes ("P" for P-017). */
-  letter: z.string().regex(/^[A-Z]$/, "one capital letter"),
-  /** The skill an associate needs to take this topic. */
-  skill: idSchema,
-  /** What a visit usually takes, used until measured service times exist. */
-  expectedServiceMin: z.number().int().min(1).max(240).default(5),
-  /** Where the customer meets their associate, per language ("at the phone counter"). */
-  meetAt: z.record(languageSchema, z.string().trim().min(1).max(80)).default({}),
-});
+export const topicSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().trim().min(1).max(40),
+    /** The letter that starts this topic's visit codes ("P" for P-017). */
+    letter: z.string().regex(/^[A-Z]$/, "one capital letter"),
+    /** The skill an associate needs to take this topic. */
+    skill: idSchema,
+    /** What a visit usually takes, used until measured service times exist. */
+    expectedServiceMin: z.number().int().min(1).max(240).default(5),
+    /** Where the customer meets their associate, per language ("at the phone counter"). */
+    meetAt: z.record(languageSchema, z.string().trim().min(1).max(80)).default({}),
+  })
+  // A misspelt field is refused, not silently dropped (the store would run without it).
+  .strict();
 export type Topic = z.infer<typeof topicSchema>;
 
 export const storeSettingsSchema = z
@@ -58,6 +61,7 @@ export const storeSettingsSchema = z
      */
     declineCooldownSec: seconds(0, 3600).default(60),
   })
+  .strict()
   .superRefine((s, ctx) => {
     const ids = new Set<string>();
     const letters = new Set<string>();

@@ -144,7 +144,8 @@ async function handle(
   if (!eventsByRole[identity.role].includes(name)) {
     return fail("FORBIDDEN", `A ${identity.role} may not send ${name}.`);
   }
-  const parsed = payloadSchemas[name].safeParse(payload ?? {});
+  // A missing payload is refused like a malformed one, view:sync's too.
+  const parsed = payloadSchemas[name].safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
@@ -208,11 +209,12 @@ async function answer(
         ...ticket,
         customerUrl: deps.customerUrl(identity.storeId, token),
         version: result.version,
+        duplicate: result.duplicate,
       },
     };
   }
   const { token: _secret, ...data } = result.data as Record<string, unknown>;
-  return { ok: true, data: { ...data, version: result.version } };
+  return { ok: true, data: { ...data, version: result.version, duplicate: result.duplicate } };
 }
 
 const tracking = new Map<string, Promise<void>>();

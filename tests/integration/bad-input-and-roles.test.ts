@@ -70,6 +70,18 @@ const malformed: Array<[string, unknown]> = [
   ["an oversized text field", { requestId: "r-1", note: "n".repeat(2000) }],
 ];
 
+/** Settings with a field the store does not know, at the top and inside a topic: refused. */
+const unknownSettingsFields: Array<[string, unknown]> = [
+  ["a misspelt limit", { ...testSettings, offerTimeoutSecs: 45 }],
+  [
+    "a misspelt topic field",
+    {
+      ...testSettings,
+      topics: testSettings.topics.map((t, i) => (i === 0 ? { ...t, expectedServiceMins: 9 } : t)),
+    },
+  ],
+];
+
 for (const backend of serverBackends) {
   describe.skipIf(!backend.available)(`bad input and roles (${backend.name})`, () => {
     let world: World;
@@ -137,7 +149,8 @@ for (const backend of serverBackends) {
               ...malformed.map(([what, p]): [string, unknown[]] => [what, [p]]),
               ["an extra argument", [{ requestId: "r 1" }, "extra", 7]],
             ];
-            if (event !== "view:sync") shapes.push(["no payload", []], ["null", [null]]);
+            // view:sync too: its payload is `{}`, and none is none (docs/PROTOCOL.md).
+            shapes.push(["no payload", []], ["null", [null]]);
             for (const [what, args] of shapes) {
               const ack = await emitWithAck(socket, event, ...args);
               const label = `${role} ${event} with ${what}`;
@@ -178,6 +191,14 @@ for (const backend of serverBackends) {
           settings: { ...testSettings, offerTimeoutSec: 1 },
         });
         expect(settings).toMatchObject({ ok: false, error: { code: "INVALID_SETTINGS" } });
+        for (const [where, unknown] of unknownSettingsFields) {
+          const ack = await byRole.manager.send("store:update-settings", {
+            requestId: rid(),
+            settings: unknown as typeof testSettings,
+          });
+          expect(ack, where).toMatchObject({ ok: false, error: { code: "INVALID_SETTINGS" } });
+          if (!ack.ok) expect(ack.error.message, where).toMatch(/unrecognized key/i);
+        }
         for (const event of [
           "visit:explode",
           "constructor",
@@ -189,6 +210,36 @@ for (const backend of serverBackends) {
           expect(ack, event).toMatchObject({ ok: false, error: { code: "INVALID_COMMAND" } });
         }
       });
+    });
+
+    it("refuses settings with unknown fields over HTTP too, creating and changing nothing", async () => {
+      const admin = (method: string, path: string, body: unknown) =>
+        request<{ error?: { code: string; message: string } }>(
+          world.server.url,
+          method,
+          `/api/admin${path}`,
+          body,
+          ADMIN_TOKEN,
+        );
+      await unchanged(async () => {
+        for (const [where, unknown] of unknownSettingsFields) {
+          const changed = await admin("PUT", `/stores/${world.storeId}/settings`, unknown);
+          expect([changed.status, changed.body.error?.code], where).toEqual([
+            400,
+            "INVALID_SETTINGS",
+          ]);
+          expect(changed.body.error?.message, where).toMatch(/unrecognized key/i);
+          const created = await admin("POST", "/stores", {
+            storeId: "unknowns",
+            settings: unknown,
+          });
+          expect([created.status, created.body.error?.code], where).toEqual([
+            400,
+            "INVALID_SETTINGS",
+          ]);
+        }
+      });
+      expect((await admin("GET", "/stores/unknowns/settings", undefined)).status).toBe(404);
     });
 
     it("drops a socket that sends a frame over the size limit, and nothing else", async () => {

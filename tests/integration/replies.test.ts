@@ -76,7 +76,8 @@ for (const backend of serverBackends) {
         requestId: rid(),
         offerId: String(toBo.offer?.offerId),
       });
-      await expectReply(bo, "manager:call", { requestId: rid(), note: "help" });
+      const call = { requestId: rid(), note: "help" };
+      const called = { request: call, reply: await expectReply(bo, "manager:call", call) };
       await expectReply(bo, "visit:transfer", {
         requestId: rid(),
         visitId: first.visitId,
@@ -95,9 +96,16 @@ for (const backend of serverBackends) {
       await expectReply(customer, "feedback:give", { requestId: rid(), satisfaction: "yes" });
       // The kiosk asks again with the same request id (its answer was lost): it gets the first
       // answer, not the visit as it is now (done), and no second visit.
-      const visits = (await world.state()).visitSeq;
-      expect(await kiosk.ok("visit:check-in", firstCheckIn)).toEqual(first);
-      expect((await world.state()).visitSeq).toBe(visits);
+      // Its answer says so (`duplicate`), as every retried command's does.
+      const before = await world.state();
+      expect(first.duplicate).toBe(false);
+      expect(await kiosk.ok("visit:check-in", firstCheckIn)).toEqual({ ...first, duplicate: true });
+      expect((await world.state()).visitSeq).toBe(before.visitSeq);
+      expect(await bo.ok("manager:call", called.request)).toEqual({
+        ...called.reply,
+        duplicate: true,
+      });
+      expect((await world.state()).version).toBe(before.version);
 
       const second = await expectReply(kiosk, "visit:check-in", {
         requestId: rid(),
