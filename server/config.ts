@@ -1,59 +1,94 @@
 import { z } from "zod";
+import { type RedisTarget, clusterTarget } from "./redis-client.js";
 
 const perMinute = (fallback: number) =>
   z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 /** Everything the server reads from its environment, checked once at start. */
-const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  /** Where customers and devices reach the server (links, QR codes). Default http://localhost:PORT. */
-  PUBLIC_URL: z.url().optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
-  REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_:.-]{1,40}$/, "1–40 of A-Z a-z 0-9 _ : . -")
-    .default("undivided:"),
-  DATA_DIR: z.string().min(1).default("./data"),
-  /** Guards the admin and integration API; at least 24 characters. Unset: those APIs refuse everyone. */
-  ADMIN_TOKEN: z.string().min(24, "at least 24 characters").optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Which proxies in front may tell the client's address (rate limits): loopback, a hop count, subnets. */
-  TRUST_PROXY: z.string().min(1).max(200).default("loopback"),
-  /** Timer poll interval in ms. */
-  TIMER_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
-  /** Rate limits, per minute (shared by every process through Redis when REDIS_URL is set). */
-  RATE_LIMIT_KIOSK_CHECKINS: perMinute(30),
-  RATE_LIMIT_IP_CHECKINS: perMinute(10),
-  RATE_LIMIT_SIGNINS: perMinute(20),
-  RATE_LIMIT_HTTP: perMinute(600),
-  RATE_LIMIT_HANDSHAKES: perMinute(300),
-  /**
-   * Origins (scheme://host[:port], comma separated) whose pages may use the HTTP API and
-   * socket.io. Default: PUBLIC_URL's origin. Requests without an Origin header and pages of the
-   * server itself (an Origin whose host is the request's Host) are always let in.
-   */
-  ALLOWED_ORIGINS: z
-    .string()
-    .transform((value, ctx) => {
-      const items = value.split(",").map((item) => item.trim());
-      const bad = items.filter((item) => originOf(item) === undefined);
-      if (bad.length > 0)
-        ctx.addIssue({
-          code: "custom",
-          message: `not origins (scheme://host[:port]): ${bad.map((b) => JSON.stringify(b)).join(", ")}`,
-        });
-      return items.map(originOf).filter((origin) => origin !== undefined);
-    })
-    .optional(),
-  MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
-  MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
-  MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),
-});
+const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    /** Where customers and devices reach the server (links, QR codes). Default http://localhost:PORT. */
+    PUBLIC_URL: z.url().optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, "a redis:// or rediss:// URL")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    /**
+     * A Redis Cluster instead of one Redis: its seed nodes, comma-separated redis:// URLs (any
+     * few of its masters; the rest are found). Not with REDIS_URL.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .transform((value, ctx) => {
+        const nodes = value.split(",").map((node) => node.trim());
+        const bad = nodes.filter((node) => !/^rediss?:\/\/[^,\s]+$/.test(node));
+        if (bad.length > 0 || nodes.length === 0)
+          ctx.addIssue({
+            code: "custom",
+            message: `comma-separated redis:// URLs; not one: ${bad.map((b) => JSON.stringify(b)).join(", ")}`,
+          });
+        return nodes;
+      })
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,40}$/, "1–40 of A-Z a-z 0-9 _ : . -")
+      .default("undivided:"),
+    DATA_DIR: z.string().min(1).default("./data"),
+    /** Guards the admin and integration API; at least 24 characters. Unset: those APIs refuse everyone. */
+    ADMIN_TOKEN: z.string().min(24, "at least 24 characters").optional(),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+    /** Which proxies in front may tell the client's address (rate limits): loopback, a hop count, subnets. */
+    TRUST_PROXY: z.string().min(1).max(200).default("loopback"),
+    /** Timer poll interval in ms. */
+    TIMER_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(250),
+    /** Rate limits, per minute (shared by every process through Redis when REDIS_URL is set). */
+    RATE_LIMIT_KIOSK_CHECKINS: perMinute(30),
+    RATE_LIMIT_IP_CHECKINS: perMinute(10),
+    RATE_LIMIT_SIGNINS: perMinute(20),
+    RATE_LIMIT_HTTP: perMinute(600),
+    RATE_LIMIT_HANDSHAKES: perMinute(300),
+    /**
+     * Origins (scheme://host[:port], comma separated) whose pages may use the HTTP API and
+     * socket.io. Default: PUBLIC_URL's origin. Requests without an Origin header and pages of the
+     * server itself (an Origin whose host is the request's Host) are always let in.
+     */
+    ALLOWED_ORIGINS: z
+      .string()
+      .transform((value, ctx) => {
+        const items = value.split(",").map((item) => item.trim());
+        const bad = items.filter((item) => originOf(item) === undefined);
+        if (bad.length > 0)
+          ctx.addIssue({
+            code: "custom",
+            message: `not origins (scheme://host[:port]): ${bad.map((b) => JSON.stringify(b)).join(", ")}`,
+          });
+        return items.map(originOf).filter((origin) => origin !== undefined);
+      })
+      .optional(),
+    MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
+    MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+    MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),
+  })
+  .superRefine((c, ctx) => {
+    if (c.REDIS_URL && c.REDIS_CLUSTER_NODES)
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_CLUSTER_NODES"],
+        message: "set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both",
+      });
+  });
+
+/** The Redis the configuration names (one server or a cluster), if any. */
+export const redisTarget = (config: Config): RedisTarget | undefined =>
+  config.REDIS_URL ??
+  (config.REDIS_CLUSTER_NODES ? clusterTarget(config.REDIS_CLUSTER_NODES) : undefined);
 
 /** `scheme://host[:port]` of an http(s) URL, or undefined if `value` is not one. */
 function originOf(value: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../shared/protocol.js";
 import { QueueService } from "./app/queue-service.js";
@@ -8,7 +8,7 @@ import { Credentials } from "./auth/credentials.js";
 import type { Directory } from "./auth/directory.js";
 import type { StoreState } from "./domain/index.js";
 import type { Logger } from "./logger.js";
-import { type RedisClient, makeRedisClient } from "./redis-client.js";
+import { type RedisLink, isClusterTarget, makeRedisLink } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
 import { clientAddress, createHttpApp } from "./transport/http.js";
 import { managerRouter } from "./transport/manager-api.js";
@@ -93,9 +93,12 @@ export async function createApp(
   // With Redis: links for socket.io's adapter (publish, subscribe); rate limits count in Redis
   // too, so every process shares them.
   const redisLinks: Array<{ close(): Promise<unknown>; isOpen: boolean }> = [];
-  let adapterLinks: [RedisClient, RedisClient] | undefined;
+  let adapterLinks: [RedisLink, RedisLink] | undefined;
+  // On a Redis Cluster the adapter uses sharded pub/sub (Redis 7: SPUBLISH reaches only the
+  // nodes of the channel's slot, not the whole cluster).
+  const sharded = deps.redisUrl !== undefined && isClusterTarget(deps.redisUrl);
   if (deps.redisUrl) {
-    const pub = makeRedisClient(deps.redisUrl);
+    const pub = makeRedisLink(deps.redisUrl);
     const sub = pub.duplicate();
     for (const client of [pub, sub])
       client.on("error", (err: unknown) => logger.warn({ err }, "redis adapter link error"));
@@ -103,11 +106,12 @@ export async function createApp(
     // command timeout) each publish would reject unhandled and end the process. A lost
     // broadcast only delays views: clients see the version gap and resync.
     // Logged once per 10 s with a count, so an outage does not also become a flood of logs.
-    const publish = pub.publish.bind(pub);
+    const method = sharded ? "sPublish" : "publish";
+    const publish = (pub[method] as (...args: unknown[]) => Promise<number>).bind(pub);
     let failed = 0;
     let loggedAt = Number.NEGATIVE_INFINITY;
-    Object.defineProperty(pub, "publish", {
-      value: (...args: Parameters<typeof publish>) =>
+    Object.defineProperty(pub, method, {
+      value: (...args: unknown[]) =>
         publish(...args).catch((err: unknown) => {
           failed++;
           if (Date.now() - loggedAt >= 10_000) {
@@ -197,7 +201,11 @@ export async function createApp(
   );
   if (adapterLinks) {
     const [pub, sub] = adapterLinks;
-    io.adapter(createAdapter(pub, sub, { key: `${prefix}io` }));
+    io.adapter(
+      sharded
+        ? createShardedAdapter(pub, sub, { channelPrefix: `${prefix}io` })
+        : createAdapter(pub, sub, { key: `${prefix}io` }),
+    );
   }
 
   endSockets = (room, reason) => {

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { openDirectory } from "./auth/directory.js";
-import { readConfig } from "./config.js";
+import { readConfig, redisTarget } from "./config.js";
 import { createApp } from "./create-app.js";
 import { ensureDemoStore } from "./demo.js";
 import { createLogger } from "./logger.js";
@@ -17,6 +17,7 @@ if (!read.ok) {
   process.exit(2);
 }
 const config = read.config;
+const redis = redisTarget(config);
 const demo = process.argv.includes("--demo");
 const logger = createLogger({ level: config.LOG_LEVEL });
 // The demo prints its admin token; a real deployment sets ADMIN_TOKEN (or has no admin API).
@@ -24,13 +25,13 @@ const adminToken =
   config.ADMIN_TOKEN ?? (demo ? `demo-admin-${randomBytes(12).toString("hex")}` : undefined);
 
 const store = await openStore({
-  redisUrl: config.REDIS_URL,
+  redisUrl: redis,
   redisPrefix: config.REDIS_PREFIX,
   dataDir: config.DATA_DIR,
   logger,
 });
 const directory = await openDirectory({
-  redisUrl: config.REDIS_URL,
+  redisUrl: redis,
   redisPrefix: config.REDIS_PREFIX,
   dataDir: config.DATA_DIR,
 });
@@ -39,7 +40,7 @@ const staticDir = fileURLToPath(new URL("../client/dist", import.meta.url));
 const httpServer = createServer();
 const app = await createApp(
   httpServer,
-  { store, directory, logger, redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX },
+  { store, directory, logger, redisUrl: redis, redisPrefix: config.REDIS_PREFIX },
   {
     publicUrl,
     adminToken,

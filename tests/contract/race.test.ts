@@ -7,7 +7,15 @@ import type { RedisStore } from "../../server/store/redis-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { NO_LAG_BOUND, T0, demoSettings } from "../support/engine.js";
 import { replayChecking } from "../support/invariants.js";
-import { deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "../support/redis.js";
+import {
+  CLUSTER_TARGET,
+  deleteClusterPrefix,
+  deletePrefix,
+  freshPrefix,
+  hasRedis,
+  openTestClusterStore,
+  openTestRedisStore,
+} from "../support/redis.js";
 
 /**
  * Two command handlers, each with its own Redis connection, hammer one store with thousands of
@@ -22,7 +30,22 @@ const ASSOCIATES = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal"];
 const WORKERS_PER_HANDLER = 16;
 const STEPS_PER_WORKER = 70;
 
-describe.skipIf(!hasRedis)("two command handlers racing on one Redis store", () => {
+/** One Redis, and a three-master Redis Cluster (the store's keys share one slot). */
+const places = [
+  { name: "one Redis", available: hasRedis, open: openTestRedisStore, remove: deletePrefix },
+  {
+    name: "a Redis Cluster",
+    available: CLUSTER_TARGET !== undefined,
+    open: openTestClusterStore,
+    remove: deleteClusterPrefix,
+  },
+];
+
+describe.each(places)("two command handlers racing on one store on $name", (place) => {
+  if (!place.available) {
+    it.skip("needs it running here", () => {});
+    return;
+  }
   const prefix = freshPrefix();
   let stores: RedisStore[] = [];
   let handlers: QueueService[] = [];
@@ -34,12 +57,12 @@ describe.skipIf(!hasRedis)("two command handlers racing on one Redis store", () 
   });
 
   beforeAll(async () => {
-    stores = [await openTestRedisStore(prefix), await openTestRedisStore(prefix)];
+    stores = [await place.open(prefix), await place.open(prefix)];
     handlers = stores.map((store) => new QueueService({ store, logger, maxLagMs: NO_LAG_BOUND }));
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
-    await deletePrefix(prefix);
+    await place.remove(prefix);
   });
 
   it("loses no update, duplicates nothing, and keeps every invariant", async () => {

@@ -16,10 +16,13 @@ import type {
 } from "../../shared/views.js";
 import { replayChecking } from "../support/invariants.js";
 import {
+  CLUSTER_TARGET,
   REDIS_URL,
+  deleteClusterPrefix,
   deletePrefix,
   freshPrefix,
   hasRedis,
+  openTestClusterStore,
   openTestRedisStore,
 } from "../support/redis.js";
 import {
@@ -92,7 +95,36 @@ async function expectNothingWentWrong(servers: ServerProcess[]): Promise<void> {
   }
 }
 
-describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
+/** Where the three processes keep the store: one Redis, or a three-master Redis Cluster. */
+const places: Array<{
+  name: string;
+  available: boolean;
+  env: Record<string, string>;
+  open: (prefix: string) => Promise<RedisStore>;
+  remove: (prefix: string) => Promise<void>;
+}> = [
+  {
+    name: "one Redis",
+    available: hasRedis,
+    env: { REDIS_URL },
+    open: openTestRedisStore,
+    remove: deletePrefix,
+  },
+  {
+    name: "a Redis Cluster",
+    available: CLUSTER_TARGET !== undefined,
+    // REDIS_URL emptied: the test's own environment may name one.
+    env: { REDIS_URL: "", REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER ?? "" },
+    open: openTestClusterStore,
+    remove: deleteClusterPrefix,
+  },
+];
+
+describe.each(places)("three server processes on $name", (place) => {
+  if (!place.available) {
+    it.skip("needs it running here", () => {});
+    return;
+  }
   const prefix = freshPrefix();
   const storeId = `mp-${nanoid(8).replace(/[^A-Za-z0-9]/g, "x")}`;
   const adminToken = `admin-${nanoid(32)}`;
@@ -104,7 +136,7 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "undivided-mp-"));
     const env = {
-      REDIS_URL,
+      ...place.env,
       REDIS_PREFIX: prefix,
       ADMIN_TOKEN: adminToken,
       DATA_DIR: dataDir,
@@ -116,14 +148,14 @@ describe.skipIf(!hasRedis)("three server processes on one Redis", () => {
         servers.push(await startServer(env));
       }),
     );
-    store = await openTestRedisStore(prefix);
+    store = await place.open(prefix);
   });
 
   afterAll(async () => {
     for (const client of clients) client.close();
     await Promise.all(servers.map((server) => server.stop()));
     await store?.close();
-    await deletePrefix(prefix);
+    await place.remove(prefix);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
