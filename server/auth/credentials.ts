@@ -23,6 +23,17 @@ export interface DeviceRecord {
   createdAt: number;
 }
 
+/** A browser where these associates signed in before (its token in a cookie, stored hashed). */
+interface SignInDevice {
+  associateIds: string[];
+}
+
+/** Where a sign-in comes from: the client's address and the browser's sign-in device token. */
+export interface SignInSource {
+  address: string;
+  deviceToken?: string;
+}
+
 interface SessionRecord {
   sessionId: string;
   associateId: string;
@@ -32,6 +43,8 @@ interface SessionRecord {
 export const MAX_PIN_TRIES = 5;
 export const LOCKOUT_MS = 5 * 60_000;
 export const SESSION_TTL_MS = 14 * 60 * 60 * 1000;
+/** How long a browser stays known for its associates after their last sign-in there. */
+export const SIGN_IN_DEVICE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 
 const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -74,19 +87,31 @@ export class Credentials {
 
   /**
    * Checks a PIN and opens a session; returns its token (shown once). Wrong PINs are counted
-   * per associate and client address (`from`): five from one address lock that associate out
-   * at that address only, so wrong PINs sent from elsewhere never keep them from signing in.
-   * An unknown associate costs the same hash work as a known one, so answer times do not tell
-   * which ids exist.
+   * per associate and client address: five from one address lock that associate out at that
+   * address only, so wrong PINs sent from elsewhere never keep them from signing in. A browser
+   * where the associate signed in before (its device token, `from.deviceToken`) is counted on
+   * its own instead, so it signs them in even from an address someone else has locked. Answers
+   * the device token the browser should keep, if it needs a new one. An unknown associate costs
+   * the same hash work as a known one, so answer times do not tell which ids exist.
    */
   async signIn(
     state: StoreState,
     associateId: string,
     pin: string,
-    from: string,
-  ): Promise<{ token: string; role: "associate" | "manager"; expiresAt: number }> {
+    from: SignInSource,
+  ): Promise<{
+    token: string;
+    role: "associate" | "manager";
+    expiresAt: number;
+    deviceToken?: string;
+  }> {
     const storeId = state.storeId;
-    const failsKey = `${failsPrefix(associateId)}${from}`;
+    const deviceKey = from.deviceToken && `signin-device:${tokenHash(from.deviceToken)}`;
+    const device = deviceKey
+      ? await this.directory.get<SignInDevice>(storeId, deviceKey)
+      : undefined;
+    const known = device?.associateIds.includes(associateId) === true;
+    const failsKey = `${failsPrefix(associateId)}${known ? deviceKey : from.address}`;
     const fails = (await this.directory.get<number>(storeId, failsKey)) ?? 0;
     if (fails >= MAX_PIN_TRIES) throw locked();
     const stored = await this.directory.get<string>(storeId, `pin:${associateId}`);
@@ -98,6 +123,16 @@ export class Credentials {
       throw new AppError("WRONG_PIN", "That name and PIN do not match.");
     }
     await this.directory.delete(storeId, failsKey);
+    // The browser is now known for this associate; one the server does not know gets a token.
+    const deviceToken = device ? undefined : `sid_${nanoid(32)}`;
+    const key = deviceToken ? `signin-device:${tokenHash(deviceToken)}` : String(deviceKey);
+    const associateIds = (device?.associateIds ?? []).filter((id) => id !== associateId);
+    await this.directory.set(
+      storeId,
+      key,
+      { associateIds: [...associateIds, associateId] } satisfies SignInDevice,
+      SIGN_IN_DEVICE_TTL_MS,
+    );
     const token = `ses_${nanoid(32)}`;
     const record: SessionRecord = { sessionId: nanoid(12), associateId, createdAt: Date.now() };
     await this.directory.set(storeId, `session:${tokenHash(token)}`, record, SESSION_TTL_MS);
@@ -105,6 +140,7 @@ export class Credentials {
       token,
       role: associate.manager ? "manager" : "associate",
       expiresAt: Date.now() + SESSION_TTL_MS,
+      deviceToken,
     };
   }
 

@@ -46,20 +46,38 @@ async function start(
   return { server, place: at };
 }
 
-/** POST /sessions from `address` (and, if given, a page of `origin`): status and body. */
+interface SignInReply {
+  status: number;
+  body: { error?: { code: string }; token?: string };
+}
+
+/** POST /sessions with `headers` (address, origin, cookie): status and body. */
 async function signInFrom(
   url: string,
   storeId: string,
   associateId: string,
   pin: string,
   headers: Record<string, string>,
-): Promise<{ status: number; body: { error?: { code: string }; token?: string } }> {
+): Promise<SignInReply> {
+  return (await signInKeeping(url, storeId, associateId, pin, headers)).reply;
+}
+
+/** The same, with the sign-in device cookie the server set, if it set one (`name=value`). */
+async function signInKeeping(
+  url: string,
+  storeId: string,
+  associateId: string,
+  pin: string,
+  headers: Record<string, string>,
+): Promise<{ reply: SignInReply; device: string | undefined }> {
   const res = await fetch(`${url}/api/stores/${storeId}/sessions`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ associateId, pin }),
   });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+  const body = (await res.json()) as SignInReply["body"];
+  const device = res.headers.get("set-cookie")?.split(";")[0];
+  return { reply: { status: res.status, body }, device };
 }
 
 /**
@@ -169,6 +187,39 @@ for (const backend of serverBackends) {
           401,
         );
       expect((await signInFrom(server.url, storeId, "nobody", "0000", attacker)).status).toBe(423);
+    });
+
+    it("a browser where the associate signed in before is not locked by another's wrong PINs", async () => {
+      const { server } = await start(backend.name);
+      const { storeId } = await provision(server.url);
+      // The store's tablets and the guest Wi-Fi leave through one address.
+      const store = { "x-forwarded-for": TABLET };
+      const first = await signInKeeping(server.url, storeId, "ana", "1357", store);
+      expect(first.reply.status).toBe(201);
+      expect(first.device).toMatch(/^undivided_device=sid_/);
+      const tablet = { ...store, cookie: String(first.device) };
+      const bo = await signInKeeping(server.url, storeId, "bo", "2468", tablet);
+      expect(bo.reply.status).toBe(201);
+      expect(bo.device).toBeUndefined(); // the tablet keeps its token; Bo is known there now
+
+      for (let i = 1; i <= 5; i++) await signInFrom(server.url, storeId, "ana", "0000", store);
+      expect(await signInFrom(server.url, storeId, "ana", "1357", store)).toMatchObject({
+        status: 423,
+      });
+      const forged = { ...store, cookie: "undivided_device=sid_made-up" };
+      expect((await signInFrom(server.url, storeId, "ana", "1357", forged)).status).toBe(423);
+      expect((await signInFrom(server.url, storeId, "ana", "1357", tablet)).status).toBe(201);
+
+      // A browser known only for Bo does not get Ana past the address's lock.
+      const elsewhere = { "x-forwarded-for": ATTACKER };
+      const bosPhone = await signInKeeping(server.url, storeId, "bo", "2468", elsewhere);
+      const onlyBo = { ...store, cookie: String(bosPhone.device) };
+      expect((await signInFrom(server.url, storeId, "ana", "1357", onlyBo)).status).toBe(423);
+      // Wrong PINs on the tablet itself are counted there: five lock Ana out on it too.
+      for (let i = 1; i <= 4; i++)
+        expect((await signInFrom(server.url, storeId, "ana", "0000", tablet)).status).toBe(401);
+      expect((await signInFrom(server.url, storeId, "ana", "0000", tablet)).status).toBe(423);
+      expect((await signInFrom(server.url, storeId, "ana", "1357", tablet)).status).toBe(423);
     });
 
     it("a wrong PIN takes as long for an unknown id as for a real associate", async () => {

@@ -2,8 +2,23 @@ import express from "express";
 import { z } from "zod";
 import { AppError } from "../../../shared/errors.js";
 import { idSchema } from "../../../shared/settings.js";
+import { SIGN_IN_DEVICE_TTL_MS } from "../../auth/credentials.js";
 import { bearer, parse } from "../validate.js";
 import type { HttpContext } from "./context.js";
+
+/**
+ * The browser's sign-in device token: set at its first sign-in, it lets the associates who
+ * signed in there before do so even from an address someone else's wrong PINs have locked.
+ */
+const DEVICE_COOKIE = "undivided_device";
+
+function cookie(req: express.Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=") || undefined;
+  }
+  return undefined;
+}
 
 /** Associates sign in with their PIN (a session token for the tablet) and sign out. */
 export function sessionRoutes(ctx: HttpContext): express.Router {
@@ -18,11 +33,24 @@ export function sessionRoutes(ctx: HttpContext): express.Router {
         z.object({ associateId: idSchema, pin: z.string().max(16) }).strict(),
         req.body,
       );
-      const from = req.ip ?? "?";
-      const limited = await limits.signInFrom(from);
+      const address = req.ip ?? "?";
+      const limited = await limits.signInFrom(address);
       if (limited) throw new AppError(limited.code, limited.message);
       const state = await createdStore(req);
-      const session = await credentials.signIn(state, body.associateId, body.pin, from);
+      const { deviceToken, ...session } = await credentials.signIn(
+        state,
+        body.associateId,
+        body.pin,
+        { address, deviceToken: cookie(req, DEVICE_COOKIE) },
+      );
+      if (deviceToken)
+        res.cookie(DEVICE_COOKIE, deviceToken, {
+          httpOnly: true,
+          secure: req.secure,
+          sameSite: "strict",
+          path: `/api/stores/${storeId}/sessions`,
+          maxAge: SIGN_IN_DEVICE_TTL_MS,
+        });
       const associate = state.associates.get(body.associateId);
       if (associate?.presence === "offline") {
         await mustExecute(storeId, { type: "associate:sign-in", associateId: body.associateId });
