@@ -63,6 +63,11 @@ type Entry =
       now: number;
       /** Conflicts with other processes this command has been redecided after. */
       conflicts: number;
+      /**
+       * Appends of its batch that failed without the server learning whether they landed, and
+       * the failure: it is decided again after a catch-up (see `commit`).
+       */
+      unknown?: { appends: number; error: ErrorBody };
       answer: (result: CommandResult) => void;
     }
   | {
@@ -340,7 +345,12 @@ export class QueueService {
     const { command, now } = entry;
     const known = this.cache.knownRequest(storeId, command.requestId);
     if (known) {
-      entry.answer(this.duplicate(known));
+      entry.answer(this.committed(entry, known));
+      return;
+    }
+    // Not in the log after a catch-up, and its appends failed too often: not applied.
+    if (entry.unknown && entry.unknown.appends >= MAX_UNKNOWN_APPENDS) {
+      entry.answer({ ok: false, error: entry.unknown.error });
       return;
     }
     const earlier = pipeline.requests.get(command.requestId);
@@ -461,13 +471,16 @@ export class QueueService {
         this.options.store.appendBatch({ storeId, expectedVersion: durable, commits, checked }),
       );
     } catch (error) {
-      // Not known whether it was applied: read the log again before deciding anything more.
-      for (const d of batch) if (d.commit) pipeline.requests.delete(d.commit.requestId);
-      this.redecideLater(pipeline, []);
-      this.failAll(
-        batch.map((d) => d.entry),
-        error,
-      );
+      // Not known whether it landed (a reply lost is not an append refused): read the log
+      // again and decide the batch again. A command whose commit landed is answered with it
+      // (`decide`, or the store's duplicate check); one whose commit did not is appended again,
+      // or answered with the failure once its appends failed MAX_UNKNOWN_APPENDS times.
+      const body = this.failure(error);
+      for (const { entry } of batch) {
+        if (entry.kind !== "command") continue;
+        entry.unknown = { appends: (entry.unknown?.appends ?? 0) + 1, error: body };
+      }
+      this.redecideLater(pipeline, batch);
       return;
     }
     if (result.status === "appended") {
@@ -480,7 +493,7 @@ export class QueueService {
       const again = batch.filter((d) => {
         if (d.entry.kind !== "command" || d.entry.command.requestId !== result.requestId)
           return true;
-        d.entry.answer(this.duplicate(result.commit as StoreCommit));
+        d.entry.answer(this.committed(d.entry, result.commit as StoreCommit));
         return false;
       });
       this.redecideLater(pipeline, again);
@@ -573,6 +586,15 @@ export class QueueService {
     return { code: "INTERNAL", message: "Something went wrong; nothing was changed." };
   }
 
+  /**
+   * The answer to a command whose request id is committed: the first answer again, or, to a
+   * command whose own append's reply was lost, that append's answer.
+   */
+  private committed(entry: { unknown?: unknown }, commit: StoreCommit): CommandResult {
+    if (!entry.unknown) return this.duplicate(commit);
+    return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: false };
+  }
+
   private duplicate(commit: StoreCommit): CommandResult {
     this.counters.duplicates++;
     return { ok: true, data: commit.reply as Reply, version: commit.version, duplicate: true };
@@ -625,6 +647,9 @@ export class QueueService {
     await Promise.allSettled([...this.background]);
   }
 }
+
+/** Appends of one command that may fail without an answer before it is refused (UNAVAILABLE). */
+const MAX_UNKNOWN_APPENDS = 2;
 
 const isSettingsCommand = (input: unknown): boolean => {
   const type = (input as { type?: unknown } | null)?.type;
