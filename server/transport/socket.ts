@@ -258,16 +258,28 @@ async function tabletDisconnected(
   // Not while shutting down: every socket here is going, and a tablet that comes back to another
   // process within the grace keeps its offer.
   const room = rooms.associate(identity.storeId, identity.associateId);
-  if (!deps.shuttingDown) {
-    const others = await deps.io.in(room).fetchSockets();
-    if (others.length > 0) return;
-  }
+  if (!deps.shuttingDown && (await tabletsIn(room, deps)) > 0) return;
   // A tablet of the same associate may have come back on another process between the look and
   // this commit: that process sees the commit and records it connected again (`reassert`).
   await run(deps, identity.storeId, {
     type: "tablet:disconnected",
     associateId: identity.associateId,
   });
+}
+
+/**
+ * How many sockets are in `room`, on every process; only this process's when the others do not
+ * all answer (one is going down, or the adapter's link is slow). Counting too few is safe: a
+ * disconnect recorded while a tablet is connected elsewhere is undone by the process holding it
+ * (`reassert`), while not recording one would leave an offer on a closed tablet.
+ */
+async function tabletsIn(room: string, deps: SocketDeps): Promise<number> {
+  try {
+    return (await deps.io.in(room).fetchSockets()).length;
+  } catch (err) {
+    deps.logger.info({ err, room }, "other processes did not say whether they hold a tablet");
+    return deps.io.of("/").adapter.rooms.get(room)?.size ?? 0;
+  }
 }
 
 async function run(
