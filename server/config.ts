@@ -34,6 +34,11 @@ const configSchema = z
       })
       .optional()
       .or(z.literal("").transform(() => undefined)),
+    /**
+     * Redis replicas each batch of commands must reach before it is acknowledged (WAIT), so a
+     * fail-over loses nothing acknowledged. 0: acknowledged once the primary has it.
+     */
+    REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
     REDIS_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_:.-]{1,40}$/, "1–40 of A-Z a-z 0-9 _ : . -")

@@ -26,6 +26,7 @@ const adminToken =
 
 const store = await openStore({
   redisUrl: redis,
+  waitReplicas: config.REDIS_WAIT_REPLICAS,
   redisPrefix: config.REDIS_PREFIX,
   dataDir: config.DATA_DIR,
   logger,

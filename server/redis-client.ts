@@ -41,6 +41,9 @@ export function makeRedisLink(target: RedisTarget) {
   return createCluster({
     rootNodes: urls.map((url) => ({ url })),
     defaults: { socket: { reconnectStrategy }, disableOfflineQueue: true },
+    // A node that stays away for a second makes the client read the cluster's slots again, so
+    // after a fail-over it finds the promoted replica (node-redis waits 5 s by default).
+    topologyRefreshOnReconnectionAttemptStrategy: 1000,
   });
 }
 

@@ -4,8 +4,10 @@ import { openMemoryStore } from "./memory-store.js";
 import { openRedisStore } from "./redis-store.js";
 
 export interface StoreConfig {
-  /** Picks the Redis store when set; otherwise the embedded store. */
+  /** Picks the Redis store when set (one Redis or a cluster); otherwise the embedded store. */
   redisUrl?: string;
+  /** Redis replicas each batch must reach before it is acknowledged (see RedisStoreOptions). */
+  waitReplicas?: number;
   redisPrefix?: string;
   /** The embedded store's journal directory. */
   dataDir: string;
@@ -19,6 +21,7 @@ export function openStore(config: StoreConfig): Promise<EventStore> {
       url: config.redisUrl,
       prefix: config.redisPrefix,
       logger: config.logger,
+      waitReplicas: config.waitReplicas,
     });
   }
   return openMemoryStore({ dataDir: config.dataDir, logger: config.logger });

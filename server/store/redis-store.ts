@@ -26,7 +26,16 @@ export interface RedisStoreOptions {
   /** Put before every key, so several deployments (or tests) share one Redis. */
   prefix?: string;
   logger: Logger;
+  /**
+   * Replicas each batch must reach before it is acknowledged (`WAIT`, up to `WAIT_TIMEOUT_MS`),
+   * so that a fail-over to a replica loses no acknowledged command. 0 (default): acknowledged
+   * once the primary has it. See docs/DEPLOY.md.
+   */
+  waitReplicas?: number;
 }
+
+/** Longest a batch waits for its replicas (then it is acknowledged anyway, with a warning). */
+const WAIT_TIMEOUT_MS = 1000;
 
 /** How many log entries one XRANGE fetches while reading a long log. */
 const READ_PAGE = 1000;
@@ -56,6 +65,7 @@ export class RedisStore implements EventStore {
   private constructor(
     private readonly client: RedisLink,
     prefix: string,
+    private readonly options: RedisStoreOptions,
   ) {
     this.keys = redisKeys(prefix);
   }
@@ -64,7 +74,7 @@ export class RedisStore implements EventStore {
     const client = makeRedisLink(options.url);
     client.on("error", (err: unknown) => options.logger.warn({ err }, "redis connection error"));
     await client.connect();
-    return new RedisStore(client, options.prefix ?? "undivided:");
+    return new RedisStore(client, options.prefix ?? "undivided:", options);
   }
 
   async read(storeId: string, afterVersion: number): Promise<Commit[]> {
@@ -104,13 +114,36 @@ export class RedisStore implements EventStore {
       [String(expectedVersion), String(REQUEST_RETENTION_MS), ...commits.map(encode)],
     )) as [string, string, string?];
     const [status, value, commit] = reply;
-    if (status === "appended") return { status, version: Number(value) };
+    if (status === "appended") {
+      if (commits.length > 0) await this.replicated(storeId);
+      return { status, version: Number(value) };
+    }
     if (status === "conflict") return { status, actualVersion: Number(value) };
     return {
       status: "duplicate",
       requestId: requestIds[Number(value) - 1] ?? "",
       commit: JSON.parse(commit ?? "null") as Commit,
     };
+  }
+
+  /**
+   * Waits until the store's primary has passed what it holds to `waitReplicas` replicas. Short
+   * of them after the timeout, the batch is still acknowledged (it is written, and refusing it
+   * would be a false refusal), with a warning: it may be lost if the primary fails now.
+   */
+  private async replicated(storeId: string): Promise<void> {
+    const wanted = this.options.waitReplicas ?? 0;
+    if (wanted <= 0) return;
+    const reached = await sendCommand<number>(this.client, this.keys.version(storeId), [
+      "WAIT",
+      String(wanted),
+      String(WAIT_TIMEOUT_MS),
+    ]);
+    if (reached < wanted)
+      this.options.logger.warn(
+        { storeId, reached, wanted },
+        "a batch reached fewer Redis replicas than asked",
+      );
   }
 
   async findRequest(storeId: string, requestId: string): Promise<Commit | undefined> {
