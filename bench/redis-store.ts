@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { nanoid } from "nanoid";
-import { createClient } from "redis";
 import { QueueService } from "../server/app/queue-service.js";
 import { silentLogger } from "../server/logger.js";
+import { type RedisTarget, makeRedisLink, scanKeys } from "../server/redis-client.js";
 import type { Commit } from "../server/store/event-store.js";
 import { openRedisStore } from "../server/store/redis-store.js";
 import { storeSettingsSchema } from "../shared/settings.js";
@@ -29,9 +29,19 @@ const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Appends before measuring begins: script load, connection and JIT warm-up are not the store. */
 const WARM_UP = 1000;
 
-export async function benchRedis(appends = 20000, racedPerWriter = 1000): Promise<RedisFigures> {
+/**
+ * Appends to one store one after another (latency), then two writers racing on one store.
+ * `target`: one Redis (default `REDIS_URL`) or a cluster (see RedisTarget); `waitReplicas`: each
+ * append waits for that many replicas (REDIS_WAIT_REPLICAS).
+ */
+export async function benchRedis(
+  appends = 20000,
+  racedPerWriter = 1000,
+  target: RedisTarget = url,
+  waitReplicas = 0,
+): Promise<RedisFigures> {
   const prefix = `bench-${nanoid(8)}:`;
-  const store = await openRedisStore({ url, prefix, logger: silentLogger });
+  const store = await openRedisStore({ url: target, prefix, logger: silentLogger, waitReplicas });
   try {
     const latencies: number[] = [];
     const storeId = "append-bench";
@@ -60,19 +70,22 @@ export async function benchRedis(appends = 20000, racedPerWriter = 1000): Promis
         ),
       );
 
-    const race = await raceTwoWriters(prefix, racedPerWriter);
+    const race = await raceTwoWriters(prefix, racedPerWriter, target, waitReplicas);
     return { appends, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1), ...race };
   } finally {
     await store.close();
-    await deleteKeys(prefix);
+    await deleteKeys(prefix, target);
   }
 }
 
-async function raceTwoWriters(prefix: string, perWriter: number) {
-  const stores = [
-    await openRedisStore({ url, prefix, logger: silentLogger }),
-    await openRedisStore({ url, prefix, logger: silentLogger }),
-  ];
+async function raceTwoWriters(
+  prefix: string,
+  perWriter: number,
+  target: RedisTarget,
+  waitReplicas: number,
+) {
+  const open = () => openRedisStore({ url: target, prefix, logger: silentLogger, waitReplicas });
+  const stores = [await open(), await open()];
   const services = stores.map(
     (store) => new QueueService({ store, logger: silentLogger, maxLagMs: 60_000 }),
   );
@@ -128,13 +141,12 @@ async function raceTwoWriters(prefix: string, perWriter: number) {
   }
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const client = createClient({ url });
+async function deleteKeys(prefix: string, target: RedisTarget): Promise<void> {
+  const client = makeRedisLink(target);
   await client.connect();
   try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
-      if (keys.length) await client.del(keys);
-    }
+    for await (const keys of scanKeys(client, `${prefix}*`))
+      for (const key of keys) await client.del(key);
   } finally {
     await client.close();
   }

@@ -34,14 +34,41 @@ if (!only || only === "embedded-start") {
 
 if (!only || only === "redis") {
   const { benchRedis } = await import("./redis-store.js");
-  const f = await benchRedis();
-  console.log(`redis store (${process.env.REDIS_URL ?? "redis://127.0.0.1:6379"}, loopback):`);
-  console.log(
-    `  append p50 / p99 / max  ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} ms   (target p99 <= 2 ms; ${f.appends} appends)`,
+  const { startCluster } = await import("../tests/support/cluster-setup.js");
+  const { clusterTarget } = await import("../server/redis-client.js");
+  const show = (where: string, f: Awaited<ReturnType<typeof benchRedis>>) => {
+    console.log(`redis store, ${where}:`);
+    console.log(
+      `  append p50 / p99 / max  ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} ms   (target p99 <= 2 ms; ${f.appends} appends)`,
+    );
+    console.log(
+      `  two writers, one store  ${f.racedCommands} check-ins, ${f.conflicts} conflicts over ${f.commits} commits: retry rate ${f.conflictRetryRate}, ${f.racedCommandsPerSec} commands/s`,
+    );
+  };
+  show(
+    `one Redis (${process.env.REDIS_URL ?? "redis://127.0.0.1:6379"}, loopback)`,
+    await benchRedis(),
   );
-  console.log(
-    `  two writers, one store  ${f.racedCommands} check-ins, ${f.conflicts} conflicts over ${f.commits} commits: retry rate ${f.conflictRetryRate}, ${f.racedCommandsPerSec} commands/s`,
-  );
+  // The same on a Redis Cluster started here on loopback: three masters; then three masters
+  // with a replica each and every append waiting for its replica (REDIS_WAIT_REPLICAS=1).
+  const bare = await startCluster();
+  try {
+    show(
+      "three-master Redis Cluster (loopback)",
+      await benchRedis(20000, 1000, clusterTarget(bare.urls)),
+    );
+  } finally {
+    await bare.stop();
+  }
+  const replicated = await startCluster({ replicas: 1 });
+  try {
+    show(
+      "three masters with a replica each, every append waiting for its replica (WAIT 1)",
+      await benchRedis(20000, 1000, clusterTarget(replicated.urls), 1),
+    );
+  } finally {
+    await replicated.stop();
+  }
 }
 
 if (!only || only === "load" || only === "relay") {
