@@ -3,12 +3,12 @@ import { createServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { nanoid } from "nanoid";
-import { createClient } from "redis";
 import { QueueService } from "../server/app/queue-service.js";
 import { Credentials, SESSION_TTL_MS } from "../server/auth/credentials.js";
 import { type Directory, openDirectory } from "../server/auth/directory.js";
 import { createApp } from "../server/create-app.js";
 import { createLogger, silentLogger } from "../server/logger.js";
+import { type RedisTarget, makeRedisLink, scanKeys } from "../server/redis-client.js";
 import type { EventStore } from "../server/store/event-store.js";
 import { openMemoryStore } from "../server/store/memory-store.js";
 import { openStore } from "../server/store/open-store.js";
@@ -32,7 +32,13 @@ import {
  * RSS per connection.
  */
 
-const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The Redis the benchmark provisions and its servers use: one Redis, or a cluster (see `useRedis`). */
+let url: RedisTarget = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Runs what follows on this Redis target (a cluster's is `cluster:redis://…,…`). */
+export function useRedis(target: RedisTarget): void {
+  url = target;
+}
 
 export interface LoadBenchOptions {
   stores: number;
@@ -205,10 +211,10 @@ async function provisionStore(
 }
 
 export async function deleteKeys(prefix: string): Promise<void> {
-  const client = createClient({ url });
+  const client = makeRedisLink(url);
   await client.connect();
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
-    if (keys.length > 0) await client.del(keys);
+  for await (const keys of scanKeys(client, `${prefix}*`))
+    for (const key of keys) await client.del(key);
   await client.close();
 }
 

@@ -71,6 +71,33 @@ if (!only || only === "redis") {
   }
 }
 
+if (only === "load-cluster") {
+  // The real-time server's latency run (bench/load.ts) on one Redis, then on a three-master
+  // Redis Cluster started here on loopback (store, directory and rate limits on the cluster
+  // client, socket.io on the sharded adapter); knobs as for `load`.
+  const { benchLoad, defaultLoadOptions, useRedis } = await import("./load.js");
+  const { show } = await import("./load-driver.js");
+  const { startCluster } = await import("../tests/support/cluster-setup.js");
+  const { clusterTarget } = await import("../server/redis-client.js");
+  const o = { ...defaultLoadOptions, throughputRate: 0, idleConnections: 0 };
+  const report = (where: string, l: Awaited<ReturnType<typeof benchLoad>>["latency"]) => {
+    console.log(`real-time server on ${where}, ${o.stores} stores, ${l.connections} connections:`);
+    console.log(
+      `  at ${l.checkInsPerSec} check-ins/s: check-in → offer p50 / p99 / max  ${show(l.checkInToOffer)}`,
+    );
+    console.log(`  commands/s ${l.commandsPerSec}; command ack ${show(l.commandAck)}`);
+    console.log(`  server CPU ${l.serverCpuPct}%; errors ${JSON.stringify(l.errors)}`);
+  };
+  report("one Redis", (await benchLoad(o)).latency);
+  const cluster = await startCluster();
+  try {
+    useRedis(clusterTarget(cluster.urls));
+    report("a three-master Redis Cluster", (await benchLoad(o)).latency);
+  } finally {
+    await cluster.stop();
+  }
+}
+
 if (!only || only === "load" || only === "relay") {
   const { benchRelay } = await import("./relay.js");
   const { benchLoad, defaultLoadOptions: o } = await import("./load.js");
