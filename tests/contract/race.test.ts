@@ -7,15 +7,7 @@ import type { RedisStore } from "../../server/store/redis-store.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { NO_LAG_BOUND, T0, demoSettings } from "../support/engine.js";
 import { replayChecking } from "../support/invariants.js";
-import {
-  CLUSTER_TARGET,
-  deleteClusterPrefix,
-  deletePrefix,
-  freshPrefix,
-  hasRedis,
-  openTestClusterStore,
-  openTestRedisStore,
-} from "../support/redis.js";
+import { freshPrefix, redisPlaces } from "../support/redis.js";
 
 /**
  * Two command handlers, each with its own Redis connection, hammer one store with thousands of
@@ -30,18 +22,7 @@ const ASSOCIATES = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal"];
 const WORKERS_PER_HANDLER = 16;
 const STEPS_PER_WORKER = 70;
 
-/** One Redis, and a three-master Redis Cluster (the store's keys share one slot). */
-const places = [
-  { name: "one Redis", available: hasRedis, open: openTestRedisStore, remove: deletePrefix },
-  {
-    name: "a Redis Cluster",
-    available: CLUSTER_TARGET !== undefined,
-    open: openTestClusterStore,
-    remove: deleteClusterPrefix,
-  },
-];
-
-describe.each(places)("two command handlers racing on one store on $name", (place) => {
+describe.each(redisPlaces)("two command handlers racing on one store on $name", (place) => {
   if (!place.available) {
     it.skip("needs it running here", () => {});
     return;

@@ -15,16 +15,7 @@ import type {
   View,
 } from "../../shared/views.js";
 import { replayChecking } from "../support/invariants.js";
-import {
-  CLUSTER_TARGET,
-  REDIS_URL,
-  deleteClusterPrefix,
-  deletePrefix,
-  freshPrefix,
-  hasRedis,
-  openTestClusterStore,
-  openTestRedisStore,
-} from "../support/redis.js";
+import { freshPrefix, redisPlaces } from "../support/redis.js";
 import {
   type Seen,
   type ServerProcess,
@@ -95,32 +86,7 @@ async function expectNothingWentWrong(servers: ServerProcess[]): Promise<void> {
   }
 }
 
-/** Where the three processes keep the store: one Redis, or a three-master Redis Cluster. */
-const places: Array<{
-  name: string;
-  available: boolean;
-  env: Record<string, string>;
-  open: (prefix: string) => Promise<RedisStore>;
-  remove: (prefix: string) => Promise<void>;
-}> = [
-  {
-    name: "one Redis",
-    available: hasRedis,
-    env: { REDIS_URL },
-    open: openTestRedisStore,
-    remove: deletePrefix,
-  },
-  {
-    name: "a Redis Cluster",
-    available: CLUSTER_TARGET !== undefined,
-    // REDIS_URL emptied: the test's own environment may name one.
-    env: { REDIS_URL: "", REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER ?? "" },
-    open: openTestClusterStore,
-    remove: deleteClusterPrefix,
-  },
-];
-
-describe.each(places)("three server processes on $name", (place) => {
+describe.each(redisPlaces)("three server processes on $name", (place) => {
   if (!place.available) {
     it.skip("needs it running here", () => {});
     return;

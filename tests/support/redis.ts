@@ -89,3 +89,31 @@ export async function deletePrefix(prefix: string): Promise<void> {
     await client.close();
   }
 }
+
+/** Where Redis tests may keep a store: one Redis, or the test run's Redis Cluster. */
+export interface RedisPlace {
+  name: string;
+  /** False where it cannot run here (never under CI=true). */
+  available: boolean;
+  /** Environment for a server process to use it (REDIS_URL emptied for the cluster: the test's own environment may name one). */
+  env: Record<string, string>;
+  open(prefix: string): Promise<RedisStore>;
+  remove(prefix: string): Promise<void>;
+}
+
+export const redisPlaces: RedisPlace[] = [
+  {
+    name: "one Redis",
+    available: hasRedis,
+    env: { REDIS_URL },
+    open: openTestRedisStore,
+    remove: deletePrefix,
+  },
+  {
+    name: "a Redis Cluster",
+    available: CLUSTER_TARGET !== undefined,
+    env: { REDIS_URL: "", REDIS_CLUSTER_NODES: process.env.TEST_REDIS_CLUSTER ?? "" },
+    open: openTestClusterStore,
+    remove: deleteClusterPrefix,
+  },
+];
