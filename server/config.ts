@@ -77,6 +77,14 @@ const configSchema = z
         return items.map(originOf).filter((origin) => origin !== undefined);
       })
       .optional(),
+    /**
+     * Let webhook URLs point at loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+     * link-local or unspecified addresses; refused by default. For tests and local receivers.
+     */
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false"], "true or false")
+      .default("false")
+      .transform((value) => value === "true"),
     MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
     MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
     MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),

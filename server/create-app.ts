@@ -19,6 +19,7 @@ import { type RateLimitOptions, RateLimits } from "./transport/rate-limits.js";
 import { rooms } from "./transport/rooms.js";
 import { attachSockets } from "./transport/socket.js";
 import { WebhookDispatcher, type WebhookOptions } from "./webhooks/dispatcher.js";
+import { RedisLease, localLease } from "./webhooks/lease.js";
 import { WebhookRegistry } from "./webhooks/registry.js";
 
 export interface AppDeps {
@@ -56,7 +57,10 @@ export interface AppOptions {
    */
   allowedOrigins?: string[];
   staticDir?: string;
-  /** Retry delays, timeout and queue bound of outgoing webhooks (tests make them fast). */
+  /**
+   * Outgoing webhooks: retry delays, timeout, lease (tests make them fast), and whether URLs on
+   * private addresses are allowed (`WEBHOOKS_ALLOW_PRIVATE`).
+   */
   webhooks?: WebhookOptions;
 }
 
@@ -130,7 +134,10 @@ export async function createApp(
     options.rateLimits,
     adapterLinks ? { client: adapterLinks[0], prefix } : undefined,
   );
-  const webhooks = new WebhookRegistry(deps.directory);
+  const webhooks = new WebhookRegistry(deps.directory, {
+    version: (storeId) => store.version(storeId),
+    allowPrivate: options.webhooks?.allowPrivate,
+  });
   const base = options.publicUrl.replace(/\/$/, "");
   const pageUrl = (page: string, storeId: string, fragment?: string) =>
     `${base}/${page}.html?store=${encodeURIComponent(storeId)}${fragment ? `#${fragment}` : ""}`;
@@ -229,17 +236,24 @@ export async function createApp(
     lineCounts.set(storeId, state);
     publisher.committed(storeId, state);
   });
-  // Webhooks and timer lag: each sees only this process's commits, so each event is sent once.
+  // Webhooks read their events from the log after a durable cursor; a commit only wakes the
+  // store's sender. On Redis a lease per store keeps the processes from sending them twice.
   const dispatcher = new WebhookDispatcher({
     registry: webhooks,
+    store,
+    lease: adapterLinks
+      ? new RedisLease(adapterLinks[0], prefix, options.webhooks?.leaseMs)
+      : localLease,
     logger,
     onOutcome: (result) => metrics.webhookDeliveries.inc({ result }),
     options: options.webhooks,
   });
+  dispatcher.start();
+  // Timer lag sees only this process's commits, so each is measured once.
   const timerLag = new TimerLagMeter((ms) => metrics.timerLag.observe(ms / 1000));
   service.events.on("committed", (committed) => {
     timerLag.committed(committed);
-    dispatcher.committed(committed);
+    dispatcher.kick(committed.storeId);
   });
   const sockets = attachSockets({
     io,

@@ -61,6 +61,7 @@ const app = await createApp(
       handshakesPerMin: config.RATE_LIMIT_HANDSHAKES,
     },
     staticDir: existsSync(staticDir) ? staticDir : undefined,
+    webhooks: { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE },
   },
 );
 await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));

@@ -17,7 +17,12 @@ const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   t = await startApp({
-    webhooks: { retryDelaysMs: [5, 10, 20, 40], timeoutMs: 2000, drainMs: 50 },
+    webhooks: {
+      retryDelaysMs: [5, 10, 20, 40],
+      timeoutMs: 2000,
+      drainMs: 50,
+      allowPrivate: true,
+    },
   });
 });
 afterAll(async () => {
@@ -248,7 +253,7 @@ describe("outgoing webhooks", () => {
       res.end();
     });
     const own = await startApp({
-      webhooks: { retryDelaysMs: [40, 40], timeoutMs: 2000, drainMs: 10_000 },
+      webhooks: { retryDelaysMs: [40, 40], timeoutMs: 2000, drainMs: 10_000, allowPrivate: true },
     });
     try {
       const storeId = await provisionStore(own.url);
