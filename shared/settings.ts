@@ -60,6 +60,11 @@ export const storeSettingsSchema = z
      * available, a decliner may be offered it again after this long.
      */
     declineCooldownSec: seconds(0, 3600).default(60),
+    /**
+     * A visit served on a tablet gone this long (counted from the drop, never before the
+     * disconnect grace ends) goes back to the line in its place, unless a manager acted.
+     */
+    orphanedVisitMin: z.number().int().min(1).max(240).default(5),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -85,6 +85,11 @@ export type DomainEvent =
       toAssociateId: string | undefined;
       /** With no one named: who had it (offered or serving); "anyone else" leaves them out. */
       fromAssociateId?: string;
+      /**
+       * Absent for a manager's reassign; `tablet_lost`: the serving associate's tablet stayed
+       * gone past orphanedVisitMin.
+       */
+      reason?: "tablet_lost";
     }
   | {
       type: "alert:raised";

@@ -17,6 +17,10 @@ export const slaWaitMs = (state: StoreState): number => state.settings.slaWaitMi
 export const declineCooldownMs = (state: StoreState): number =>
   (state.settings.declineCooldownSec ?? 60) * 1000;
 
+/** Older stores' settings predate the setting: they get its default. */
+export const orphanedVisitMs = (state: StoreState): number =>
+  (state.settings.orphanedVisitMin ?? 5) * 60_000;
+
 export const callAheadHoldMs = (state: StoreState): number =>
   state.settings.callAheadHoldMin * 60_000;
 

@@ -10,7 +10,7 @@ import type {
 } from "./state.js";
 
 /** Bump when StoreState's shape changes: older snapshots are then ignored and the log replayed. */
-export const SNAPSHOT_SCHEMA = 3;
+export const SNAPSHOT_SCHEMA = 4;
 
 export interface StateData {
   storeId: string;

@@ -213,6 +213,7 @@ export const emptySettings: StoreSettings = {
   slaWaitMin: 15,
   callAheadHoldMin: 30,
   declineCooldownSec: 60,
+  orphanedVisitMin: 5,
 };
 
 /** The state of a store that has no log yet. */

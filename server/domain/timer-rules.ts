@@ -1,18 +1,30 @@
 import { withdrawOfferOf } from "./associate-commands.js";
 import type { Draft } from "./draft.js";
 import type { AlertKind } from "./state.js";
-import { type Timer, dueTimers } from "./timers.js";
+import { type Timer, droppedAlertOf, dueTimers, timerId } from "./timers.js";
 
 /** Offer expiries in a row after which a manager is alerted. */
 export const EXPIRIES_BEFORE_ALERT = 2;
 
 /**
  * Fires every timer due at the draft's time, in deadline order. Each timer is checked against
- * the state as earlier ones left it, so a timer made obsolete by another does nothing.
+ * the state as earlier ones left it, so a timer made obsolete by another does nothing. A timer
+ * may start another that is already due (a grace's alert starts the orphaned-visit timer, due
+ * at once on a late tick): those fire too, until none is left, each timer once.
  */
 export function fireDueTimers(d: Draft): void {
-  for (const timer of dueTimers(d.state, d.at)) fire(d, timer);
+  const fired = new Set<string>();
+  for (;;) {
+    const due = dueTimers(d.state, d.at).filter((t) => !fired.has(timerKey(t)));
+    if (due.length === 0) return;
+    for (const timer of due) {
+      fired.add(timerKey(timer));
+      fire(d, timer);
+    }
+  }
 }
+
+const timerKey = (t: Timer): string => `${t.kind}/${timerId(t)}/${t.at}`;
 
 function fire(d: Draft, t: Timer): void {
   const s = d.state;
@@ -39,6 +51,24 @@ function fire(d: Draft, t: Timer): void {
       withdrawOfferOf(d, a, "connection_lost");
       d.emit({ type: "associate:connection-lost", associateId: a.id });
       raise(d, "tablet_dropped", a.visitId, a.id, `${a.name}'s tablet lost its connection`);
+      return;
+    }
+    case "orphaned-visit": {
+      // Serving on a tablet that stayed gone, and no manager acted: the visit goes back to
+      // its place in line for anyone else, and the associate is away until they say otherwise.
+      const a = s.associates.get(t.associateId);
+      const alert = a && droppedAlertOf(s, a);
+      if (!a || !alert || a.visitId === undefined) return;
+      d.emit({
+        type: "visit:reassigned",
+        visitId: a.visitId,
+        toAssociateId: undefined,
+        fromAssociateId: a.id,
+        reason: "tablet_lost",
+      });
+      if (a.presence === "available")
+        d.emit({ type: "associate:presence-changed", associateId: a.id, presence: "away" });
+      d.emit({ type: "alert:resolved", alertId: alert.id });
       return;
     }
     case "wrap-up":

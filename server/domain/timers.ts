@@ -1,5 +1,11 @@
-import { disconnectGraceMs, skillOf, slaWaitMs, wideningMs } from "./settings-view.js";
-import type { Associate, Offer, StoreState, Visit } from "./state.js";
+import {
+  disconnectGraceMs,
+  orphanedVisitMs,
+  skillOf,
+  slaWaitMs,
+  wideningMs,
+} from "./settings-view.js";
+import type { Alert, Associate, Offer, StoreState, Visit } from "./state.js";
 
 /**
  * Every time-driven rule as a timer with a deadline. Timers are derived from state, never
@@ -8,6 +14,7 @@ import type { Associate, Offer, StoreState, Visit } from "./state.js";
 export type Timer =
   | { kind: "offer-expiry"; at: number; offerId: string }
   | { kind: "disconnect-grace"; at: number; associateId: string }
+  | { kind: "orphaned-visit"; at: number; associateId: string }
   | { kind: "wrap-up"; at: number; associateId: string }
   | { kind: "widening"; at: number; visitId: string }
   | { kind: "decline-cooldown"; at: number; visitId: string }
@@ -33,7 +40,35 @@ export function associateTimers(state: StoreState, a: Associate, push: Push): vo
       associateId: a.id,
     });
   }
+  if (a.disconnectedAt !== undefined && droppedAlertOf(state, a) !== undefined) {
+    push({
+      kind: "orphaned-visit",
+      at: a.disconnectedAt + Math.max(orphanedVisitMs(state), disconnectGraceMs(state)),
+      associateId: a.id,
+    });
+  }
   if (a.wrapUpUntil !== undefined) push({ kind: "wrap-up", at: a.wrapUpUntil, associateId: a.id });
+}
+
+/**
+ * The open "tablet dropped" alert about the visit `a` serves, raised for the tablet's current
+ * drop; undefined if the tablet is back, they serve nobody, or a manager resolved the alert.
+ * While it is open, the visit goes back to the line at the orphaned-visit timer. The alert is
+ * raised only by a due timer, so that commit rescans every deadline and finds this one.
+ */
+export function droppedAlertOf(state: StoreState, a: Associate): Alert | undefined {
+  if (a.connected || !a.connectionLost || a.visitId === undefined) return undefined;
+  const since = a.disconnectedAt ?? Number.POSITIVE_INFINITY;
+  for (const alert of state.alerts.values()) {
+    if (
+      alert.kind === "tablet_dropped" &&
+      alert.associateId === a.id &&
+      alert.visitId === a.visitId &&
+      alert.at >= since
+    )
+      return alert;
+  }
+  return undefined;
 }
 
 export function visitTimers(state: StoreState, v: Visit, push: Push): void {
@@ -98,11 +133,12 @@ export const nextDeadline = (state: StoreState): number | null => state.nextDead
 const kindOrder: Record<Timer["kind"], number> = {
   "call-ahead-hold": 0,
   "disconnect-grace": 1,
-  "offer-expiry": 2,
-  "wrap-up": 3,
-  widening: 4,
-  "decline-cooldown": 5,
-  sla: 6,
+  "orphaned-visit": 2,
+  "offer-expiry": 3,
+  "wrap-up": 4,
+  widening: 5,
+  "decline-cooldown": 6,
+  sla: 7,
 };
 
 /** Timers due at `now`, in the order they fire: by deadline, then kind, then id. */
@@ -117,5 +153,6 @@ export function dueTimers(state: StoreState, now: number): Timer[] {
     );
 }
 
-const timerId = (t: Timer): string =>
+/** The offer, associate or visit a timer is about. */
+export const timerId = (t: Timer): string =>
   "offerId" in t ? t.offerId : "associateId" in t ? t.associateId : t.visitId;

@@ -213,7 +213,10 @@ export function deadlineBound(s: StoreState, exact: number | null): string[] {
   return [];
 }
 
-/** 6. Offers don't rot: nothing overdue survives a command; a lost tablet holds no offer. */
+/**
+ * 6. Offers don't rot: nothing overdue survives a command; a lost tablet holds no offer, and
+ * keeps a visit past orphanedVisitMin only if a manager answered its alert.
+ */
 export function offersDontRot(s: StoreState, now: number): string[] {
   const bad: string[] = [];
   for (const o of s.offers.values()) if (o.deadline <= now) bad.push(`offer ${o.id} is overdue`);
@@ -224,6 +227,23 @@ export function offersDontRot(s: StoreState, now: number): string[] {
       !a.connected && a.disconnectedAt !== undefined && a.disconnectedAt + graceMs <= now;
     if (overdue && a.presence !== "offline" && !a.connectionLost)
       bad.push(`${a.id} is past the grace but not lost`);
+    // A visit served on a tablet that stayed gone, with nobody acting, goes back to the line.
+    const orphanedMs = Math.max((s.settings.orphanedVisitMin ?? 5) * 60_000, graceMs);
+    const unanswered = [...s.alerts.values()].some(
+      (x) =>
+        x.kind === "tablet_dropped" &&
+        x.associateId === a.id &&
+        x.visitId === a.visitId &&
+        x.at >= (a.disconnectedAt ?? Number.POSITIVE_INFINITY),
+    );
+    if (
+      a.connectionLost &&
+      !a.connected &&
+      a.visitId !== undefined &&
+      unanswered &&
+      (a.disconnectedAt ?? now) + orphanedMs <= now
+    )
+      bad.push(`${a.id}'s tablet is gone past orphanedVisitMin but still serves ${a.visitId}`);
   }
   for (const v of s.visits.values()) {
     if (v.status === "expected" && v.holdUntil !== undefined && v.holdUntil <= now)
