@@ -102,6 +102,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           slaWaitMin: number("slaWaitMin"),
           callAheadHoldMin: number("callAheadHoldMin"),
           declineCooldownSec: number("declineCooldownSec"),
+          orphanedVisitMin: number("orphanedVisitMin"),
         },
       })
       .then((ok) => {
@@ -161,6 +162,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         <div>${limit("slaWaitMin", t("settings.sla"))}</div>
         <div>${limit("callAheadHoldMin", t("settings.hold"))}</div>
         <div>${limit("declineCooldownSec", t("settings.declineCooldown"), 3600)}</div>
+        <div>${limit("orphanedVisitMin", t("settings.orphanedVisit"), 240)}</div>
       </div>
       <button class="primary" type="submit">${t("settings.save")}</button>
     </form>
