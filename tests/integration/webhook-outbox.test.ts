@@ -130,22 +130,23 @@ for (const backend of serverBackends) {
       expect(before.received).toHaveLength(1);
     });
 
-    it("with two processes on one store, sends each event once", async (context) => {
-      if (backend.name !== "redis") context.skip();
-      const hook = await receiver();
-      const one = await start();
-      const two = await start();
-      const { storeId } = await provision(one.url);
-      await setWebhook(one.url, storeId, hook.url);
-      for (let i = 0; i < 6; i++) await checkIn(i % 2 === 0 ? one.url : two.url, storeId);
-      await hook.until(6);
-      // Both stop after sending what they hold: a copy sent by the other would be in by then.
-      await one.close();
-      await two.close();
-      const ids = bodies(hook).map((e) => e.id);
-      expect(ids).toHaveLength(6);
-      expect(new Set(ids).size).toBe(6);
-      expect(ids.map(versionOf)).toEqual([...ids.map(versionOf)].sort((a, b) => a - b));
-    });
+    // Two processes share a store only on Redis (the embedded journal is one process's).
+    if (backend.name === "redis")
+      it("with two processes on one store, sends each event once", async () => {
+        const hook = await receiver();
+        const one = await start();
+        const two = await start();
+        const { storeId } = await provision(one.url);
+        await setWebhook(one.url, storeId, hook.url);
+        for (let i = 0; i < 6; i++) await checkIn(i % 2 === 0 ? one.url : two.url, storeId);
+        await hook.until(6);
+        // Both stop after sending what they hold: a copy sent by the other would be in by then.
+        await one.close();
+        await two.close();
+        const ids = bodies(hook).map((e) => e.id);
+        expect(ids).toHaveLength(6);
+        expect(new Set(ids).size).toBe(6);
+        expect(ids.map(versionOf)).toEqual([...ids.map(versionOf)].sort((a, b) => a - b));
+      });
   });
 }
