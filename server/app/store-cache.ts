@@ -99,9 +99,7 @@ export class StoreCache {
   }
 
   private async fromSnapshot(storeId: string): Promise<StoreState> {
-    const snapshot = await this.store.loadSnapshot(storeId);
-    if (!snapshot || snapshot.schema !== SNAPSHOT_SCHEMA) return emptyState(storeId);
-    return fromStateData(snapshot.data as StateData);
+    return (await snapshotState(this.store, storeId)) ?? emptyState(storeId);
   }
 
   private apply(entry: Entry, commit: StoreCommit): void {
@@ -124,4 +122,14 @@ function remember(entry: Entry, commit: StoreCommit): void {
     if (old.at >= cutoff && entry.requests.size <= MAX_REMEMBERED_REQUESTS) break;
     entry.requests.delete(id);
   }
+}
+
+/** The store's state from its snapshot, if it has one of this server's schema. */
+export async function snapshotState(
+  store: EventStore,
+  storeId: string,
+): Promise<StoreState | undefined> {
+  const snapshot = await store.loadSnapshot(storeId);
+  if (!snapshot || snapshot.schema !== SNAPSHOT_SCHEMA) return undefined;
+  return fromStateData(snapshot.data as StateData);
 }

@@ -1,13 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { StoreCommit } from "../app/store-cache.js";
-import {
-  SNAPSHOT_SCHEMA,
-  type StateData,
-  type StoreState,
-  emptyState,
-  evolveCommit,
-  fromStateData,
-} from "../domain/index.js";
+import { type StoreCommit, snapshotState } from "../app/store-cache.js";
+import { type StoreState, emptyState, evolveCommit } from "../domain/index.js";
 import type { Logger } from "../logger.js";
 import type { EventStore } from "../store/event-store.js";
 import { type WebhookEvent, webhookEventsOf } from "./events.js";
@@ -256,10 +249,9 @@ export class WebhookDispatcher {
       state = follower.state;
       commits = (await store.read(storeId, state.version)) as StoreCommit[];
     } else {
-      const snapshot = await store.loadSnapshot(storeId);
-      const usable = snapshot?.schema === SNAPSHOT_SCHEMA ? snapshot : undefined;
+      const usable = await snapshotState(store, storeId);
       if (usable && usable.version <= cursor) {
-        state = fromStateData(usable.data as StateData);
+        state = usable;
         commits = (await store.read(storeId, usable.version)) as StoreCommit[];
       } else {
         try {
@@ -271,7 +263,7 @@ export class WebhookDispatcher {
             { err, storeId, from: cursor + 1, to: usable.version },
             "webhook events of compacted commits cannot be built; skipped",
           );
-          state = fromStateData(usable.data as StateData);
+          state = usable;
           commits = (await store.read(storeId, usable.version)) as StoreCommit[];
         }
       }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AssociateView, CustomerView, ManagerView } from "../../shared/views.js";
-import { type Client, MIN, SEC, World, rid, serverBackends, tokenOf } from "../support/server.js";
+import { MIN, SEC, World, rid, serverBackends, tokenOf } from "../support/server.js";
 
 /**
  * A tablet that dies while its associate serves, over real sockets on each store back end: the
