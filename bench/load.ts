@@ -8,13 +8,14 @@ import { Credentials, SESSION_TTL_MS } from "../server/auth/credentials.js";
 import { type Directory, openDirectory } from "../server/auth/directory.js";
 import { createApp } from "../server/create-app.js";
 import { createLogger, silentLogger } from "../server/logger.js";
-import { type RedisTarget, makeRedisLink, scanKeys } from "../server/redis-client.js";
+import type { RedisTarget } from "../server/redis-client.js";
 import type { EventStore } from "../server/store/event-store.js";
 import { openMemoryStore } from "../server/store/memory-store.js";
 import { openStore } from "../server/store/open-store.js";
 import { openRedisStore } from "../server/store/redis-store.js";
 import type { StoreSettingsInput } from "../shared/settings.js";
 import type { AssociateView } from "../shared/views.js";
+import { deleteUnder } from "../tests/support/redis.js";
 import {
   type Dialect,
   type LoadFigures,
@@ -210,13 +211,7 @@ async function provisionStore(
   };
 }
 
-export async function deleteKeys(prefix: string): Promise<void> {
-  const client = makeRedisLink(url);
-  await client.connect();
-  for await (const keys of scanKeys(client, `${prefix}*`))
-    for (const key of keys) await client.del(key);
-  await client.close();
-}
+export const deleteKeys = (prefix: string): Promise<void> => deleteUnder(url, prefix);
 
 const storeIds = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i}`);
 

@@ -2,10 +2,11 @@ import { performance } from "node:perf_hooks";
 import { nanoid } from "nanoid";
 import { QueueService } from "../server/app/queue-service.js";
 import { silentLogger } from "../server/logger.js";
-import { type RedisTarget, makeRedisLink, scanKeys } from "../server/redis-client.js";
+import type { RedisTarget } from "../server/redis-client.js";
 import type { Commit } from "../server/store/event-store.js";
 import { openRedisStore } from "../server/store/redis-store.js";
 import { storeSettingsSchema } from "../shared/settings.js";
+import { deleteUnder } from "../tests/support/redis.js";
 
 /**
  * Redis store on loopback: raw append latency with one writer, then the conflict-retry rate of
@@ -74,7 +75,7 @@ export async function benchRedis(
     return { appends, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1), ...race };
   } finally {
     await store.close();
-    await deleteKeys(prefix, target);
+    await deleteUnder(target, prefix);
   }
 }
 
@@ -138,16 +139,5 @@ async function raceTwoWriters(
     };
   } finally {
     for (const s of stores) await s.close();
-  }
-}
-
-async function deleteKeys(prefix: string, target: RedisTarget): Promise<void> {
-  const client = makeRedisLink(target);
-  await client.connect();
-  try {
-    for await (const keys of scanKeys(client, `${prefix}*`))
-      for (const key of keys) await client.del(key);
-  } finally {
-    await client.close();
   }
 }

@@ -65,30 +65,25 @@ export const openTestClusterStore = (prefix: string): Promise<RedisStore> =>
   openRedisStore({ url: CLUSTER_TARGET as string, prefix, logger: silentLogger });
 
 /** Deletes every key under `prefix` on the test cluster, from each master. */
-export async function deleteClusterPrefix(prefix: string): Promise<void> {
-  const client = makeRedisLink(CLUSTER_TARGET as string);
+export const deleteClusterPrefix = (prefix: string): Promise<void> =>
+  deleteUnder(CLUSTER_TARGET as string, prefix);
+
+/** Deletes every key under `prefix` on `target` (one Redis or a cluster; benchmarks too). */
+export async function deleteUnder(target: RedisTarget, prefix: string): Promise<void> {
+  const client = makeRedisLink(target);
   client.on("error", () => {});
   await client.connect();
   try {
+    // One key a command: on a cluster the keys of one scan may live in different slots.
     for await (const keys of scanKeys(client, `${prefix}*`))
-      for (const key of keys) await client.del(key);
+      await Promise.all(keys.map((key) => client.del(key)));
   } finally {
     await client.close();
   }
 }
 
 /** Deletes every key under `prefix`. */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-  } finally {
-    await client.close();
-  }
-}
+export const deletePrefix = (prefix: string): Promise<void> => deleteUnder(REDIS_URL, prefix);
 
 /** Where Redis tests may keep a store: one Redis, or the test run's Redis Cluster. */
 export interface RedisPlace {
