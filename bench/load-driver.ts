@@ -143,7 +143,12 @@ export interface StoreRun {
 }
 
 export interface LoadOptions {
-  url: string;
+  /**
+   * The server, or several processes of one server (sharing a Redis): then socket j of store s
+   * (j = 0 the kiosk, then the tablets, then the display) connects to `url[(s + j) % length]`,
+   * so every store has sockets on every process and the kiosks are spread over them too.
+   */
+  url: string | readonly string[];
   stores: StoreAuth[];
   dialect: Dialect;
   /** Check-ins per second over all stores. */
@@ -152,7 +157,7 @@ export interface LoadOptions {
   /** Check-ins before this are run but not measured. */
   warmUpMs: number;
   serviceMs: [number, number];
-  /** The server's CPU seconds so far, to report its CPU use while the load runs. */
+  /** The server's CPU seconds so far (all its processes), to report its CPU use while the load runs. */
   serverCpuSeconds?: () => number;
   /** Called once every socket is connected, before the first check-in. */
   onConnected?: () => void;
@@ -187,16 +192,19 @@ const firstFull = new WeakMap<Socket, unknown>();
 /** The first full view `socket` got when `connectAll` connected it (what a page starts from). */
 export const firstView = (socket: Socket): ViewPatch => firstFull.get(socket) as ViewPatch;
 
-/** Connects sockets in batches; resolves once each has had its first full view. */
+/**
+ * Connects sockets in batches; resolves once each has had its first full view. `url` may say
+ * where each one connects, by its index in `auths`.
+ */
 export async function connectAll(
-  url: string,
+  url: string | ((index: number) => string),
   auths: Array<Record<string, unknown>>,
   batch = 200,
 ): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < auths.length; i += batch) {
-    const chunk = auths.slice(i, i + batch).map((auth) => {
-      const socket = connectOne(url, auth);
+    const chunk = auths.slice(i, i + batch).map((auth, k) => {
+      const socket = connectOne(typeof url === "string" ? url : url(i + k), auth);
       const ready = new Promise<void>((resolve, reject) => {
         socket.on("view:patch", function whole(update: ViewPatch) {
           if (update.since >= 0 || firstFull.has(socket)) return;
@@ -268,9 +276,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   const offers = new Map<string, { at: number; version: number }>();
   const timers = new Set<NodeJS.Timeout>();
 
-  for (const auth of options.stores) {
-    const [kiosk] = await connectAll(options.url, [auth.kiosk]);
-    const receivers = await connectAll(options.url, [...auth.tablets, auth.display], 50);
+  const urls = typeof options.url === "string" ? [options.url] : options.url;
+  for (const [s, auth] of options.stores.entries()) {
+    // Socket j of store s on process (s + j) % processes: the kiosk is j = 0, receiver r is r + 1.
+    const urlOf = (j: number) => urls[(s + j) % urls.length] as string;
+    const [kiosk] = await connectAll(urlOf(0), [auth.kiosk]);
+    const receivers = await connectAll((r) => urlOf(r + 1), [...auth.tablets, auth.display], 50);
     const run: StoreRun = {
       auth,
       kiosk: kiosk as Socket,

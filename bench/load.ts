@@ -15,10 +15,10 @@ import { openStore } from "../server/store/open-store.js";
 import { openRedisStore } from "../server/store/redis-store.js";
 import type { StoreSettingsInput } from "../shared/settings.js";
 import type { AssociateView } from "../shared/views.js";
-import { deleteUnder } from "../tests/support/redis.js";
 import {
   type Dialect,
   type LoadFigures,
+  type ServerChild,
   type StoreAuth,
   connectAll,
   runLoad,
@@ -56,6 +56,11 @@ export interface LoadBenchOptions {
   durationMs: number;
   /** Connections held open for the idle RSS figure; 0 skips it. */
   idleConnections: number;
+  /**
+   * Server processes sharing the Redis for the latency and throughput runs (1 if not given):
+   * each store's sockets are spread over them (see `LoadOptions.url`); CPU and RSS are summed.
+   */
+  processes?: number;
 }
 
 export const defaultLoadOptions: LoadBenchOptions = {
@@ -211,7 +216,15 @@ async function provisionStore(
   };
 }
 
-export const deleteKeys = (prefix: string): Promise<void> => deleteUnder(url, prefix);
+/**
+ * Deletes the benchmark's keys. tests/support/redis.ts is imported here, not at the top: it
+ * probes REDIS_URL when loaded, and a server child (`--serve`) on a cluster has a `cluster:…`
+ * REDIS_URL, which a plain client cannot parse.
+ */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const { deleteUnder } = await import("../tests/support/redis.js");
+  await deleteUnder(url, prefix);
+}
 
 const storeIds = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i}`);
 
@@ -221,25 +234,31 @@ export async function benchLoad(
   const prefix = `bench-${nanoid(8).replace(/[^A-Za-z0-9]/g, "x")}:`;
   const env = { REDIS_URL: url, REDIS_PREFIX: prefix };
   try {
-    // Latency at the target rate, then throughput at a higher one, on one server process.
-    const server = await spawnServer("bench/load.ts", env);
+    // Latency at the target rate, then throughput at a higher one, on one server process (or
+    // `options.processes` of them, every store's sockets spread over them).
+    const servers: ServerChild[] = [];
     let latency: LoadBenchFigures["latency"];
     let throughput: LoadBenchFigures["throughput"];
     try {
+      for (let p = 0; p < (options.processes ?? 1); p++)
+        servers.push(await spawnServer("bench/load.ts", env));
+      const urls = servers.map((s) => s.url);
+      const rssKb = () => servers.reduce((sum, s) => sum + s.rssKb(), 0);
+      const cpuSeconds = () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
       const stores = await provision(prefix, storeIds("lat", options.stores), options.associates);
-      const rssBefore = server.rssKb();
+      const rssBefore = rssKb();
       let rssAfterConnect = rssBefore;
       const figures = await runLoad({
-        url: server.url,
+        url: urls,
         stores,
         dialect: undividedDialect,
         rate: options.rate,
         durationMs: options.durationMs,
         warmUpMs: 3000,
         serviceMs: [2000, 8000],
-        serverCpuSeconds: server.cpuSeconds,
+        serverCpuSeconds: cpuSeconds,
         onConnected: () => {
-          rssAfterConnect = server.rssKb();
+          rssAfterConnect = rssKb();
         },
       });
       latency = {
@@ -254,18 +273,18 @@ export async function benchLoad(
           options.throughputAssociates,
         );
         throughput = await runLoad({
-          url: server.url,
+          url: urls,
           stores: busy,
           dialect: undividedDialect,
           rate: options.throughputRate,
           durationMs: options.durationMs,
           warmUpMs: 3000,
           serviceMs: options.throughputServiceMs,
-          serverCpuSeconds: server.cpuSeconds,
+          serverCpuSeconds: cpuSeconds,
         });
       }
     } finally {
-      await server.stop();
+      await Promise.all(servers.map((s) => s.stop()));
     }
     const idle = options.idleConnections > 0 ? await idleRss(prefix, env, options) : undefined;
     return { latency, throughput, idle };

@@ -98,6 +98,42 @@ if (only === "load-cluster") {
   }
 }
 
+if (only === "load-processes") {
+  // The same latency run on a three-master Redis Cluster started here on loopback, served by
+  // three server processes: socket j of store s connects to process (s + j) % 3, so a store's
+  // commands race between processes and its views cross them through the sharded adapter. Then,
+  // for comparison, the same load on one process on the same cluster; knobs as for `load`.
+  const { benchLoad, defaultLoadOptions, useRedis } = await import("./load.js");
+  const { show } = await import("./load-driver.js");
+  const { startCluster } = await import("../tests/support/cluster-setup.js");
+  const { clusterTarget } = await import("../server/redis-client.js");
+  const o = { ...defaultLoadOptions, throughputRate: 0, idleConnections: 0 };
+  const report = (processes: number, l: Awaited<ReturnType<typeof benchLoad>>["latency"]) => {
+    const where =
+      processes === 1
+        ? "one process"
+        : `${processes} processes (each store's sockets spread over them)`;
+    console.log(
+      `real-time server, ${where} on a three-master Redis Cluster, ${o.stores} stores, ${l.connections} connections:`,
+    );
+    console.log(
+      `  at ${l.checkInsPerSec} check-ins/s: check-in → offer p50 / p99 / max  ${show(l.checkInToOffer)}`,
+    );
+    console.log(`  commands/s ${l.commandsPerSec}; command ack ${show(l.commandAck)}`);
+    console.log(
+      `  server CPU ${l.serverCpuPct}%${processes === 1 ? "" : ` (${processes} processes summed)`}; errors ${JSON.stringify(l.errors)}`,
+    );
+  };
+  const cluster = await startCluster();
+  try {
+    useRedis(clusterTarget(cluster.urls));
+    for (const processes of [3, 1])
+      report(processes, (await benchLoad({ ...o, processes })).latency);
+  } finally {
+    await cluster.stop();
+  }
+}
+
 if (!only || only === "load" || only === "relay") {
   const { benchRelay } = await import("./relay.js");
   const { benchLoad, defaultLoadOptions: o } = await import("./load.js");
