@@ -366,6 +366,12 @@ async function serve(): Promise<void> {
   await new Promise<void>((resolve) => httpServer.listen(port, "127.0.0.1", resolve));
   process.stdout.write(`${JSON.stringify({ msg: "listening", port })}\n`);
   process.on("SIGTERM", () => {
+    // BENCH_COUNTERS=1: commits, races lost to another process (conflicts), duplicates and
+    // batches over the whole run, as a line the benchmark prints on stderr (`[server] …`).
+    if (process.env.BENCH_COUNTERS === "1")
+      process.stdout.write(
+        `${JSON.stringify({ msg: "queue service counters", ...app.service.counters })}\n`,
+      );
     void app.close().then(() => process.exit(0));
   });
 }

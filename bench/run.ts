@@ -108,6 +108,9 @@ if (only === "load-processes") {
   const { startCluster } = await import("../tests/support/cluster-setup.js");
   const { clusterTarget } = await import("../server/redis-client.js");
   const o = { ...defaultLoadOptions, throughputRate: 0, idleConnections: 0 };
+  // Each server process prints its queue service's counters when stopped (conflicts: appends
+  // another process won), on stderr before its report.
+  process.env.BENCH_COUNTERS = "1";
   const report = (processes: number, l: Awaited<ReturnType<typeof benchLoad>>["latency"]) => {
     const where =
       processes === 1
