@@ -65,6 +65,11 @@ export const storeSettingsSchema = z
      * disconnect grace ends) goes back to the line in its place, unless a manager acted.
      */
     orphanedVisitMin: z.number().int().min(1).max(240).default(5),
+    /**
+     * Days a closed visit's personal data (name, note, handover notes, feedback comment) is
+     * kept; then it is erased from every copy the server holds (docs/STORES.md, "Retention").
+     */
+    retentionDays: z.number().int().min(1).max(365).default(30),
   })
   .strict()
   .superRefine((s, ctx) => {

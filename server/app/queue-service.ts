@@ -267,7 +267,10 @@ export class QueueService {
   /** Makes sure every store's next deadline is in the timer index (after a crash, at start). */
   async reconcileDeadlines(): Promise<void> {
     for (const storeId of await this.options.store.storeIds()) {
-      this.schedule(await this.state(storeId), true);
+      const state = await this.state(storeId);
+      this.schedule(state, true);
+      // A crash between an expiry's commit and its trimming left old commits in the log.
+      this.forgetBehind(state);
     }
     await this.settleBackground();
   }
@@ -550,6 +553,9 @@ export class QueueService {
     if (last) {
       this.schedule(last.state);
       this.snapshot(last, committed.length);
+      const expiry = last.state.dataExpiry;
+      if (expiry && committed.some((c) => c.commit.version === expiry.version))
+        this.forgetBehind(last.state);
       for (const c of committed) {
         try {
           this.events.emit("committed", c);
@@ -618,6 +624,31 @@ export class QueueService {
   }
 
   /**
+   * Retention, after the commit that expired a store's old data (`data:expired`), or at start:
+   * a snapshot of a state without it, then the log trimmed behind that snapshot. Off the
+   * command's path; whatever fails is done again at the next expiry or start.
+   */
+  private forgetBehind(state: StoreState): void {
+    const expiry = state.dataExpiry;
+    if (!expiry) return;
+    const { store, logger } = this.options;
+    const snapshot = { version: state.version, schema: SNAPSHOT_SCHEMA, data: toStateData(state) };
+    this.track(
+      store
+        .saveSnapshot(state.storeId, snapshot)
+        .then(() => store.forget(state.storeId, expiry.before, state.version))
+        .catch((err: unknown) => {
+          logger.warn({ err, storeId: state.storeId }, "retention: trimming the log failed");
+        }),
+    );
+  }
+
+  /** Drops this process's copies of stores it has not used for an hour (see StoreCache). */
+  evictIdle(now: number): number {
+    return this.cache.evictIdle(now, IDLE_STORE_MS);
+  }
+
+  /**
    * Puts the store's next timer deadline in the index, off the command's path. Only lowers it
    * (safe from any writer), and only when it changed since this process last wrote it: between
    * two of this process's batches with nothing appended elsewhere (a conflict forgets what was
@@ -647,6 +678,9 @@ export class QueueService {
     await Promise.allSettled([...this.background]);
   }
 }
+
+/** A store's copy in this process is dropped after this long unused. */
+const IDLE_STORE_MS = 60 * 60 * 1000;
 
 /** Appends of one command that may fail without an answer before it is refused (UNAVAILABLE). */
 const MAX_UNKNOWN_APPENDS = 2;

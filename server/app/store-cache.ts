@@ -1,19 +1,19 @@
 import {
   type DomainEvent,
-  SNAPSHOT_SCHEMA,
-  type StateData,
   type StoreState,
   emptyState,
   evolveCommit,
-  fromStateData,
+  fromSnapshot,
 } from "../domain/index.js";
 import type { Commit, EventStore } from "../store/event-store.js";
-import { REQUEST_RETENTION_MS } from "../store/event-store.js";
+import { LogTrimmed, REQUEST_RETENTION_MS } from "../store/event-store.js";
 
 export type StoreCommit = Commit<DomainEvent, Record<string, unknown>>;
 
 interface Entry {
   state: StoreState;
+  /** Last get, catch-up or accept (Date.now()), for evictIdle. */
+  usedAt: number;
   /** Request ids of commits this process has applied, oldest first, with their commit. */
   requests: Map<string, StoreCommit>;
 }
@@ -39,7 +39,10 @@ export class StoreCache {
   /** The cached state, loading it (snapshot, then the log after it) on first use. */
   async get(storeId: string): Promise<StoreState> {
     const cached = this.entries.get(storeId);
-    if (cached) return cached.state;
+    if (cached) {
+      cached.usedAt = Date.now();
+      return cached.state;
+    }
     return this.oneAtATime(storeId, async () => (await this.entry(storeId)).state);
   }
 
@@ -47,10 +50,33 @@ export class StoreCache {
   catchUp(storeId: string): Promise<StoreState> {
     return this.oneAtATime(storeId, async () => {
       const entry = await this.entry(storeId);
-      const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
+      let commits: StoreCommit[];
+      try {
+        commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
+      } catch (error) {
+        if (!(error instanceof LogTrimmed)) throw error;
+        // Retention trimmed the log past this copy (idle here for a long time): start again
+        // from the snapshot the log was trimmed behind.
+        this.entries.delete(storeId);
+        return (await this.entry(storeId)).state;
+      }
       for (const commit of commits) this.apply(entry, commit);
       return entry.state;
     });
+  }
+
+  /**
+   * Drops the copies of stores this process has not used for `idleMs`, so that memory follows
+   * the stores in use, and no copy outlives retention in a process that stopped serving a store.
+   */
+  evictIdle(now: number, idleMs: number): number {
+    let evicted = 0;
+    for (const [storeId, entry] of this.entries) {
+      if (now - entry.usedAt < idleMs || this.reading.has(storeId)) continue;
+      this.entries.delete(storeId);
+      evicted++;
+    }
+    return evicted;
   }
 
   /** Records a commit this process appended, with the state decide() already computed. */
@@ -63,6 +89,7 @@ export class StoreCache {
       return;
     }
     entry.state = state;
+    entry.usedAt = Date.now();
     remember(entry, commit);
   }
 
@@ -89,8 +116,15 @@ export class StoreCache {
 
   private async entry(storeId: string): Promise<Entry> {
     const cached = this.entries.get(storeId);
-    if (cached) return cached;
-    const entry: Entry = { state: await this.fromSnapshot(storeId), requests: new Map() };
+    if (cached) {
+      cached.usedAt = Date.now();
+      return cached;
+    }
+    const entry: Entry = {
+      state: await this.fromSnapshot(storeId),
+      usedAt: Date.now(),
+      requests: new Map(),
+    };
     const commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];
     for (const commit of commits) this.apply(entry, commit);
     // A store with no log is not kept: anyone can name one, and they must not fill the memory.
@@ -130,6 +164,5 @@ export async function snapshotState(
   storeId: string,
 ): Promise<StoreState | undefined> {
   const snapshot = await store.loadSnapshot(storeId);
-  if (!snapshot || snapshot.schema !== SNAPSHOT_SCHEMA) return undefined;
-  return fromStateData(snapshot.data as StateData);
+  return snapshot && fromSnapshot(snapshot.schema, snapshot.data);
 }

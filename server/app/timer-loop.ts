@@ -17,6 +17,7 @@ export interface TimerLoopOptions {
 export class TimerLoop {
   private handle: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private evictedAt = 0;
 
   constructor(private readonly options: TimerLoopOptions) {}
 
@@ -36,6 +37,10 @@ export class TimerLoop {
   private poll(): void {
     if (this.running) return;
     const now = (this.options.clock ?? Date.now)();
+    if (now - this.evictedAt >= 60_000) {
+      this.evictedAt = now;
+      this.options.service.evictIdle(Date.now());
+    }
     this.running = this.options.service
       .runDueTimers(now)
       .then(() => undefined)

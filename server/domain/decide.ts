@@ -47,6 +47,10 @@ export function decide(state: StoreState, command: Command, now: number): Decisi
     }
     if (state.nextDeadline !== null && state.nextDeadline <= at) fireDueTimers(draft);
     const reply = handle(draft, command);
+    // New limits may make timers due at once (a shorter retention, offer timeout, SLA...).
+    if (command.type === "store:update-settings" && draft.state.nextDeadline !== null) {
+      if (draft.state.nextDeadline <= at) fireDueTimers(draft);
+    }
     widenDeclined(draft);
     makeOffers(draft);
     if (draft.events.length === 0 && command.type === "tick") {

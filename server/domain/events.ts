@@ -100,6 +100,11 @@ export type DomainEvent =
       note: string;
     }
   | { type: "alert:resolved"; alertId: string }
+  /**
+   * Retention: what was logged before `before` has expired. Closed visits that ended before it
+   * are forgotten, and the log's commits before it may be trimmed (behind a snapshot).
+   */
+  | { type: "data:expired"; before: number }
   | {
       type: "feedback:given";
       visitId: string;

@@ -1,8 +1,14 @@
 import type { DomainEvent } from "./events.js";
 import { declineCooldownMs } from "./settings-view.js";
 import type { Associate, ClosedStatus, Outcome, RecentOffer, StoreState, Visit } from "./state.js";
-import { CLOSED_RETENTION_MS, RECENT_OFFERS_MS, measured, noStat } from "./state.js";
-import { associateTimers, computeNextDeadline, earliestOf, visitTimers } from "./timers.js";
+import { CLOSED_RETENTION_MS, HOUR_MS, RECENT_OFFERS_MS, measured, noStat } from "./state.js";
+import {
+  associateTimers,
+  computeNextDeadline,
+  dataExpiryAt,
+  earliestOf,
+  visitTimers,
+} from "./timers.js";
 
 /**
  * Applies one event. Pure and total: events are facts already checked by decide(), so nothing
@@ -10,8 +16,20 @@ import { associateTimers, computeNextDeadline, earliestOf, visitTimers } from ".
  */
 export function evolve(state: StoreState, event: DomainEvent, at: number): StoreState {
   const kind = OFFER_OUTCOMES[event.type];
-  const next = applyEvent(state, event, at);
+  const next = logged(applyEvent(state, event, at), event, at);
   return kind ? { ...next, recentOffers: next.recentOffers.push({ at, kind }) } : next;
+}
+
+/** Counts the hour of `at` in the log's hours (retention), unless the event only expires data. */
+function logged(state: StoreState, event: DomainEvent, at: number): StoreState {
+  const hour = at - (at % HOUR_MS);
+  if (event.type === "data:expired" || state.logHours.last() === hour) return state;
+  const first = state.logHours.isEmpty();
+  return {
+    ...state,
+    logHours: state.logHours.push(hour),
+    nextDeadline: first ? lower(state.nextDeadline, dataExpiryAt(state, hour)) : state.nextDeadline,
+  };
 }
 
 /** Offer events counted in the manager's live stats (the last RECENT_OFFERS_MS). */
@@ -332,6 +350,28 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
       };
     case "alert:resolved":
       return { ...state, alerts: state.alerts.delete(event.alertId) };
+    case "data:expired": {
+      let closed = state.closed;
+      let tokens = state.tokens;
+      for (;;) {
+        const oldest = closed.first();
+        if (!oldest || (oldest.closedAt ?? 0) >= event.before) break;
+        closed = closed.delete(oldest.id);
+        tokens = tokens.delete(oldest.token);
+      }
+      // An alert still open that long keeps its kind and ids, not its words.
+      const alerts = state.alerts.map((a) =>
+        a.at < event.before && a.note ? { ...a, note: "" } : a,
+      );
+      return {
+        ...state,
+        closed,
+        tokens,
+        alerts,
+        logHours: state.logHours.skipWhile((hour) => hour < event.before),
+        dataExpiry: { before: event.before, version: state.version + 1 },
+      };
+    }
     case "feedback:given":
       return {
         ...state,

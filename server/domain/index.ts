@@ -27,7 +27,13 @@ export {
 export { joinedBy, quoteCommit, told, withQuotes } from "./quotes.js";
 export type { DomainEvent, EventOf, EventType } from "./events.js";
 export { evolve, evolveCommit } from "./evolve.js";
-export { fromStateData, SNAPSHOT_SCHEMA, type StateData, toStateData } from "./snapshot.js";
+export {
+  fromSnapshot,
+  fromStateData,
+  SNAPSHOT_SCHEMA,
+  type StateData,
+  toStateData,
+} from "./snapshot.js";
 export * from "./state.js";
 export {
   computeNextDeadline,

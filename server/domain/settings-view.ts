@@ -21,6 +21,10 @@ export const declineCooldownMs = (state: StoreState): number =>
 export const orphanedVisitMs = (state: StoreState): number =>
   (state.settings.orphanedVisitMin ?? 5) * 60_000;
 
+/** How long personal data is kept (see StoreState.logHours). Older stores: the default. */
+export const retentionMs = (state: StoreState): number =>
+  (state.settings.retentionDays ?? 30) * 24 * 60 * 60_000;
+
 export const callAheadHoldMs = (state: StoreState): number =>
   state.settings.callAheadHoldMin * 60_000;
 

@@ -1,16 +1,22 @@
 import { Map as IMap, List, OrderedMap } from "immutable";
-import type {
-  Alert,
-  Associate,
-  Offer,
-  RecentOffer,
-  ServiceStat,
-  StoreState,
-  Visit,
+import {
+  type Alert,
+  type Associate,
+  HOUR_MS,
+  type Offer,
+  type RecentOffer,
+  type ServiceStat,
+  type StoreState,
+  type Visit,
 } from "./state.js";
+import { computeNextDeadline } from "./timers.js";
 
-/** Bump when StoreState's shape changes: older snapshots are then ignored and the log replayed. */
-export const SNAPSHOT_SCHEMA = 4;
+/**
+ * Bump when StoreState's shape changes, and teach `fromSnapshot` to read the schema before: a
+ * store whose journal was compacted (or whose log was trimmed by retention) behind a snapshot
+ * cannot be replayed from its log, so its snapshot must stay readable.
+ */
+export const SNAPSHOT_SCHEMA = 5;
 
 export interface StateData {
   storeId: string;
@@ -34,6 +40,8 @@ export interface StateData {
   acceptStat: ServiceStat;
   nextDeadline: number | null;
   recentOffers: RecentOffer[];
+  logHours: number[];
+  dataExpiry: StoreState["dataExpiry"];
 }
 
 /** Plain JSON of a state; also what tests compare to prove two states are the same. */
@@ -49,6 +57,7 @@ export function toStateData(s: StoreState): StateData {
     codeCounters: s.codeCounters.toObject(),
     serviceStats: s.serviceStats.toObject(),
     recentOffers: s.recentOffers.toArray(),
+    logHours: s.logHours.toArray(),
   };
 }
 
@@ -64,5 +73,23 @@ export function fromStateData(d: StateData): StoreState {
     codeCounters: IMap(d.codeCounters),
     serviceStats: IMap(d.serviceStats),
     recentOffers: List(d.recentOffers),
+    logHours: List(d.logHours),
   };
+}
+
+/** The state a snapshot holds, from this schema or one this server can still read; else undefined. */
+export function fromSnapshot(schema: number, data: unknown): StoreState | undefined {
+  if (schema === SNAPSHOT_SCHEMA) return fromStateData(data as StateData);
+  if (schema === 4) {
+    // Schema 4 had no retention: what was logged up to the snapshot expires from its hour on.
+    const old = data as Omit<StateData, "logHours" | "dataExpiry">;
+    const hour = old.clock - (old.clock % HOUR_MS);
+    const state = fromStateData({
+      ...old,
+      logHours: old.clock > 0 ? [hour] : [],
+      dataExpiry: undefined,
+    });
+    return { ...state, nextDeadline: computeNextDeadline(state) };
+  }
+  return undefined;
 }

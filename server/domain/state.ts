@@ -182,6 +182,15 @@ export interface StoreState {
   nextDeadline: number | null;
   /** Offer events of the last RECENT_OFFERS_MS, oldest first. */
   recentOffers: List<RecentOffer>;
+  /**
+   * Retention: the start of each hour (ms since the epoch) with commits whose copies in the log
+   * have not expired yet, oldest first. R days (retentionDays) after an hour ends, it expires
+   * (`data:expired`): closed visits that ended before it are forgotten and the log before it
+   * is trimmed. A commit that only expires data is not counted.
+   */
+  logHours: List<number>;
+  /** The latest expiry: data before `before` is gone; the commit at `version` said so. */
+  dataExpiry: { before: number; version: number } | undefined;
 }
 
 export const noStat: ServiceStat = { count: 0, totalMs: 0, sumLog: 0, sumLogSq: 0 };
@@ -200,6 +209,9 @@ export function measured(stat: ServiceStat, ms: number): ServiceStat {
 /** How long an ended visit is kept in state (feedback window, customer page). */
 export const CLOSED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
 export const emptySettings: StoreSettings = {
   name: "",
   timezone: "UTC",
@@ -214,6 +226,7 @@ export const emptySettings: StoreSettings = {
   callAheadHoldMin: 30,
   declineCooldownSec: 60,
   orphanedVisitMin: 5,
+  retentionDays: 30,
 };
 
 /** The state of a store that has no log yet. */
@@ -240,6 +253,8 @@ export function emptyState(storeId: string): StoreState {
     acceptStat: noStat,
     nextDeadline: null,
     recentOffers: List(),
+    logHours: List(),
+    dataExpiry: undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { withdrawOfferOf } from "./associate-commands.js";
 import type { Draft } from "./draft.js";
-import type { AlertKind } from "./state.js";
-import { type Timer, droppedAlertOf, dueTimers, timerId } from "./timers.js";
+import { type AlertKind, HOUR_MS } from "./state.js";
+import { type Timer, dataExpiryAt, droppedAlertOf, dueTimers, timerId } from "./timers.js";
 
 /** Offer expiries in a row after which a manager is alerted. */
 export const EXPIRIES_BEFORE_ALERT = 2;
@@ -95,6 +95,16 @@ function fire(d: Draft, t: Timer): void {
       if (s.visits.get(t.visitId)?.status === "expected")
         d.emit({ type: "visit:expired", visitId: t.visitId });
       return;
+    case "data-expiry": {
+      // Every hour whose time is up expires in one event, up to the end of the last of them.
+      let before: number | undefined;
+      for (const hour of s.logHours) {
+        if (dataExpiryAt(s, hour) > d.at) break;
+        before = hour + HOUR_MS;
+      }
+      if (before !== undefined) d.emit({ type: "data:expired", before });
+      return;
+    }
   }
 }
 

@@ -1,11 +1,19 @@
 import {
   disconnectGraceMs,
   orphanedVisitMs,
+  retentionMs,
   skillOf,
   slaWaitMs,
   wideningMs,
 } from "./settings-view.js";
-import type { Alert, Associate, Offer, StoreState, Visit } from "./state.js";
+import {
+  type Alert,
+  type Associate,
+  HOUR_MS,
+  type Offer,
+  type StoreState,
+  type Visit,
+} from "./state.js";
 
 /**
  * Every time-driven rule as a timer with a deadline. Timers are derived from state, never
@@ -19,7 +27,9 @@ export type Timer =
   | { kind: "widening"; at: number; visitId: string }
   | { kind: "decline-cooldown"; at: number; visitId: string }
   | { kind: "sla"; at: number; visitId: string }
-  | { kind: "call-ahead-hold"; at: number; visitId: string };
+  | { kind: "call-ahead-hold"; at: number; visitId: string }
+  /** Retention: the log's oldest hour (`hour`, its start) has been kept long enough. */
+  | { kind: "data-expiry"; at: number; hour: number };
 
 type Push = (timer: Timer) => void;
 
@@ -91,8 +101,14 @@ export function visitTimers(state: StoreState, v: Visit, push: Push): void {
   }
 }
 
+/** When what was logged in the hour starting at `hour` expires. */
+export const dataExpiryAt = (state: StoreState, hour: number): number =>
+  hour + HOUR_MS + retentionMs(state);
+
 /** Calls `push` with every pending timer of a store, in no particular order. */
 export function forEachTimer(state: StoreState, push: Push): void {
+  const hour = state.logHours.first();
+  if (hour !== undefined) push({ kind: "data-expiry", at: dataExpiryAt(state, hour), hour });
   for (const offer of state.offers.values()) offerTimers(offer, push);
   for (const a of state.associates.values()) associateTimers(state, a, push);
   for (const v of state.visits.values()) visitTimers(state, v, push);
@@ -139,6 +155,7 @@ const kindOrder: Record<Timer["kind"], number> = {
   widening: 5,
   "decline-cooldown": 6,
   sla: 7,
+  "data-expiry": 8,
 };
 
 /** Timers due at `now`, in the order they fire: by deadline, then kind, then id. */
@@ -155,4 +172,10 @@ export function dueTimers(state: StoreState, now: number): Timer[] {
 
 /** The offer, associate or visit a timer is about. */
 export const timerId = (t: Timer): string =>
-  "offerId" in t ? t.offerId : "associateId" in t ? t.associateId : t.visitId;
+  "offerId" in t
+    ? t.offerId
+    : "associateId" in t
+      ? t.associateId
+      : "visitId" in t
+        ? t.visitId
+        : String(t.hour);

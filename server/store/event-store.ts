@@ -56,9 +56,29 @@ export interface Snapshot {
 /** How long a request id is remembered for deduplication, counted from its commit's `at`. */
 export const REQUEST_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * `read` was asked for commits that are gone: compacted or trimmed behind a snapshot (retention).
+ * The state at that version can only come from a snapshot now.
+ */
+export class LogTrimmed extends Error {
+  constructor(
+    readonly storeId: string,
+    /** The first version the log still holds, minus one. */
+    readonly base: number,
+  ) {
+    super(
+      `${storeId}: commits up to version ${base} are gone from the log; read from its snapshot`,
+    );
+    this.name = "LogTrimmed";
+  }
+}
+
 export interface EventStore {
   readonly kind: "embedded" | "redis";
-  /** Commits of `storeId` with version > `afterVersion`, in order. */
+  /**
+   * Commits of `storeId` with version > `afterVersion`, in order. Throws `LogTrimmed` if the log
+   * no longer holds the commit after `afterVersion` (see `forget`).
+   */
   read(storeId: string, afterVersion: number): Promise<Commit[]>;
   /** The store's current version (0 for a store never written). */
   version(storeId: string): Promise<number>;
@@ -79,6 +99,14 @@ export interface EventStore {
   /** Keeps `snapshot` unless the store already has a newer one. */
   saveSnapshot(storeId: string, snapshot: Snapshot): Promise<void>;
   loadSnapshot(storeId: string): Promise<Snapshot | undefined>;
+  /**
+   * Retention: removes from the log, and from every copy the store keeps, the commits of
+   * `storeId` made before `before` (their `at`) up to version `upTo`, which a saved snapshot must
+   * hold. May remove more of what a snapshot holds (the embedded store keeps only a day behind
+   * its snapshots), never a commit after `upTo`. The embedded store rewrites its journal for it
+   * at most every `retentionRewriteMs` (docs/STORES.md, "Retention").
+   */
+  forget(storeId: string, before: number, upTo: number): Promise<void>;
   /**
    * The timer index: when `storeId` next has a timer due. `lower` only moves an existing
    * deadline earlier (safe from any writer); `exact` sets it (null removes it).

@@ -7,6 +7,7 @@ import {
   type BatchResult,
   type Commit,
   type EventStore,
+  LogTrimmed,
   REQUEST_RETENTION_MS,
   type Snapshot,
   appendOne,
@@ -24,6 +25,11 @@ export interface MemoryStoreOptions {
    * bytes and twice its size after the last rewrite. Default 64 MB.
    */
   compactAtBytes?: number;
+  /**
+   * Retention (`forget`): the journal is rewritten for it at most this often; what expires in
+   * between goes at the next rewrite. Default one hour.
+   */
+  retentionRewriteMs?: number;
 }
 
 interface StoreLog {
@@ -34,6 +40,8 @@ interface StoreLog {
   /** Request id → commit, oldest first, pruned past the retention. */
   requests: Map<string, Commit>;
   snapshot?: Snapshot;
+  /** Retention asked to drop the commits before `before` up to `upTo` (see `forget`). */
+  forget?: { before: number; upTo: number };
 }
 
 /**
@@ -49,6 +57,10 @@ export class MemoryStore implements EventStore {
   /** Journal size after the last rewrite (or at start). */
   private compactedSize = 0;
   private compacting: Promise<void> | undefined;
+  /** When the journal was last rewritten for retention (ms since the epoch; 0: not yet). */
+  private forgottenAt = 0;
+  /** A retention rewrite waiting for `retentionRewriteMs` to pass. */
+  private forgetTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly journal: Journal | undefined,
@@ -98,10 +110,7 @@ export class MemoryStore implements EventStore {
     this.usable();
     const log = this.logs.get(storeId);
     if (!log) return [];
-    if (afterVersion < log.base)
-      throw new Error(
-        `${storeId}: commits up to version ${log.base} were compacted; read from its snapshot`,
-      );
+    if (afterVersion < log.base) throw new LogTrimmed(storeId, log.base);
     return log.commits.slice(afterVersion - log.base);
   }
 
@@ -184,6 +193,42 @@ export class MemoryStore implements EventStore {
     return this.compacting;
   }
 
+  /**
+   * Retention. In memory only, the commits go at once; with a journal, by a rewrite of it (see
+   * `compact`, which also drops them from memory), at most every `retentionRewriteMs`.
+   */
+  async forget(storeId: string, before: number, upTo: number): Promise<void> {
+    this.usable();
+    const log = this.logs.get(storeId);
+    const due = (c: Commit | undefined) => c !== undefined && c.at < before && c.version <= upTo;
+    if (!log || !due(log.commits[0])) return;
+    log.forget = { before, upTo };
+    if (!this.journal) {
+      let drop = 0;
+      while (due(log.commits[drop])) drop++;
+      log.base += drop;
+      log.commits = log.commits.slice(drop);
+      return;
+    }
+    const every = this.options.retentionRewriteMs ?? 60 * 60 * 1000;
+    const wait = this.forgottenAt + every - Date.now();
+    if (wait <= 0) {
+      clearTimeout(this.forgetTimer);
+      this.forgetTimer = undefined;
+      this.forgottenAt = Date.now();
+      await this.compact();
+      return;
+    }
+    this.forgetTimer ??= setTimeout(() => {
+      this.forgetTimer = undefined;
+      this.forgottenAt = Date.now();
+      this.compact().catch((err: unknown) =>
+        this.options.logger.warn({ err }, "rewriting the journal for retention failed"),
+      );
+    }, wait);
+    this.forgetTimer.unref();
+  }
+
   async loadSnapshot(storeId: string): Promise<Snapshot | undefined> {
     this.usable();
     return this.logs.get(storeId)?.snapshot;
@@ -220,6 +265,8 @@ export class MemoryStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.forgetTimer);
+    await this.compacting?.catch(() => undefined);
     await this.journal?.close();
   }
 
@@ -231,21 +278,23 @@ export class MemoryStore implements EventStore {
 
   /**
    * Drops from memory each store's commits that its snapshot holds and that are older than the
-   * request retention, and returns every commit left: what the compacted journal holds.
+   * request retention or that retention asked to forget, and returns every commit left: what
+   * the compacted journal holds.
    */
   private trim(): Commit[] {
     const kept: Commit[] = [];
     for (const log of this.logs.values()) {
       const last = log.commits.at(-1);
       if (log.snapshot && last) {
+        const held = log.snapshot.version;
         const cutoff = last.at - REQUEST_RETENTION_MS;
+        const forget = log.forget;
+        const drop1 = (c: Commit) =>
+          c.version <= held &&
+          (c.at < cutoff ||
+            (forget !== undefined && c.version <= forget.upTo && c.at < forget.before));
         let drop = 0;
-        while (
-          drop < log.commits.length &&
-          (log.commits[drop] as Commit).version <= (log.snapshot.version as number) &&
-          (log.commits[drop] as Commit).at < cutoff
-        )
-          drop++;
+        while (drop < log.commits.length && drop1(log.commits[drop] as Commit)) drop++;
         if (drop > 0) {
           log.base += drop;
           log.commits = log.commits.slice(drop);

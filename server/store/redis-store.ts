@@ -14,6 +14,7 @@ import {
   type BatchResult,
   type Commit,
   type EventStore,
+  LogTrimmed,
   REQUEST_RETENTION_MS,
   type Snapshot,
   appendOne,
@@ -85,6 +86,10 @@ export class RedisStore implements EventStore {
         (await this.client.xRange(this.keys.log(storeId), `0-${from}`, "+", {
           COUNT: READ_PAGE,
         })) ?? [];
+      const first = entries[0];
+      // Entry ids are 0-<version>: the log starts later than asked when retention trimmed it.
+      if (commits.length === 0 && first && first.id !== `0-${from}`)
+        throw new LogTrimmed(storeId, Number(first.id.slice(2)) - 1);
       for (const entry of entries) commits.push(JSON.parse(String(entry.message.c)) as Commit);
       if (entries.length < READ_PAGE) return commits;
       from += entries.length;
@@ -160,6 +165,36 @@ export class RedisStore implements EventStore {
       [this.keys.snapshot(storeId)],
       [String(snapshot.version), String(snapshot.schema), JSON.stringify(snapshot.data)],
     );
+  }
+
+  /**
+   * Retention: finds the last commit made before `before` (at most `upTo`), reading the log from
+   * its start a page at a time, and trims the stream up to it (`XTRIM … MINID`): only the front
+   * goes, so appends racing it are untouched.
+   */
+  async forget(storeId: string, before: number, upTo: number): Promise<void> {
+    const key = this.keys.log(storeId);
+    let last = 0;
+    let from = "-";
+    // The first entry alone first: usually the log was trimmed an hour ago and nothing is due.
+    for (let count = 1; ; count = READ_PAGE) {
+      const entries = (await this.client.xRange(key, from, "+", { COUNT: count })) ?? [];
+      for (const entry of entries) {
+        const { at, version } = JSON.parse(String(entry.message.c)) as Commit;
+        if (at >= before || version > upTo) {
+          if (last > 0) await this.trim(key, last);
+          return;
+        }
+        last = version;
+      }
+      if (entries.length < count) break;
+      from = `0-${last + 1}`;
+    }
+    if (last > 0) await this.trim(key, last);
+  }
+
+  private async trim(key: string, upTo: number): Promise<void> {
+    await sendCommand(this.client, key, ["XTRIM", key, "MINID", `0-${upTo + 1}`]);
   }
 
   async loadSnapshot(storeId: string): Promise<Snapshot | undefined> {

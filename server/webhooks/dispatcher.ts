@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type StoreCommit, snapshotState } from "../app/store-cache.js";
 import { type StoreState, emptyState, evolveCommit } from "../domain/index.js";
 import type { Logger } from "../logger.js";
-import type { EventStore } from "../store/event-store.js";
+import { type EventStore, LogTrimmed } from "../store/event-store.js";
 import { type WebhookEvent, webhookEventsOf } from "./events.js";
 import type { StoreLease } from "./lease.js";
 import { PRIVATE, postWebhook } from "./post.js";
@@ -243,12 +243,18 @@ export class WebhookDispatcher {
   ): Promise<{ state: StoreState; commits: StoreCommit[] }> {
     const { store, logger } = this.deps;
     const follower = this.followers.get(storeId);
-    let state: StoreState;
-    let commits: StoreCommit[];
+    let state: StoreState | undefined;
+    let commits: StoreCommit[] = [];
     if (follower?.secret === config.secret && follower.state.version <= cursor) {
-      state = follower.state;
-      commits = (await store.read(storeId, state.version)) as StoreCommit[];
-    } else {
+      try {
+        commits = (await store.read(storeId, follower.state.version)) as StoreCommit[];
+        state = follower.state;
+      } catch (err) {
+        // Retention trimmed the log past this follower: start again as below.
+        if (!(err instanceof LogTrimmed)) throw err;
+      }
+    }
+    if (!state) {
       const usable = await snapshotState(store, storeId);
       if (usable && usable.version <= cursor) {
         state = usable;
@@ -261,7 +267,7 @@ export class WebhookDispatcher {
           if (!usable) throw err;
           logger.error(
             { err, storeId, from: cursor + 1, to: usable.version },
-            "webhook events of compacted commits cannot be built; skipped",
+            "webhook events of commits compacted or trimmed by retention cannot be built; skipped",
           );
           state = usable;
           commits = (await store.read(storeId, usable.version)) as StoreCommit[];

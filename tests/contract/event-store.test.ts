@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Commit, EventStore } from "../../server/store/event-store.js";
+import { type Commit, type EventStore, LogTrimmed } from "../../server/store/event-store.js";
 import { type Place, backends } from "../support/backends.js";
 
 /** The event store port's contract, run over every back end. */
@@ -132,6 +132,36 @@ describe.each(backends)("event store contract: $name", (backend) => {
       schema: 1,
       data: { line: ["a", "b"] },
     });
+  });
+
+  it("forgets the commits made before a time, up to a snapshot's version, everywhere, for good", async () => {
+    const HOUR = 60 * 60 * 1000;
+    const hourly = (v: number): Commit => ({ ...commit("s1", v), at: T + v * HOUR });
+    for (let v = 1; v <= 10; v++) await store.append(hourly(v), v - 1);
+    await fill(store, "s2", 3);
+    await store.saveSnapshot("s1", { version: 6, schema: 1, data: { x: 6 } });
+    // Before hour 4.5: commits 1-4 go; 5 and later stay.
+    await store.forget("s1", T + 4.5 * HOUR, 6);
+    expect(await store.read("s1", 4)).toEqual([5, 6, 7, 8, 9, 10].map(hourly));
+    await expect(store.read("s1", 0)).rejects.toThrow(LogTrimmed);
+    await expect(store.read("s1", 3)).rejects.toThrow(/up to version 4 are gone/);
+    // Never past the version a snapshot holds, whatever the time.
+    await store.forget("s1", T + 100 * HOUR, 6);
+    expect(await store.read("s1", 6)).toEqual([7, 8, 9, 10].map(hourly));
+    await expect(store.read("s1", 5)).rejects.toThrow(LogTrimmed);
+    expect(await store.version("s1")).toBe(10);
+    expect(await store.read("s2", 0)).toEqual([1, 2, 3].map((v) => commit("s2", v)));
+    // Gone for good: a restart finds the same, and the log goes on.
+    await store.close();
+    store = await place.open();
+    await expect(store.read("s1", 5)).rejects.toThrow(LogTrimmed);
+    expect(await store.read("s1", 6)).toEqual([7, 8, 9, 10].map(hourly));
+    expect((await store.loadSnapshot("s1"))?.version).toBe(6);
+    expect(await store.append(hourly(11), 10)).toEqual({ status: "appended", version: 11 });
+    expect((await store.storeIds()).sort()).toEqual(["s1", "s2"]);
+    // Nothing due: nothing changes.
+    await store.forget("s1", T, 11);
+    expect(await store.read("s1", 6)).toHaveLength(5);
   });
 
   it("indexes timer deadlines: lower only lowers, exact sets and clears", async () => {

@@ -153,7 +153,7 @@ describe("embedded journal", () => {
       expect(lines.some((l) => l.msg === "journal compacted")).toBe(true);
       expect((await stat(journalPath())).size).toBeLessThan(before);
       // Kept: everything after the snapshot, and the last day's commits before it (36 – 60).
-      await expect(store.read("s1", 0)).rejects.toThrow(/compacted/);
+      await expect(store.read("s1", 0)).rejects.toThrow(/gone from the log/);
       expect((await store.read("s1", 35)).map((c) => c.version)).toEqual(
         Array.from({ length: 25 }, (_, i) => i + 36),
       );
@@ -166,7 +166,7 @@ describe("embedded journal", () => {
       expect((await again.read("s1", 50)).map((c) => c.version)).toEqual(
         Array.from({ length: 11 }, (_, i) => i + 51),
       );
-      await expect(again.read("s1", 20)).rejects.toThrow(/compacted/);
+      await expect(again.read("s1", 20)).rejects.toThrow(/gone from the log/);
       expect((await again.read("s2", 0)).map((c) => c.version)).toEqual([1, 2, 3]);
       // A request of the last day is still known (a retry gets its answer); an old one is not.
       expect(await again.findRequest("s1", "r-40")).toEqual(hourly(40));
@@ -197,6 +197,37 @@ describe("embedded journal", () => {
         status: "appended",
         version: 11,
       });
+      await again.close();
+    });
+
+    it("rewrites the journal for retention at once, then at most every retentionRewriteMs", async () => {
+      const { logger, lines } = capturingLogger();
+      const store = await openMemoryStore({ dataDir, logger, retentionRewriteMs: 60 * 60_000 });
+      await appendAll(
+        store,
+        Array.from({ length: 10 }, (_, i) => hourly(i + 1)),
+      );
+      await store.saveSnapshot("s1", snapshotAt(8));
+      const onDisk = async () =>
+        (await readFile(journalPath(), "utf8"))
+          .trim()
+          .split("\n")
+          .map((line) => (JSON.parse(line) as Commit).version);
+      // The first rewrite runs at once: commits 1-3 (before hour 3.5) leave the file.
+      await store.forget("s1", T + 3.5 * HOUR, 8);
+      expect(await onDisk()).toEqual([4, 5, 6, 7, 8, 9, 10]);
+      expect(lines.filter((l) => l.msg === "journal compacted")).toHaveLength(1);
+      // The next, within the hour, waits for it: nothing is rewritten yet.
+      await store.forget("s1", T + 6.5 * HOUR, 8);
+      expect(await onDisk()).toEqual([4, 5, 6, 7, 8, 9, 10]);
+      expect(lines.filter((l) => l.msg === "journal compacted")).toHaveLength(1);
+      // A rewrite for any other reason takes what is due along.
+      await store.compact();
+      expect(await onDisk()).toEqual([7, 8, 9, 10]);
+      await store.close();
+      const again = await openMemoryStore({ dataDir, logger });
+      await expect(again.read("s1", 5)).rejects.toThrow(/up to version 6 are gone/);
+      expect((await again.read("s1", 6)).map((c) => c.version)).toEqual([7, 8, 9, 10]);
       await again.close();
     });
 

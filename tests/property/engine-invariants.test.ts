@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  CLOSED_RETENTION_MS,
   type DomainEvent,
   type StoreState,
   computeNextDeadline,
@@ -19,6 +20,7 @@ import {
   noStarvation,
   nobodyLost,
   offersDontRot,
+  personalDataExpires,
   undividedAttention,
   workConserving,
 } from "../support/invariants.js";
@@ -56,6 +58,8 @@ const settings = storeSettingsSchema.parse({
   callAheadHoldMin: 1,
   declineCooldownSec: 5,
   orphanedVisitMin: 1,
+  // A day, so that the runs' jumps of days see data expire.
+  retentionDays: 1,
 });
 
 /** A command chosen by index; resolved against the state when it runs, so most are meaningful. */
@@ -99,6 +103,8 @@ const advanceArb = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 20_000 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 200_000 }) },
+  // Days, so that retention (a day here) and the feedback window (a week) let visits go.
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 * 24 * 60 * 60_000 }) },
 );
 
 const stepArb = fc.record({ pick: pickArb, advance: advanceArb });
@@ -266,6 +272,8 @@ function setup(now: number): { state: StoreState; log: Commit[] } {
 
 /** Visits sent back to the line because their server's tablet stayed gone, over all runs. */
 let orphanedVisitsReturned = 0;
+/** Closed visits retention (or the feedback window) let go, over all runs. */
+let forgotten = 0;
 
 function runSequence(steps: { pick: Pick; advance: number }[]): void {
   let now = Date.UTC(2026, 10, 23, 13, 0, 0);
@@ -346,6 +354,21 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       if (!state.visits.has(v.id))
         expect(endedByEvent.has(v.id), `${where}: ${v.id} vanished`).toBe(true);
     }
+    // A closed visit is let go only once its data expired, or its feedback window ended.
+    const expiredBefore = Math.max(
+      0,
+      ...events.flatMap((e) => (e.type === "data:expired" ? [e.before] : [])),
+    );
+    for (const v of before.closed.values()) {
+      if (state.closed.has(v.id)) continue;
+      const closedAt = v.closedAt ?? 0;
+      expect(
+        closedAt < expiredBefore || closedAt < state.clock - CLOSED_RETENTION_MS,
+        `${where}: closed ${v.id} let go early`,
+      ).toBe(true);
+      everCheckedIn.delete(v.id);
+      forgotten++;
+    }
     // A visit's place in line never changes.
     for (const v of state.visits.values()) {
       const first = queuedAt.get(v.id);
@@ -362,6 +385,7 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       ...declinersWait(state, newOffers),
       ...offersDontRot(state, now),
       ...deadlineBound(state, computeNextDeadline(state)),
+      ...personalDataExpires(state, now),
     ];
     expect(violations, where).toEqual([]);
   }
@@ -386,6 +410,8 @@ describe("engine invariants over random command sequences", () => {
     );
     // The generators reach a tablet that dies while serving and stays gone.
     expect(orphanedVisitsReturned).toBeGreaterThan(0);
+    // ... and days long enough for closed visits' data to expire.
+    expect(forgotten).toBeGreaterThan(0);
   });
 
   it("decides the same way twice for the same inputs (time is an input)", () => {

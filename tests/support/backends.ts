@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
@@ -7,8 +7,10 @@ import type { EventStore } from "../../server/store/event-store.js";
 import { openMemoryStore } from "../../server/store/memory-store.js";
 import {
   CLUSTER_TARGET,
+  REDIS_URL,
   deleteClusterPrefix,
   deletePrefix,
+  dumpUnder,
   freshPrefix,
   hasRedis,
   openTestClusterStore,
@@ -30,6 +32,19 @@ export interface Backend {
 export interface Place {
   open(): Promise<EventStore>;
   cleanup(): Promise<void>;
+  /** Everything the place holds (files, keys), as text: to prove something is gone from all of it. */
+  dump(): Promise<string>;
+}
+
+/** Every file under `dir`, as text, each after its path. */
+async function dumpFiles(dir: string): Promise<string> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.push(`${path}\n${await readFile(path, "utf8")}`);
+  }
+  return out.join("\n");
 }
 
 export const embedded: Backend = {
@@ -38,8 +53,10 @@ export const embedded: Backend = {
   async fresh() {
     const dataDir = await mkdtemp(join(tmpdir(), "undivided-test-"));
     return {
-      open: () => openMemoryStore({ dataDir, logger: silentLogger }),
+      // Retention's journal rewrites at once (the hourly pace is tested in journal.test.ts).
+      open: () => openMemoryStore({ dataDir, logger: silentLogger, retentionRewriteMs: 0 }),
       cleanup: () => rm(dataDir, { recursive: true, force: true }),
+      dump: () => dumpFiles(dataDir),
     };
   },
 };
@@ -52,6 +69,7 @@ export const redis: Backend = {
     return {
       open: () => openTestRedisStore(prefix),
       cleanup: () => deletePrefix(prefix),
+      dump: () => dumpUnder(REDIS_URL, prefix),
     };
   },
 };
@@ -65,6 +83,7 @@ export const cluster: Backend = {
     return {
       open: () => openTestClusterStore(prefix),
       cleanup: () => deleteClusterPrefix(prefix),
+      dump: () => dumpUnder(CLUSTER_TARGET as string, prefix),
     };
   },
 };
@@ -76,7 +95,10 @@ export const backends: Backend[] = [embedded, redis, cluster];
  * cannot run), and `open()` to open (or, after closing, reopen) its store; every store opened
  * is closed and the place removed after the test.
  */
-export function storesPerTest(backend: Backend): { open(): Promise<EventStore> } {
+export function storesPerTest(backend: Backend): {
+  open(): Promise<EventStore>;
+  dump(): Promise<string>;
+} {
   let place: Place;
   const opened: EventStore[] = [];
   beforeEach(async (context) => {
@@ -94,5 +116,6 @@ export function storesPerTest(backend: Backend): { open(): Promise<EventStore> }
       opened.push(store);
       return store;
     },
+    dump: () => place.dump(),
   };
 }

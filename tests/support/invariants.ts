@@ -50,7 +50,31 @@ export function undividedAttention(s: StoreState): string[] {
   return bad;
 }
 
-/** 2. Nobody is lost: every visit checked in is in exactly one place, in a state that fits it. */
+/**
+ * Retention: nothing personal outlives the store's retentionDays by more than the hour it was
+ * logged in. No closed visit (name, note, handover notes, feedback) stays in the state past
+ * the end of the hour it closed in plus retentionDays, nor an alert's note past its hour's; the
+ * log's oldest hour not yet expired is within that time too.
+ */
+export function personalDataExpires(s: StoreState, now: number): string[] {
+  const HOUR = 60 * 60_000;
+  const keepMs = (s.settings.retentionDays ?? 30) * 24 * HOUR;
+  const expiresAt = (at: number) => at - (at % HOUR) + HOUR + keepMs;
+  const bad: string[] = [];
+  for (const v of s.closed.values())
+    if (expiresAt(v.closedAt ?? 0) <= now) bad.push(`${v.id} is kept past its retention`);
+  for (const a of s.alerts.values())
+    if (a.note !== "" && expiresAt(a.at) <= now) bad.push(`alert ${a.id}'s note is kept`);
+  const oldest = s.logHours.first();
+  if (oldest !== undefined && expiresAt(oldest) <= now)
+    bad.push(`the log's hour ${new Date(oldest).toISOString()} is past its retention`);
+  return bad;
+}
+
+/**
+ * 2. Nobody is lost: every visit checked in is in exactly one place, in a state that fits it
+ * (the caller leaves out closed visits that retention or the feedback window let go).
+ */
 export function nobodyLost(s: StoreState, everCheckedIn: Iterable<string>): string[] {
   const bad: string[] = [];
   for (const id of everCheckedIn) {

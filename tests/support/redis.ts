@@ -6,6 +6,7 @@ import {
   clusterTarget,
   makeRedisLink,
   scanKeys,
+  sendCommand,
 } from "../../server/redis-client.js";
 import { type RedisStore, openRedisStore } from "../../server/store/redis-store.js";
 
@@ -80,6 +81,40 @@ export async function deleteUnder(target: RedisTarget, prefix: string): Promise<
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Everything stored under `prefix` on `target`, as text (each key's name and contents, whatever
+ * its type): what a test searches to prove something is gone from every copy in Redis.
+ */
+export async function dumpUnder(target: RedisTarget, prefix: string): Promise<string> {
+  const client = makeRedisLink(target);
+  client.on("error", () => {});
+  await client.connect();
+  const out: string[] = [];
+  try {
+    for await (const keys of scanKeys(client, `${prefix}*`)) {
+      for (const key of keys) {
+        const type = await sendCommand<string>(client, key, ["TYPE", key]);
+        const contents =
+          type === "stream"
+            ? await sendCommand(client, key, ["XRANGE", key, "-", "+"])
+            : type === "hash"
+              ? await sendCommand(client, key, ["HGETALL", key])
+              : type === "set"
+                ? await sendCommand(client, key, ["SMEMBERS", key])
+                : type === "zset"
+                  ? await sendCommand(client, key, ["ZRANGE", key, "0", "-1", "WITHSCORES"])
+                  : type === "list"
+                    ? await sendCommand(client, key, ["LRANGE", key, "0", "-1"])
+                    : await sendCommand(client, key, ["GET", key]);
+        out.push(`${key} ${JSON.stringify(contents)}`);
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  return out.join("\n");
 }
 
 /** Deletes every key under `prefix`. */
