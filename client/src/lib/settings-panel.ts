@@ -103,6 +103,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           callAheadHoldMin: number("callAheadHoldMin"),
           declineCooldownSec: number("declineCooldownSec"),
           orphanedVisitMin: number("orphanedVisitMin"),
+          retentionDays: number("retentionDays"),
         },
       })
       .then((ok) => {
@@ -110,8 +111,8 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         ctx.redraw();
       });
   };
-  const limit = (name: keyof StoreSettingsInput, label: string, max?: number) =>
-    html`<label for=${name}>${label}</label><input id=${name} name=${name} type="number" min="0" max=${max ?? nothing} required .value=${String(settings[name] ?? "")} />`;
+  const limit = (name: keyof StoreSettingsInput, label: string, max?: number, min = 0) =>
+    html`<label for=${name}>${label}</label><input id=${name} name=${name} type="number" min=${min} max=${max ?? nothing} required .value=${String(settings[name] ?? "")} />`;
 
   return html`<details class="card settings" @toggle=${(e: Event) => {
     if ((e.target as HTMLDetailsElement).open && !devices) void loadDevices(ctx);
@@ -163,7 +164,9 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         <div>${limit("callAheadHoldMin", t("settings.hold"))}</div>
         <div>${limit("declineCooldownSec", t("settings.declineCooldown"), 3600)}</div>
         <div>${limit("orphanedVisitMin", t("settings.orphanedVisit"), 240)}</div>
+        <div>${limit("retentionDays", t("settings.retention"), 365, 1)}</div>
       </div>
+      <p class="muted">${t("settings.retentionHint")}</p>
       <button class="primary" type="submit">${t("settings.save")}</button>
     </form>
 
