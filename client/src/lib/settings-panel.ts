@@ -58,7 +58,13 @@ const list = (value: FormDataEntryValue | null) =>
     .filter(Boolean);
 
 export function settingsPanel(v: ManagerView, ctx: StaffContext) {
-  const settings = v.settings as StoreSettingsInput;
+  // Stores created before a setting existed run on its default: show it.
+  const settings = {
+    declineCooldownSec: 60,
+    orphanedVisitMin: 5,
+    retentionDays: 30,
+    ...(v.settings as StoreSettingsInput),
+  };
   const saveSettings = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
