@@ -4,6 +4,7 @@ import { io as connectClient } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AppOptions } from "../../server/create-app.js";
 import {
+  type BackendName,
   Clock,
   MIN,
   type Place,
@@ -35,7 +36,7 @@ afterEach(async () => {
 });
 
 async function start(
-  backend: "embedded" | "redis",
+  backend: BackendName,
   options: Partial<AppOptions> = {},
   place?: Place,
 ): Promise<{ server: Running; place: Place }> {

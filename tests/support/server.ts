@@ -20,7 +20,16 @@ import type {
 } from "../../shared/protocol.js";
 import type { StoreSettingsInput } from "../../shared/settings.js";
 import type { View } from "../../shared/views.js";
-import { REDIS_URL, deletePrefix, freshPrefix, hasRedis, openTestRedisStore } from "./redis.js";
+import {
+  CLUSTER_TARGET,
+  REDIS_URL,
+  deleteClusterPrefix,
+  deletePrefix,
+  freshPrefix,
+  hasRedis,
+  openTestClusterStore,
+  openTestRedisStore,
+} from "./redis.js";
 
 /**
  * Real servers for integration tests: `createApp` on port 0 over a real store back end, a clock
@@ -36,13 +45,19 @@ export const ADMIN_TOKEN = "admin-token-for-integration-tests-0123456789";
 /** How long a wait for an event may take before the test fails. */
 const WAIT_MS = 4000;
 
-export type BackendName = "embedded" | "redis";
+export type BackendName = "embedded" | "redis" | "cluster";
 
 /** Which back ends the suites run over; Redis skips loudly without a server (not under CI). */
 export const serverBackends: Array<{ name: BackendName; available: boolean }> = [
   { name: "embedded", available: true },
   { name: "redis", available: hasRedis },
 ];
+
+/** The Redis back end on the test run's Redis Cluster, for suites that prove a part runs there. */
+export const clusterBackend: { name: BackendName; available: boolean } = {
+  name: "cluster",
+  available: CLUSTER_TARGET !== undefined,
+};
 
 /** A clock that only moves when a test moves it. */
 export class Clock {
@@ -83,6 +98,17 @@ export async function freshPlace(backend: BackendName): Promise<Place> {
     };
   }
   const prefix = freshPrefix();
+  if (backend === "cluster") {
+    const target = CLUSTER_TARGET as string;
+    return {
+      backend,
+      openStore: () => openTestClusterStore(prefix),
+      openDirectory: () => RedisDirectory.open(target, prefix),
+      redisUrl: target,
+      redisPrefix: prefix,
+      cleanup: () => deleteClusterPrefix(prefix),
+    };
+  }
   return {
     backend,
     openStore: () => openTestRedisStore(prefix),
