@@ -32,6 +32,13 @@ export const topicSchema = z
     expectedServiceMin: z.number().int().min(1).max(240).default(5),
     /** Where the customer meets their associate, per language ("at the phone counter"). */
     meetAt: z.record(languageSchema, z.string().trim().min(1).max(80)).default({}),
+    /**
+     * The topic's name per language ("uk": "Телефони"); `name` where a language has none.
+     * Optional (not defaulted), so topics written before it, and made by the CLI, stay as they were.
+     */
+    names: z.record(languageSchema, z.string().trim().min(1).max(40)).optional(),
+    /** What to bring, per language ("your receipt"); shown to call-ahead customers. */
+    bring: z.record(languageSchema, z.string().trim().min(1).max(120)).optional(),
   })
   // A misspelt field is refused, not silently dropped (the store would run without it).
   .strict();

@@ -37,7 +37,15 @@ export interface KioskView {
    * `wait`: what a customer checking in now would be told, asking for no language; `waits`:
    * the same for a customer asking for each of the store's languages (show the one they pick).
    */
-  topics: Array<TopicInfo & { wait: WaitRange; waits: Record<string, WaitRange>; waiting: number }>;
+  topics: Array<
+    TopicInfo & {
+      wait: WaitRange;
+      waits: Record<string, WaitRange>;
+      waiting: number;
+      /** The topic's name per language, where the store set one (else `name`). */
+      names?: Record<string, string>;
+    }
+  >;
 }
 
 /** Wall display: codes and first names of associates only. */
@@ -67,18 +75,28 @@ export interface CustomerView {
   storeName: string;
   visitId: string;
   code: string;
+  topicId: string;
   topicName: string;
+  /** The topic's name per language, where the store set one (else `topicName`). */
+  topicNames: Record<string, string>;
   /** The language the customer asked for at check-in. */
   language: string | null;
+  /** The store's languages (the page offers these) and its IANA time zone (times are in it). */
+  languages: string[];
+  timeZone: string;
   /**
    * `offered`: someone is being found for them (no name yet); `serving`: `associate` accepted
    * and is coming or helping.
    */
   status: VisitStatus;
   paused: boolean;
-  /** 1-based place among the visits competing for the same associates; null when not waiting. */
+  /**
+   * 1-based place among the visits competing for the same associates; for a call-ahead
+   * (`expected`), the place kept for them; null otherwise.
+   */
   place: number | null;
   ahead: number | null;
+  /** Waiting: their range; expected: what someone checking in now for their topic is told. */
   wait: WaitRange;
   youreNext: boolean;
   /** Who accepted them (serving), or who helped (done). Never before they accepted. */
@@ -90,6 +108,8 @@ export interface CustomerView {
   apology: { previousFirstName: string } | null;
   /** Where to meet the associate, by language (the topic's setting); null: they come to you. */
   meetAt: Record<string, string> | null;
+  /** What to bring, by language (the topic's setting); null: nothing said. */
+  bring: Record<string, string> | null;
   /** Still waiting past the high end of the range they were told: say sorry. */
   late: boolean;
   /** Call-ahead: until when the place is kept. */

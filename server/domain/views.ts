@@ -80,20 +80,27 @@ export class Projection {
           s.settings.languages.map((l) => [l, this.waits.get(probeKey(t.id, l)) ?? null]),
         ),
         waiting: this.line.filter((v) => v.topicId === t.id && v.status === "waiting").length,
+        names: { ...t.names },
       })),
     };
   }
 
   display(): DisplayView {
     const s = this.state;
+    const language = s.settings.languages[0] ?? "en";
+    // Topic names in the display's language, where the store set one.
+    const topicName = (topicId: string) => {
+      const topic = topicOf(s, topicId);
+      return topic ? (topic.names?.[language] ?? topic.name) : topicId;
+    };
     return {
       role: "display",
       storeName: s.settings.name,
       open: s.intakeOpen,
-      language: s.settings.languages[0] ?? "en",
+      language,
       waiting: s.settings.topics.map((t) => ({
         topicId: t.id,
-        topicName: t.name,
+        topicName: topicName(t.id),
         codes: this.line
           .filter((v) => v.topicId === t.id && v.status === "waiting")
           .map((v) => v.code),
@@ -102,7 +109,7 @@ export class Projection {
         .filter((v) => v.status === "offered" || v.status === "serving")
         .map((v) => ({
           code: v.code,
-          topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+          topicName: topicName(v.topicId),
           // Named only once they said yes (invariant 8).
           associateFirstName:
             v.status === "serving"
@@ -118,7 +125,8 @@ export class Projection {
     const s = this.state;
     const v = s.visits.get(visitId) ?? s.closed.get(visitId);
     if (!v) return undefined;
-    const place = v.status === "waiting" ? this.placeOf(v) : null;
+    // A call-ahead's place is kept for them from when they joined.
+    const place = v.status === "waiting" || v.status === "expected" ? this.placeOf(v) : null;
     // Who is helping, and afterwards who helped (for the kudos): named only once they said yes.
     const shown = v.status === "serving" || v.status === "done";
     const helper = shown ? s.associates.get(v.associateId ?? "") : undefined;
@@ -132,7 +140,9 @@ export class Projection {
         : isWaitingAgain(v)
           ? named.at(-1)
           : undefined;
-    const meetAt = topicOf(s, v.topicId)?.meetAt;
+    const topic = topicOf(s, v.topicId);
+    const meetAt = topic?.meetAt;
+    const bring = topic?.bring;
     // Past the high end of the range they were told, and still not served: we say sorry.
     const told = v.quotes.at(-1);
     const late =
@@ -144,20 +154,30 @@ export class Projection {
       storeName: s.settings.name,
       visitId: v.id,
       code: v.code,
-      topicName: topicOf(s, v.topicId)?.name ?? v.topicId,
+      topicId: v.topicId,
+      topicName: topic?.name ?? v.topicId,
+      topicNames: { ...topic?.names },
       language: v.language ?? null,
+      languages: [...s.settings.languages],
+      timeZone: s.settings.timezone,
       status: v.status,
       paused: v.paused,
       place,
       ahead: place === null ? null : place - 1,
-      wait: v.status === "waiting" ? (this.waits.get(v.id) ?? null) : null,
-      youreNext: place === 1 && !v.paused,
+      wait:
+        v.status === "waiting"
+          ? (this.waits.get(v.id) ?? null)
+          : v.status === "expected"
+            ? (this.waits.get(probeKey(v.topicId, v.language)) ?? null)
+            : null,
+      youreNext: v.status === "waiting" && place === 1 && !v.paused,
       associate: helper ? brief(helper.name) : null,
       apology:
         previous !== undefined && v.status !== "done"
           ? { previousFirstName: firstName(s.associates.get(previous)?.name ?? "") }
           : null,
       meetAt: meetAt && Object.keys(meetAt).length > 0 ? { ...meetAt } : null,
+      bring: bring && Object.keys(bring).length > 0 ? { ...bring } : null,
       late,
       holdUntil: v.status === "expected" ? (v.holdUntil ?? null) : null,
       feedbackGiven: v.feedback !== undefined,
