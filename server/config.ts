@@ -85,6 +85,32 @@ const configSchema = z
       .enum(["true", "false"], "true or false")
       .default("false")
       .transform((value) => value === "true"),
+    /**
+     * Web Push (customers' notifications with the tab closed): a VAPID key pair to sign with,
+     * base64url as `npx web-push generate-vapid-keys` prints them; both or neither. Unset: the
+     * pair made at the first start and kept with the store's data (DATA_DIR or Redis).
+     */
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{87}$/, "base64url of a 65-byte P-256 public key")
+      .optional(),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "base64url of a 32-byte P-256 private key")
+      .optional(),
+    /** Who push services may contact about this sender: mailto: or https:. Default from PUBLIC_URL. */
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "a mailto: or https: URL")
+      .optional(),
+    /**
+     * Let push endpoints be plain http or on loopback/private addresses. Tests only: a browser's
+     * push service is always a public https URL.
+     */
+    PUSH_ALLOW_PRIVATE: z
+      .enum(["true", "false"], "true or false")
+      .default("false")
+      .transform((value) => value === "true"),
     MAX_QUEUED_PER_STORE: z.coerce.number().int().min(1).max(100_000).default(200),
     MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(5000),
     MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(500),
@@ -95,6 +121,12 @@ const configSchema = z
         code: "custom",
         path: ["REDIS_CLUSTER_NODES"],
         message: "set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both",
+      });
+    if ((c.VAPID_PUBLIC_KEY === undefined) !== (c.VAPID_PRIVATE_KEY === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [c.VAPID_PUBLIC_KEY === undefined ? "VAPID_PUBLIC_KEY" : "VAPID_PRIVATE_KEY"],
+        message: "set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together (or neither)",
       });
   });
 
@@ -127,7 +159,8 @@ export function readConfig(
     ok: false,
     problems: parsed.error.issues.map((i) => {
       const name = String(i.path[0]);
-      const shown = name.endsWith("TOKEN") ? "(hidden)" : JSON.stringify(env[name]);
+      const secret = name.endsWith("TOKEN") || name.endsWith("PRIVATE_KEY");
+      const shown = secret ? "(hidden)" : JSON.stringify(env[name]);
       return `${name}: ${i.message} (got ${shown})`;
     }),
   };

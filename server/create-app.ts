@@ -8,6 +8,8 @@ import { Credentials } from "./auth/credentials.js";
 import type { Directory } from "./auth/directory.js";
 import type { StoreState } from "./domain/index.js";
 import type { Logger } from "./logger.js";
+import { type PushConfig, openPush } from "./push/open-push.js";
+import type { PushService } from "./push/push-service.js";
 import { type RedisLink, isClusterTarget, makeRedisLink } from "./redis-client.js";
 import type { EventStore } from "./store/event-store.js";
 import { clientAddress, createHttpApp } from "./transport/http.js";
@@ -62,6 +64,12 @@ export interface AppOptions {
    * private addresses are allowed (`WEBHOOKS_ALLOW_PRIVATE`).
    */
   webhooks?: WebhookOptions;
+  /**
+   * Web Push to customers' phones: where the embedded back end keeps its keys and subscriptions
+   * (`DATA_DIR`; memory only without), configured VAPID keys, and whether endpoints on private
+   * addresses or plain http are allowed (`PUSH_ALLOW_PRIVATE`, tests only).
+   */
+  push?: PushConfig;
 }
 
 export interface App {
@@ -69,6 +77,8 @@ export interface App {
   service: QueueService;
   credentials: Credentials;
   metrics: Metrics;
+  /** Web Push to customers (tests call `push.sweep()` for hold reminders). */
+  push: PushService;
   /** Re-estimates the waits shown to this process's customers and kiosks now. */
   refreshEstimates(): Promise<void>;
   /** Stops taking new work, finishes commands in flight, closes the store and Redis links. */
@@ -155,6 +165,17 @@ export async function createApp(
     endSockets: (room, reason) => endSockets(room, reason),
     deviceRoom: rooms.device,
   });
+  const push = await openPush(
+    {
+      service,
+      logger,
+      clock,
+      customerUrl,
+      publicUrl: options.publicUrl,
+      redis: adapterLinks ? { link: adapterLinks[0], prefix } : undefined,
+    },
+    { sweepMs: options.timerIntervalMs === 0 ? 0 : undefined, ...options.push },
+  );
   const origins = new OriginPolicy(options.allowedOrigins ?? [new URL(options.publicUrl).origin]);
   const http = createHttpApp({
     service,
@@ -172,6 +193,7 @@ export async function createApp(
     origins,
     managerRoutes,
     webhooks,
+    push,
     endDevice: (storeId, deviceId) =>
       endSockets(rooms.device(storeId, deviceId), {
         code: "UNAUTHORIZED",
@@ -254,7 +276,9 @@ export async function createApp(
   service.events.on("committed", (committed) => {
     timerLag.committed(committed);
     dispatcher.kick(committed.storeId);
+    push.committed(committed);
   });
+  push.start();
   const sockets = attachSockets({
     io,
     service,
@@ -288,6 +312,7 @@ export async function createApp(
     service,
     credentials,
     metrics,
+    push,
     refreshEstimates,
     close() {
       closing ??= (async () => {
@@ -302,6 +327,7 @@ export async function createApp(
         await trackingDone();
         await service.drain();
         await dispatcher.close();
+        await push.close();
         await store.close();
         await deps.directory.close();
         for (const link of redisLinks) if (link.isOpen) await link.close();

@@ -62,6 +62,15 @@ const app = await createApp(
     },
     staticDir: existsSync(staticDir) ? staticDir : undefined,
     webhooks: { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE },
+    push: {
+      dataDir: redis ? undefined : config.DATA_DIR,
+      vapid: {
+        publicKey: config.VAPID_PUBLIC_KEY,
+        privateKey: config.VAPID_PRIVATE_KEY,
+        subject: config.VAPID_SUBJECT,
+      },
+      allowPrivate: config.PUSH_ALLOW_PRIVATE,
+    },
   },
 );
 await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));

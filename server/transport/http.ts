@@ -9,6 +9,7 @@ import { type HttpDeps, httpContext } from "./http/context.js";
 import { healthRoutes } from "./http/health.js";
 import { integrationRoutes } from "./http/integrations.js";
 import { publicRoutes } from "./http/public.js";
+import { pushRoutes } from "./http/push.js";
 import { sessionRoutes } from "./http/sessions.js";
 
 export type { HttpDeps } from "./http/context.js";
@@ -103,6 +104,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.use(publicRoutes(ctx));
   api.use(integrationRoutes(ctx));
   api.use(adminRoutes(ctx));
+  if (deps.push) api.use(pushRoutes(ctx, deps.push));
   if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));
   app.use("/api", api);

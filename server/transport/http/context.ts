@@ -8,6 +8,7 @@ import type { CommandResult, QueueService } from "../../app/queue-service.js";
 import type { Credentials } from "../../auth/credentials.js";
 import type { StoreState } from "../../domain/index.js";
 import type { Logger } from "../../logger.js";
+import type { PushService } from "../../push/push-service.js";
 import type { EventStore } from "../../store/event-store.js";
 import type { WebhookRegistry } from "../../webhooks/registry.js";
 import type { Metrics } from "../metrics.js";
@@ -40,6 +41,8 @@ export interface HttpDeps {
   managerRoutes?: express.Router;
   /** Stores' outgoing webhooks (admin API: PUT/GET/DELETE /api/admin/stores/:id/webhook). */
   webhooks?: WebhookRegistry;
+  /** Customers' notifications with their page closed (Web Push): /api/stores/:id/visit/push. */
+  push?: PushService;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
