@@ -20,6 +20,12 @@ export default defineConfig({
         manager: page("manager"),
         visit: page("visit"),
         join: page("join"),
+        // The phone page's service worker, at a stable URL (its scope and its registration).
+        "push-sw": fileURLToPath(new URL("./src/push-sw.ts", import.meta.url)),
+      },
+      output: {
+        entryFileNames: (chunk) =>
+          chunk.name === "push-sw" ? "push-sw.js" : "assets/[name]-[hash].js",
       },
     },
   },

@@ -3,6 +3,7 @@ import type { CustomerView } from "../../../shared/views.js";
 import { customerStatusBlock, describeCustomer } from "../lib/customer-status.js";
 import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
+import { pushOptInButton } from "../lib/push.js";
 import { linkBar } from "../lib/view.js";
 import "../lib/styles.css";
 import "./visit.css";
@@ -179,6 +180,7 @@ function settings(v: CustomerView) {
         ? html`<button @click=${() => Notification.requestPermission().then(draw)}>${t("visit.notify")}</button>`
         : ""
     }
+    ${pushOptInButton({ storeId, token, choices: { language: document.documentElement.lang, nearAhead }, redraw: draw })}
   </details>`;
 }
 
