@@ -84,6 +84,10 @@ export const commandSchemas = {
   "visit:arrive": cmd("visit:arrive", { visitId: idSchema }),
   "visit:pause": cmd("visit:pause", { visitId: idSchema }),
   "visit:resume": cmd("visit:resume", { visitId: idSchema }),
+  /** The kiosk's "I'm back": the customer types the code on their ticket. */
+  "visit:resume-by-code": cmd("visit:resume-by-code", {
+    code: z.string().trim().min(1).max(12),
+  }),
   "visit:leave": cmd("visit:leave", { visitId: idSchema }),
   "feedback:give": cmd("feedback:give", {
     visitId: idSchema,
@@ -116,6 +120,11 @@ export const commandSchemas = {
     note: shortText(1000).default(""),
   }),
   "visit:no-show": cmd("visit:no-show", { associateId: idSchema, visitId: idSchema }),
+  "visit:undo-no-show": cmd("visit:undo-no-show", { associateId: idSchema, visitId: idSchema }),
+  /** Staff bring a browsing ("keep my place") customer back into the line. */
+  "visit:bring-back": cmd("visit:bring-back", { associateId: idSchema, visitId: idSchema }),
+  /** "Ready now": the associate ends their own wrap-up early. */
+  "associate:end-wrap-up": cmd("associate:end-wrap-up", { associateId: idSchema }),
   "visit:transfer": cmd("visit:transfer", {
     associateId: idSchema,
     visitId: idSchema,

@@ -25,6 +25,8 @@ export const ErrorCode = {
   OFFER_NOT_YOURS: "OFFER_NOT_YOURS",
   /** The associate is not serving the visit named in the command. */
   NOT_SERVING: "NOT_SERVING",
+  /** An undo asked for after its window (a no-show is undone within 60 s of it). */
+  UNDO_EXPIRED: "UNDO_EXPIRED",
   NOT_A_MANAGER: "NOT_A_MANAGER",
   FEEDBACK_NOT_ALLOWED: "FEEDBACK_NOT_ALLOWED",
   FEEDBACK_ALREADY_GIVEN: "FEEDBACK_ALREADY_GIVEN",

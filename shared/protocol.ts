@@ -30,6 +30,8 @@ export const payloadSchemas = {
     customerToken: true,
     arrivingInMin: true,
   }),
+  // kiosk: "I'm back", by the code on the ticket
+  "visit:resume-by-code": c["visit:resume-by-code"].omit({ type: true }),
   // customer (their own visit)
   "visit:arrive": c["visit:arrive"].omit(asCustomer),
   "visit:pause": c["visit:pause"].omit(asCustomer),
@@ -44,6 +46,16 @@ export const payloadSchemas = {
   "visit:no-show": c["visit:no-show"].omit(asAssociate),
   "visit:transfer": c["visit:transfer"].omit(asAssociate),
   "manager:call": c["manager:call"].omit(asAssociate),
+  "visit:undo-no-show": c["visit:undo-no-show"].omit(asAssociate),
+  "visit:bring-back": c["visit:bring-back"].omit(asAssociate),
+  "associate:end-wrap-up": c["associate:end-wrap-up"].omit(asAssociate),
+  // a customer who did not use the kiosk, checked in by staff (channel `staff`)
+  "visit:walk-in": c["visit:check-in"].omit({
+    type: true,
+    channel: true,
+    customerToken: true,
+    arrivingInMin: true,
+  }),
   // manager
   "visit:reassign": c["visit:reassign"].omit(asManager),
   "visit:set-priority": c["visit:set-priority"].omit(asManager),
@@ -65,6 +77,10 @@ const ASSOCIATE_EVENTS = [
   "visit:no-show",
   "visit:transfer",
   "manager:call",
+  "visit:undo-no-show",
+  "visit:bring-back",
+  "associate:end-wrap-up",
+  "visit:walk-in",
 ] as const satisfies readonly ClientEvent[];
 
 /** What only a manager may send; the server acts on them as that manager (`managerId`). */
@@ -79,7 +95,7 @@ export const MANAGER_EVENTS = [
 
 /** Which events each role may send. Anything else is answered FORBIDDEN. */
 export const eventsByRole: Record<Role, readonly ClientEvent[]> = {
-  kiosk: ["view:sync", "visit:check-in"],
+  kiosk: ["view:sync", "visit:check-in", "visit:resume-by-code"],
   display: ["view:sync"],
   customer: [
     "view:sync",
@@ -140,9 +156,14 @@ export const replySchemas = {
   "offer:accept": offerReply,
   "offer:decline": offerReply,
   "visit:complete": visitReply,
-  "visit:no-show": visitReply,
+  "visit:no-show": reply({ visitId: idSchema, undoUntil: z.number().int() }),
   "visit:transfer": visitReply,
   "manager:call": reply({ alertId: idSchema }),
+  "visit:undo-no-show": reply({ visitId: idSchema, status: z.enum(["serving", "waiting"]) }),
+  "visit:bring-back": visitReply,
+  "associate:end-wrap-up": reply({ associateId: idSchema }),
+  "visit:walk-in": ticketSchema.extend(command),
+  "visit:resume-by-code": reply({ visitId: idSchema, code: z.string() }),
   "visit:reassign": visitReply,
   "visit:set-priority": visitReply,
   "intake:pause": reply({ intakeOpen: z.boolean() }),

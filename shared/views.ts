@@ -153,14 +153,22 @@ export interface Colleague {
   languages?: string[];
 }
 
+/**
+ * Why an associate is away without having said so: `offer_expired`, an offer was not answered
+ * in time; `tablet_lost`, the visit they served went back to the line while their tablet was gone.
+ */
+export type AwayReason = "offer_expired" | "tablet_lost";
+
 export interface AssociateView {
   role: "associate" | "manager";
   storeName: string;
-  me: Colleague & { wrapUpUntil: number | null };
+  me: Colleague & { wrapUpUntil: number | null; awayReason: AwayReason | null };
   /** Open visits, in line order. */
   line: StaffVisit[];
   offer: { offerId: string; deadline: number; visit: StaffVisit } | null;
   visit: (StaffVisit & { servingSince: number | null; apologyHint: boolean }) | null;
+  /** Their latest no-show, while it may still be undone (`visit:undo-no-show`) until `until`. */
+  undoNoShow: { visitId: string; code: string; until: number } | null;
   colleagues: Colleague[];
   topics: TopicInfo[];
 }
@@ -176,8 +184,18 @@ export interface AlertView {
   at: number;
   visitId: string | null;
   code: string | null;
+  /** The visit's status now (null: no visit, or it is gone); `paused`: the customer is browsing. */
+  visitStatus: VisitStatus | null;
+  paused: boolean;
   associateId: string | null;
+  /** The associate's display name (null: none, or no longer in the store). */
+  associateName: string | null;
   note: string;
+  /**
+   * What fits now, in order: `serve_next` (priority 9) and `bring_back` only while the visit
+   * waits; `reassign` while it is open; `resolve` always.
+   */
+  actions: Array<"serve_next" | "bring_back" | "reassign" | "resolve">;
 }
 
 export interface ManagerStats {
@@ -221,4 +239,4 @@ export interface ViewPatch {
 }
 
 /** The part of an associate's view that is theirs alone: themselves, their offer, their visit. */
-export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit">;
+export type AssociateOwn = Pick<AssociateView, "role" | "me" | "offer" | "visit" | "undoNoShow">;

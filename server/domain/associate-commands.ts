@@ -1,4 +1,5 @@
 import type { CommandOf, Presence } from "../../shared/commands.js";
+import { notAllowed } from "./customer-commands.js";
 import { type Draft, type Reply, fail, requireAssociate, requireVisit } from "./draft.js";
 import { topicOf } from "./settings-view.js";
 import type { Associate, Offer, Visit } from "./state.js";
@@ -26,7 +27,9 @@ export function signOut(d: Draft, c: CommandOf<"associate:sign-out">): Reply {
 export function setPresence(d: Draft, c: CommandOf<"associate:set-presence">): Reply {
   const a = requireAssociate(d.state, c.associateId);
   if (a.presence === c.presence) return { associateId: a.id };
-  if (a.presence === "offline") fail("NOT_SIGNED_IN", "Sign in first.");
+  // "Offline" on a tablet that is still signed in (connected) is not a sign-out: they may come
+  // back to "available" from it. Signed out (no tablet), they sign in again.
+  if (a.presence === "offline" && !a.connected) fail("NOT_SIGNED_IN", "Sign in first.");
   if (c.presence === "offline" && a.visitId !== undefined) busy(a);
   if (c.presence !== "available") withdrawOfferOf(d, a, "associate_away");
   d.emit({
@@ -70,6 +73,49 @@ export function complete(d: Draft, c: CommandOf<"visit:complete">): Reply {
 export function noShow(d: Draft, c: CommandOf<"visit:no-show">): Reply {
   const visit = servedBy(d, c.associateId, c.visitId);
   d.emit({ type: "visit:completed", visitId: visit.id, outcome: "no_show", note: "" });
+  return { visitId: visit.id, undoUntil: d.at + NO_SHOW_UNDO_MS };
+}
+
+/** How long after a no-show its associate may take it back. */
+export const NO_SHOW_UNDO_MS = 60_000;
+
+/**
+ * The customer turned up after all: within NO_SHOW_UNDO_MS the associate who recorded the
+ * no-show reopens the visit. They serve it again if they hold nothing else (a wrap-up ends);
+ * otherwise it goes back to its place in line.
+ */
+export function undoNoShow(d: Draft, c: CommandOf<"visit:undo-no-show">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (d.state.visits.has(c.visitId)) fail("INVALID_TRANSITION", "That visit is still open.");
+  const visit =
+    d.state.closed.get(c.visitId) ?? fail("VISIT_NOT_FOUND", `There is no visit ${c.visitId}.`);
+  if (visit.outcome !== "no_show")
+    fail("INVALID_TRANSITION", `Visit ${visit.code} did not end as a no-show.`);
+  if (visit.associateId !== a.id)
+    fail("NOT_SERVING", `Only the associate who recorded ${visit.code}'s no-show may undo it.`);
+  if ((visit.closedAt ?? 0) + NO_SHOW_UNDO_MS < d.at)
+    fail("UNDO_EXPIRED", `The no-show of ${visit.code} can no longer be undone.`);
+  const serving = a.offerId === undefined && a.visitId === undefined;
+  d.emit({ type: "visit:no-show-undone", visitId: visit.id, serving });
+  return { visitId: visit.id, status: serving ? "serving" : "waiting" };
+}
+
+/** "Ready now": ends the associate's own wrap-up early (nothing to do when not wrapping up). */
+export function endWrapUp(d: Draft, c: CommandOf<"associate:end-wrap-up">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  if (a.wrapUpUntil !== undefined) d.emit({ type: "associate:wrap-up-ended", associateId: a.id });
+  return { associateId: a.id };
+}
+
+/**
+ * Staff bring a browsing customer back into the line (the customer without a phone, at the
+ * counter): as the customer's own resume, recording who did it.
+ */
+export function bringBack(d: Draft, c: CommandOf<"visit:bring-back">): Reply {
+  const a = requireAssociate(d.state, c.associateId);
+  const visit = requireVisit(d.state, c.visitId);
+  if (visit.status !== "waiting") notAllowed(visit, "bring back");
+  if (visit.paused) d.emit({ type: "visit:resumed", visitId: visit.id, by: a.id });
   return { visitId: visit.id };
 }
 

@@ -1,5 +1,5 @@
 import type { CommandOf } from "../../shared/commands.js";
-import { nextVisitCode } from "./codes.js";
+import { localDay, nextVisitCode } from "./codes.js";
 import { type Draft, type Reply, fail, requireVisit } from "./draft.js";
 import { callAheadHoldMs, topicOf } from "./settings-view.js";
 import type { Visit } from "./state.js";
@@ -66,6 +66,34 @@ export function resume(d: Draft, c: CommandOf<"visit:resume">): Reply {
   if (visit.status !== "waiting") notAllowed(visit, "resume");
   if (visit.paused) d.emit({ type: "visit:resumed", visitId: visit.id });
   return { visitId: visit.id };
+}
+
+/**
+ * The kiosk's "I'm back": a browsing customer types the code on their ticket. Only a visit of
+ * this store with today's code (codes restart each local day), and only one that is browsing.
+ */
+export function resumeByCode(d: Draft, c: CommandOf<"visit:resume-by-code">): Reply {
+  const s = d.state;
+  const wanted = normalCode(c.code);
+  const today = localDay(d.at, s.settings.timezone);
+  let visit: Visit | undefined;
+  for (const v of s.visits.values()) {
+    if (normalCode(v.code) === wanted && localDay(v.checkedInAt, s.settings.timezone) === today) {
+      visit = v;
+      break;
+    }
+  }
+  if (!visit) return fail("VISIT_NOT_FOUND", `No visit ${c.code} is open today.`);
+  if (visit.status !== "waiting" || !visit.paused)
+    fail("INVALID_TRANSITION", `Visit ${visit.code} is not keeping a place: nothing to resume.`);
+  d.emit({ type: "visit:resumed", visitId: visit.id });
+  return { visitId: visit.id, code: visit.code };
+}
+
+/** "p17", "P-017", "p 017" are all P-017: the letter and the number. */
+function normalCode(code: string): string {
+  const match = /^\s*([A-Za-z])\s*-?\s*0*(\d+)\s*$/.exec(code);
+  return match ? `${match[1]?.toUpperCase()}-${Number(match[2])}` : code.trim().toUpperCase();
 }
 
 export function leave(d: Draft, c: CommandOf<"visit:leave">): Reply {

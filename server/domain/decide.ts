@@ -1,5 +1,6 @@
 import type { Command } from "../../shared/commands.js";
 import { type ErrorBody, isAppError } from "../../shared/errors.js";
+import { clearStaleAlerts } from "./alert-rules.js";
 import { declinedByAllWhoCould, matchesToOffer } from "./assignment.js";
 import * as associate from "./associate-commands.js";
 import * as customer from "./customer-commands.js";
@@ -51,6 +52,7 @@ export function decide(state: StoreState, command: Command, now: number): Decisi
     if (command.type === "store:update-settings" && draft.state.nextDeadline !== null) {
       if (draft.state.nextDeadline <= at) fireDueTimers(draft);
     }
+    clearStaleAlerts(draft);
     widenDeclined(draft);
     makeOffers(draft);
     if (draft.events.length === 0 && command.type === "tick") {
@@ -148,6 +150,10 @@ function handle(d: Draft, c: Command): Reply {
       return customer.pause(d, c);
     case "visit:resume":
       return customer.resume(d, c);
+    case "visit:resume-by-code":
+      return customer.resumeByCode(d, c);
+    case "visit:bring-back":
+      return associate.bringBack(d, c);
     case "visit:leave":
       return customer.leave(d, c);
     case "feedback:give":
@@ -170,6 +176,10 @@ function handle(d: Draft, c: Command): Reply {
       return associate.complete(d, c);
     case "visit:no-show":
       return associate.noShow(d, c);
+    case "visit:undo-no-show":
+      return associate.undoNoShow(d, c);
+    case "associate:end-wrap-up":
+      return associate.endWrapUp(d, c);
     case "visit:transfer":
       return associate.transfer(d, c);
     case "manager:call":

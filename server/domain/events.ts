@@ -46,7 +46,8 @@ export type DomainEvent =
     }
   | { type: "visit:arrived"; visitId: string }
   | { type: "visit:paused"; visitId: string }
-  | { type: "visit:resumed"; visitId: string }
+  /** `by`: the associate who brought a browsing customer back (absent: the customer did). */
+  | { type: "visit:resumed"; visitId: string; by?: string }
   | { type: "visit:left"; visitId: string }
   | { type: "visit:expired"; visitId: string }
   | { type: "visit:widened"; visitId: string }
@@ -72,6 +73,11 @@ export type DomainEvent =
       reason: "visit_left" | "visit_paused" | "associate_away" | "connection_lost" | "reassigned";
     }
   | { type: "visit:completed"; visitId: string; outcome: Outcome; note: string }
+  /**
+   * A no-show taken back (the customer turned up): the visit is open again, `serving` by the
+   * associate who recorded it when they hold nothing else, else `waiting` in its place.
+   */
+  | { type: "visit:no-show-undone"; visitId: string; serving: boolean }
   | {
       type: "visit:transferred";
       visitId: string;
@@ -99,7 +105,8 @@ export type DomainEvent =
       associateId: string | undefined;
       note: string;
     }
-  | { type: "alert:resolved"; alertId: string }
+  /** `reason` `cause_gone`: the engine closed it as what raised it is over (docs/ENGINE.md). */
+  | { type: "alert:resolved"; alertId: string; reason?: "cause_gone" }
   /**
    * Retention: what was logged before `before` has expired. Closed visits that ended before it
    * are forgotten, and the log's commits before it may be trimmed (behind a snapshot).

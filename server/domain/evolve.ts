@@ -88,6 +88,7 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
     case "associate:signed-in":
       return updateAssociate(state, event.associateId, (a) => ({
         ...withPresence(a, event.presence, at),
+        awayReason: undefined,
         connected: true,
         disconnectedAt: undefined,
         connectionLost: false,
@@ -117,10 +118,11 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
     case "associate:connection-lost":
       return updateAssociate(state, event.associateId, (a) => ({ ...a, connectionLost: true }));
     case "associate:wrap-up-ended":
+      // Idle since the wrap-up's end, or since now when they said "ready now" before it.
       return updateAssociate(state, event.associateId, (a) => ({
         ...a,
         wrapUpUntil: undefined,
-        idleSince: a.wrapUpUntil ?? at,
+        idleSince: Math.min(a.wrapUpUntil ?? at, at),
       }));
     case "visit:checked-in": {
       const expected = event.holdUntil !== undefined;
@@ -252,7 +254,12 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
       return endOffer(
         state,
         event.offerId,
-        (a) => ({ ...a, presence: "away", expiredOffersInRow: a.expiredOffersInRow + 1 }),
+        (a) => ({
+          ...a,
+          presence: "away",
+          awayReason: "offer_expired",
+          expiredOffersInRow: a.expiredOffersInRow + 1,
+        }),
         undefined,
       );
     case "offer:withdrawn":
@@ -331,9 +338,40 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
           ...a,
           visitId: undefined,
           idleSince: at,
+          ...(event.reason === "tablet_lost" ? { awayReason: "tablet_lost" as const } : {}),
         }));
       }
       return next;
+    }
+    case "visit:no-show-undone": {
+      const visit = mustGet(state.closed.get(event.visitId), event.visitId);
+      const associateId = mustGet(visit.associateId, `server of ${visit.id}`);
+      const reopened: Visit = event.serving
+        ? { ...visit, status: "serving", outcome: undefined, closedAt: undefined }
+        : {
+            ...visit,
+            status: "waiting",
+            outcome: undefined,
+            closedAt: undefined,
+            associateId: undefined,
+            servingSince: undefined,
+            waitingSince: at,
+          };
+      const next: StoreState = {
+        ...state,
+        closed: state.closed.delete(visit.id),
+        visits: state.visits.set(visit.id, reopened),
+        nextDeadline: lower(
+          state.nextDeadline,
+          earliestOf((push) => visitTimers(state, reopened, push)),
+        ),
+      };
+      if (!event.serving) return next;
+      return updateAssociate(next, associateId, (a) => ({
+        ...a,
+        visitId: visit.id,
+        wrapUpUntil: undefined,
+      }));
     }
     case "alert:raised":
       return {
@@ -349,6 +387,7 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         }),
       };
     case "alert:resolved":
+      // Whoever closed it (a manager, or the engine as its cause is gone), it is closed.
       return { ...state, alerts: state.alerts.delete(event.alertId) };
     case "data:expired": {
       let closed = state.closed;
@@ -431,7 +470,13 @@ export function sealCommit(state: StoreState, version: number, at: number): Stor
 
 function withPresence(a: Associate, presence: Associate["presence"], at: number): Associate {
   const becameAvailable = presence === "available" && a.presence !== "available";
-  return { ...a, presence, idleSince: becameAvailable ? at : a.idleSince };
+  // A reason for being away holds only while they stay away.
+  return {
+    ...a,
+    presence,
+    idleSince: becameAvailable ? at : a.idleSince,
+    awayReason: presence === "away" ? a.awayReason : undefined,
+  };
 }
 
 /**

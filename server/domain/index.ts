@@ -27,6 +27,7 @@ export {
 export { joinedBy, quoteCommit, told, withQuotes } from "./quotes.js";
 export type { DomainEvent, EventOf, EventType } from "./events.js";
 export { evolve, evolveCommit } from "./evolve.js";
+export { associateIdFor } from "./manager-commands.js";
 export {
   fromSnapshot,
   fromStateData,

@@ -8,8 +8,20 @@ import {
   requireManager,
   requireVisit,
 } from "./draft.js";
+import type { StoreState } from "./state.js";
 
 /** Store provisioning and manager overrides. */
+
+/**
+ * The associate an id typed at sign-in names: the exact id, else the one id equal to it
+ * ignoring case (ids from before this rule that differ only by case need their exact spelling).
+ */
+export function associateIdFor(state: StoreState, typed: string): string | undefined {
+  if (state.associates.has(typed)) return typed;
+  const lower = typed.toLowerCase();
+  const found = [...state.associates.keys()].filter((id) => id.toLowerCase() === lower);
+  return found.length === 1 ? found[0] : undefined;
+}
 
 export function createStore(d: Draft, c: CommandOf<"store:create">): Reply {
   if (d.state.created) fail("STORE_EXISTS", `Store ${d.state.storeId} already exists.`);
@@ -43,6 +55,10 @@ export function resumeIntake(d: Draft, c: CommandOf<"intake:resume">): Reply {
 
 export function registerAssociate(d: Draft, c: CommandOf<"associate:register">): Reply {
   requireManager(d.state, c.managerId);
+  // Ids are typed at sign-in without regard to case: two may not differ only by case.
+  const same = associateIdFor(d.state, c.associateId);
+  if (same !== undefined && same !== c.associateId)
+    fail("INVALID_COMMAND", `The id ${c.associateId} is taken (as ${same}).`);
   d.emit({
     type: "associate:registered",
     associateId: c.associateId,
@@ -72,6 +88,8 @@ export function reassign(d: Draft, c: CommandOf<"visit:reassign">): Reply {
   if (visit.offerId !== undefined) {
     d.emit({ type: "offer:withdrawn", offerId: visit.offerId, reason: "reassigned" });
   }
+  // A manager handing on a browsing customer means "serve them": they are back in line.
+  if (visit.paused) d.emit({ type: "visit:resumed", visitId: visit.id, by: c.managerId });
   // "Anyone else": without a named associate, the one who had it is not offered it again.
   const from = c.toAssociateId === undefined ? visit.associateId : undefined;
   d.emit({

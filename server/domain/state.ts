@@ -111,7 +111,15 @@ export interface Associate {
   /** No offers until then, after finishing a visit. */
   wrapUpUntil: number | undefined;
   expiredOffersInRow: number;
+  /**
+   * Why they are `away` when they did not say so themselves: an offer expired on them, or the
+   * visit they served went back to the line while their tablet was gone. Absent otherwise (and
+   * in states from before it existed, which read the same).
+   */
+  awayReason?: AwayReason;
 }
+
+export type AwayReason = "offer_expired" | "tablet_lost";
 
 export interface Offer {
   id: string;

@@ -1,10 +1,8 @@
+import { EXPIRIES_BEFORE_ALERT } from "./alert-rules.js";
 import { withdrawOfferOf } from "./associate-commands.js";
 import type { Draft } from "./draft.js";
 import { type AlertKind, HOUR_MS } from "./state.js";
 import { type Timer, dataExpiryAt, droppedAlertOf, dueTimers, timerId } from "./timers.js";
-
-/** Offer expiries in a row after which a manager is alerted. */
-export const EXPIRIES_BEFORE_ALERT = 2;
 
 /**
  * Fires every timer due at the draft's time, in deadline order. Each timer is checked against

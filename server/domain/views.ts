@@ -11,7 +11,9 @@ import type {
   StaffVisit,
   TopicInfo,
 } from "../../shared/views.js";
+import { alertActions } from "./alert-rules.js";
 import { canServe, compareLine } from "./assignment.js";
+import { NO_SHOW_UNDO_MS } from "./associate-commands.js";
 import { localDay } from "./codes.js";
 import { estimateTime, estimateWaits, kioskProbes, probeKey } from "./estimates.js";
 import type { Associate, StoreState, Visit, WaitRange } from "./index.js";
@@ -211,7 +213,11 @@ export class Projection {
     const held = a.visitId ? s.visits.get(a.visitId) : undefined;
     return {
       role: a.manager ? "manager" : "associate",
-      me: { ...this.colleague(a), wrapUpUntil: a.wrapUpUntil ?? null },
+      me: {
+        ...this.colleague(a),
+        wrapUpUntil: a.wrapUpUntil ?? null,
+        awayReason: a.presence === "away" ? (a.awayReason ?? null) : null,
+      },
       offer:
         offer && offered
           ? { offerId: offer.id, deadline: offer.deadline, visit: this.staffVisit(offered) }
@@ -223,7 +229,19 @@ export class Projection {
             apologyHint: this.waitedMs(held, held.servingSince ?? this.now) > slaWaitMs(s),
           }
         : null,
+      undoNoShow: this.undoNoShowOf(a.id),
     };
+  }
+
+  /** The associate's latest no-show still within its undo window; closed visits newest last. */
+  private undoNoShowOf(associateId: string): AssociateView["undoNoShow"] {
+    for (const v of this.state.closed.valueSeq().reverse()) {
+      const until = (v.closedAt ?? 0) + NO_SHOW_UNDO_MS;
+      if (until < this.now) return null;
+      if (v.outcome === "no_show" && v.associateId === associateId)
+        return { visitId: v.id, code: v.code, until };
+    }
+    return null;
   }
 
   private topics(): TopicInfo[] {
@@ -265,8 +283,14 @@ export class Projection {
             code: al.visitId
               ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.code ?? null)
               : null,
+            visitStatus: al.visitId
+              ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.status ?? null)
+              : null,
+            paused: al.visitId ? (s.visits.get(al.visitId)?.paused ?? false) : false,
             associateId: al.associateId ?? null,
+            associateName: al.associateId ? (s.associates.get(al.associateId)?.name ?? null) : null,
             note: al.note,
+            actions: alertActions(s, al),
           }),
         ),
       stats: this.stats(),

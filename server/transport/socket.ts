@@ -169,16 +169,31 @@ async function handle(
 
 const managerEvents = new Set<ClientEvent>(MANAGER_EVENTS);
 
+/** Events that check a customer in, and the channel each records. */
+const CHECK_IN_CHANNELS: Partial<Record<ClientEvent, "kiosk" | "staff">> = {
+  "visit:check-in": "kiosk",
+  "visit:walk-in": "staff",
+};
+
 /** The engine command for an event, acting as the socket's own identity. */
 function toCommand(
   event: ClientEvent,
   payload: Record<string, unknown>,
   identity: Identity,
 ): CommandInput {
+  const channel = CHECK_IN_CHANNELS[event];
+  // A check-in (the kiosk's, or a walk-in added by staff): the server makes the secret token.
+  if (channel !== undefined)
+    return {
+      ...payload,
+      type: "visit:check-in",
+      channel,
+      customerToken: nanoid(32),
+    } as CommandInput;
   const base = { ...payload, type: event } as Record<string, unknown>;
   switch (identity.role) {
     case "kiosk":
-      return { ...base, channel: "kiosk", customerToken: nanoid(32) } as CommandInput;
+      return base as CommandInput;
     case "customer":
       return { ...base, visitId: identity.visitId } as CommandInput;
     case "associate":
@@ -201,7 +216,7 @@ async function answer(
   deps: SocketDeps,
 ): Promise<Ack> {
   if (!result.ok) return { ok: false, error: result.error };
-  if (event === "visit:check-in") {
+  if (CHECK_IN_CHANNELS[event] !== undefined) {
     const { ticket, token } = checkedIn(result.data);
     return {
       ok: true,

@@ -55,6 +55,11 @@ const validPayload: { [E in ClientEvent]: Payload<E> } = {
   "intake:resume": { requestId: rid() },
   "alert:resolve": { requestId: rid(), alertId: "a-1" },
   "store:update-settings": { requestId: rid(), settings: testSettings },
+  "visit:resume-by-code": { requestId: rid(), code: "P-001" },
+  "visit:undo-no-show": { requestId: rid(), visitId: "v-1" },
+  "visit:bring-back": { requestId: rid(), visitId: "v-1" },
+  "associate:end-wrap-up": { requestId: rid() },
+  "visit:walk-in": { requestId: rid(), topicId: "phones", name: "Walk In" },
 };
 
 /** Payloads no event accepts (view:sync takes an empty object, so `{}`-like ones are apart). */
@@ -274,8 +279,8 @@ for (const backend of serverBackends) {
           }
         }
       });
-      // kiosk 18, display 19, customer 14, associate 12, manager 6
-      expect(refused).toBe(69);
+      // kiosk 22, display 24, customer 19, associate 13, manager 7
+      expect(refused).toBe(85);
     });
 
     it("lets a customer see and act on their own visit only", async () => {

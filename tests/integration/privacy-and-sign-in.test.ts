@@ -170,7 +170,9 @@ for (const backend of serverBackends) {
       const staffSaw = JSON.stringify([ana.received, max.received]);
       for (const s of ["Quentin Zarkowski", "secret-note-alpha", "secret-transfer-note"])
         expect(staffSaw).toContain(s);
-      expect(manager.alerts.some((a) => a.note === "secret-manager-call")).toBe(true);
+      // The manager was called about the first visit; the alert closed itself when it ended.
+      expect(JSON.stringify(max.received)).toContain("secret-manager-call");
+      expect(manager.alerts.some((a) => a.note === "secret-manager-call")).toBe(false);
 
       const views = (c: Client) => JSON.stringify(c.received);
       for (const [who, payloads] of [

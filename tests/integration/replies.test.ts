@@ -120,6 +120,16 @@ for (const backend of serverBackends) {
         offerId: String(offer.offer?.offerId),
       });
       await expectReply(server, "visit:no-show", { requestId: rid(), visitId: second.visitId });
+      await expectReply(server, "visit:undo-no-show", {
+        requestId: rid(),
+        visitId: second.visitId,
+      });
+      await server.ok("visit:complete", {
+        requestId: rid(),
+        visitId: second.visitId,
+        outcome: "resolved",
+      });
+      await expectReply(server, "associate:end-wrap-up", { requestId: rid() });
 
       await expectReply(ana, "associate:set-presence", { requestId: rid(), presence: "away" });
       await expectReply(bo, "associate:set-presence", { requestId: rid(), presence: "away" });
@@ -149,7 +159,18 @@ for (const backend of serverBackends) {
         topicId: "phones",
       });
       const later = await world.customer(tokenOf(String(fourth.customerUrl)));
+      await later.ok("visit:pause", { requestId: rid() });
+      await expectReply(max, "visit:bring-back", { requestId: rid(), visitId: fourth.visitId });
+      await later.ok("visit:pause", { requestId: rid() });
+      await expectReply(kiosk, "visit:resume-by-code", { requestId: rid(), code: fourth.code });
       await expectReply(later, "visit:leave", { requestId: rid() });
+      const walkIn = await expectReply(ana, "visit:walk-in", {
+        requestId: rid(),
+        topicId: "phones",
+      });
+      await (await world.customer(tokenOf(walkIn.customerUrl))).ok("visit:leave", {
+        requestId: rid(),
+      });
 
       // A call-ahead customer (joined over HTTP) says they are here.
       const joined = await request<{ customerToken: string }>(

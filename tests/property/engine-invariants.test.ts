@@ -92,6 +92,11 @@ const pickArb: fc.Arbitrary<Pick> = fc.record({
     { weight: 1, arbitrary: fc.constant("call-manager") },
     { weight: 1, arbitrary: fc.constant("resolve-alert") },
     { weight: 2, arbitrary: fc.constant("tick") },
+    { weight: 1, arbitrary: fc.constant("walk-in") },
+    { weight: 1, arbitrary: fc.constant("undo-no-show") },
+    { weight: 1, arbitrary: fc.constant("bring-back") },
+    { weight: 1, arbitrary: fc.constant("resume-by-code") },
+    { weight: 1, arbitrary: fc.constant("end-wrap-up") },
   ),
   a: fc.nat(99),
   b: fc.nat(99),
@@ -134,11 +139,12 @@ function build(s: StoreState, p: Pick, seenOffers: string[]): Record<string, unk
   switch (p.kind) {
     case "check-in":
     case "call-ahead":
+    case "walk-in":
       return {
         type: "visit:check-in",
         topicId: at(TOPICS, p.b),
         language: at(LANGS, p.c),
-        channel: p.kind === "call-ahead" ? "remote" : "kiosk",
+        channel: p.kind === "call-ahead" ? "remote" : p.kind === "walk-in" ? "staff" : "kiosk",
         customerToken: `token-${requestId()}-abcdefghijklmnopqrstuvwxyz`,
         arrivingInMin: p.kind === "call-ahead" ? p.c % 3 : undefined,
       };
@@ -168,6 +174,26 @@ function build(s: StoreState, p: Pick, seenOffers: string[]): Record<string, unk
       };
     case "no-show":
       return { type: "visit:no-show", associateId: servedBy, visitId: servedVisit };
+    case "undo-no-show": {
+      // The latest no-show (stale: any closed visit, as whoever).
+      const noShow = [...s.closed.values()].reverse().find((v) => v.outcome === "no_show");
+      return p.stale || !noShow
+        ? {
+            type: "visit:undo-no-show",
+            associateId: assoc,
+            visitId: closedVisits.length ? at(closedVisits, p.b) : anyVisit,
+          }
+        : { type: "visit:undo-no-show", associateId: noShow.associateId, visitId: noShow.id };
+    }
+    case "bring-back":
+      return { type: "visit:bring-back", associateId: assoc, visitId: anyVisit };
+    case "resume-by-code":
+      return {
+        type: "visit:resume-by-code",
+        code: s.visits.get(anyVisit)?.code.replace("-0", "") ?? "P-404",
+      };
+    case "end-wrap-up":
+      return { type: "associate:end-wrap-up", associateId: assoc };
     case "transfer-topic":
       return {
         type: "visit:transfer",
@@ -270,6 +296,31 @@ function setup(now: number): { state: StoreState; log: Commit[] } {
   return { state, log };
 }
 
+/** No-shows taken back within their minute, over all runs. */
+let noShowsUndone = 0;
+
+/**
+ * Alerts keep themselves true: none stays open once its cause is gone (docs/ENGINE.md, Alerts),
+ * written apart from the engine's own rule.
+ */
+function alertsStayTrue(s: StoreState): string[] {
+  const bad: string[] = [];
+  for (const al of s.alerts.values()) {
+    const v = al.visitId ? s.visits.get(al.visitId) : undefined;
+    const a = al.associateId ? s.associates.get(al.associateId) : undefined;
+    const gone =
+      al.kind === "tablet_dropped"
+        ? !a || a.connected || a.presence === "offline"
+        : al.kind === "sla" || al.kind === "declined_by_all"
+          ? v?.status !== "waiting" && v?.status !== "offered"
+          : al.kind === "manager_called"
+            ? al.visitId !== undefined && v === undefined
+            : !a || a.presence === "offline" || a.expiredOffersInRow === 0;
+    if (gone) bad.push(`alert ${al.id} (${al.kind}) outlived its cause`);
+  }
+  return bad;
+}
+
 /** Visits sent back to the line because their server's tablet stayed gone, over all runs. */
 let orphanedVisitsReturned = 0;
 /** Closed visits retention (or the feedback window) let go, over all runs. */
@@ -348,6 +399,7 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
 
       if (e.type === "visit:left" || e.type === "visit:expired" || e.type === "visit:completed")
         endedByEvent.add(e.visitId);
+      if (e.type === "visit:no-show-undone") noShowsUndone++;
     }
     // Nobody leaves an open state without an explicit event.
     for (const v of before.visits.values()) {
@@ -360,7 +412,8 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       ...events.flatMap((e) => (e.type === "data:expired" ? [e.before] : [])),
     );
     for (const v of before.closed.values()) {
-      if (state.closed.has(v.id)) continue;
+      // Kept, or open again (a no-show undone).
+      if (state.closed.has(v.id) || state.visits.has(v.id)) continue;
       const closedAt = v.closedAt ?? 0;
       expect(
         closedAt < expiredBefore || closedAt < state.clock - CLOSED_RETENTION_MS,
@@ -376,6 +429,7 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       else expect(v.queuedAt, `${where}: ${v.id} lost its place`).toBe(first);
     }
     const violations = [
+      ...alertsStayTrue(state),
       ...undividedAttention(state),
       ...nobodyLost(state, everCheckedIn),
       ...workConserving(state),
@@ -410,6 +464,8 @@ describe("engine invariants over random command sequences", () => {
     );
     // The generators reach a tablet that dies while serving and stays gone.
     expect(orphanedVisitsReturned).toBeGreaterThan(0);
+    // ... and a no-show taken back.
+    expect(noShowsUndone).toBeGreaterThan(0);
     // ... and days long enough for closed visits' data to expire.
     expect(forgotten).toBeGreaterThan(0);
   });

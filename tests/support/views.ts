@@ -38,10 +38,15 @@ export const colleague = (id: string, more: Partial<Colleague> = {}): Colleague 
 export const tablet = (line: StaffVisit[], more: Partial<AssociateView> = {}): AssociateView => ({
   role: "associate",
   storeName: "Shop",
-  me: { ...colleague("ana", { skills: ["phones"], languages: ["en"] }), wrapUpUntil: null },
+  me: {
+    ...colleague("ana", { skills: ["phones"], languages: ["en"] }),
+    wrapUpUntil: null,
+    awayReason: null,
+  },
   line,
   offer: null,
   visit: null,
+  undoNoShow: null,
   colleagues: [colleague("bo"), colleague("cy")],
   topics: [{ id: "phones", name: "Phones", letter: "P" }],
   ...more,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../../../shared/errors.js";
 import { idSchema } from "../../../shared/settings.js";
 import { SIGN_IN_DEVICE_TTL_MS } from "../../auth/credentials.js";
+import { associateIdFor } from "../../domain/index.js";
 import { bearer, parse } from "../validate.js";
 import type { HttpContext } from "./context.js";
 
@@ -37,12 +38,12 @@ export function sessionRoutes(ctx: HttpContext): express.Router {
       const limited = await limits.signInFrom(address);
       if (limited) throw new AppError(limited.code, limited.message);
       const state = await createdStore(req);
-      const { deviceToken, ...session } = await credentials.signIn(
-        state,
-        body.associateId,
-        body.pin,
-        { address, deviceToken: cookie(req, DEVICE_COOKIE) },
-      );
+      // Typed at sign-in: "Julia" signs in as julia (an unknown id goes on to WRONG_PIN).
+      const associateId = associateIdFor(state, body.associateId) ?? body.associateId;
+      const { deviceToken, ...session } = await credentials.signIn(state, associateId, body.pin, {
+        address,
+        deviceToken: cookie(req, DEVICE_COOKIE),
+      });
       if (deviceToken)
         res.cookie(DEVICE_COOKIE, deviceToken, {
           httpOnly: true,
@@ -51,11 +52,11 @@ export function sessionRoutes(ctx: HttpContext): express.Router {
           path: `/api/stores/${storeId}/sessions`,
           maxAge: SIGN_IN_DEVICE_TTL_MS,
         });
-      const associate = state.associates.get(body.associateId);
+      const associate = state.associates.get(associateId);
       if (associate?.presence === "offline") {
-        await mustExecute(storeId, { type: "associate:sign-in", associateId: body.associateId });
+        await mustExecute(storeId, { type: "associate:sign-in", associateId });
       }
-      res.status(201).json({ ...session, associateId: body.associateId, name: associate?.name });
+      res.status(201).json({ ...session, associateId, name: associate?.name });
     }),
   );
   router.delete(
