@@ -1,6 +1,6 @@
 import { type TemplateResult, html, nothing } from "lit-html";
 import type { CustomerView } from "../../../shared/views.js";
-import { language, t } from "./i18n.js";
+import { formatTime, language, t } from "./i18n.js";
 import { waitText } from "./view.js";
 import "./customer-status.css";
 
@@ -24,7 +24,8 @@ export type CustomerStatusInput = Pick<
   | "meetAt"
   | "language"
   | "holdUntil"
->;
+> &
+  Partial<Pick<CustomerView, "timeZone" | "bring">>;
 
 export interface StatusLine {
   text: string;
@@ -54,13 +55,24 @@ function whatNext(
   c: CustomerStatusInput,
 ): Pick<CustomerStatus, "headline"> & Partial<CustomerStatus> {
   switch (c.status) {
-    case "expected":
-      return {
-        headline: t("visit.expected"),
-        lines: c.holdUntil
-          ? [{ text: t("visit.holdUntil", { time: clock(c.holdUntil) }), kind: "info" }]
-          : [],
-      };
+    case "expected": {
+      // A call-ahead: their kept place, the wait if they came now, until when, where, what.
+      const place = meetingPlace(c);
+      const bring = inLanguage(c, c.bring ?? null);
+      const lines: StatusLine[] = [];
+      if (c.place !== null)
+        lines.push({ text: t("visit.placeKept", { place: c.place }), kind: "kept" });
+      if (c.wait)
+        lines.push({ text: t("visit.waitIfNow", { wait: waitText(c.wait) }), kind: "wait" });
+      if (c.holdUntil)
+        lines.push({
+          text: t("visit.holdUntil", { time: clock(c.holdUntil, c.timeZone) }),
+          kind: "info",
+        });
+      lines.push({ text: place ? t("visit.goTo", { place }) : t("visit.goToAny"), kind: "info" });
+      if (bring) lines.push({ text: t("visit.bring", { what: bring }), kind: "info" });
+      return { headline: t("visit.expected"), lines };
+    }
     case "waiting":
       return {
         headline: c.youreNext
@@ -121,14 +133,19 @@ function apologyText(c: CustomerStatusInput): string | null {
 
 /** Where to meet, in the page's language, else the one they asked for, else any. */
 function meetingPlace(c: CustomerStatusInput): string | null {
-  if (!c.meetAt) return null;
+  return inLanguage(c, c.meetAt);
+}
+
+/** A text set per language, in the page's language, else the one they asked for, else any. */
+function inLanguage(c: CustomerStatusInput, texts: Record<string, string> | null): string | null {
+  if (!texts) return null;
   return (
-    c.meetAt[language()] ??
-    (c.language ? c.meetAt[c.language] : undefined) ??
-    Object.values(c.meetAt)[0] ??
+    texts[language()] ??
+    (c.language ? texts[c.language] : undefined) ??
+    Object.values(texts)[0] ??
     null
   );
 }
 
-const clock = (at: number) =>
-  new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+/** In the page's language, on the store's clock. */
+const clock = (at: number, timeZone?: string) => formatTime(at, timeZone);

@@ -27,7 +27,23 @@ export const languageName = (code: string) => catalogs.get(code)?.["language.nam
 
 export function t(key: string, params: Record<string, string | number> = {}): string {
   const text = catalogs.get(current)?.[key] ?? catalogs.get("en")?.[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  // A value that ends a sentence itself ("10:30 a. m.") takes the place of the text's period.
+  return text.replace(/\{(\w+)\}(\.?)/g, (_, name: string, period: string) => {
+    const value = String(params[name] ?? `{${name}}`);
+    return period && value.endsWith(".") ? value : value + period;
+  });
+}
+
+/** A text set per language (a topic's name, where to meet): the page's, else `fallback`. */
+export function localized(texts: Record<string, string> | null | undefined, fallback: string) {
+  return texts?.[current] ?? fallback;
+}
+
+/** A time of day in the page's language, as the clock in `timeZone` shows it. */
+export function formatTime(at: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat(current, { hour: "numeric", minute: "2-digit", timeZone }).format(
+    at,
+  );
 }
 
 /** The browser's preferred language among those the store and we both have. */

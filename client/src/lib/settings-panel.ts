@@ -57,6 +57,28 @@ const list = (value: FormDataEntryValue | null) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** A topic's text set per language (its names, where to meet, what to bring): a field each. */
+function perLanguageRow(
+  field: string,
+  legend: string,
+  languages: readonly string[],
+  texts: Record<string, string> | undefined,
+  maxlength: number,
+) {
+  return html`<tr class="meet-at">
+    <td></td>
+    <td colspan="3"><fieldset>
+      <legend>${legend}</legend>
+      <div class="grid">
+        ${languages.map(
+          (l) => html`<div><label for=${`${field}-${l}`}>${languageName(l)}</label>
+            <input id=${`${field}-${l}`} name=${`${field}-${l}`} lang=${l} maxlength=${maxlength} .value=${texts?.[l] ?? ""} /></div>`,
+        )}
+      </div>
+    </fieldset></td>
+  </tr>`;
+}
+
 export function settingsPanel(v: ManagerView, ctx: StaffContext) {
   // Stores created before a setting existed run on its default: show it.
   const settings = {
@@ -68,17 +90,23 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
   const saveSettings = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
+    /** The texts of one per-language field, by language, without the empty ones. */
+    const perLanguage = (field: string): Record<string, string> =>
+      Object.fromEntries(
+        settings.languages
+          .map((l) => [l, String(form.get(`${field}-${l}`) ?? "").trim()])
+          .filter(([, text]) => text),
+      );
     const topics: StoreSettingsInput["topics"] = settings.topics.map((topic, i) => ({
       ...topic,
       name: String(form.get(`topic-${i}-name`) ?? topic.name),
       skill: String(form.get(`topic-${i}-skill`) ?? topic.skill),
       expectedServiceMin: Number(form.get(`topic-${i}-minutes`) ?? topic.expectedServiceMin),
-      // An empty place means the associate goes to the customer: it is left out.
-      meetAt: Object.fromEntries(
-        settings.languages
-          .map((l) => [l, String(form.get(`topic-${i}-meet-${l}`) ?? "").trim()])
-          .filter(([, place]) => place),
-      ),
+      // An empty place means the associate goes to the customer: it is left out; an empty
+      // name falls back to the topic's name, an empty "bring" says nothing.
+      meetAt: perLanguage(`topic-${i}-meet`),
+      names: perLanguage(`topic-${i}-names`),
+      bring: perLanguage(`topic-${i}-bring`),
     }));
     const added = String(form.get("new-topic-name") ?? "").trim();
     if (added) {
@@ -137,18 +165,9 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
               <td><input aria-label=${t("settings.skill")} name=${`topic-${i}-skill`} .value=${topic.skill} required /></td>
               <td><input aria-label=${t("settings.minutes")} name=${`topic-${i}-minutes`} type="number" min="1" max="240" .value=${String(topic.expectedServiceMin ?? 5)} /></td>
             </tr>
-            <tr class="meet-at">
-              <td></td>
-              <td colspan="3"><fieldset>
-                <legend>${t("settings.meetAt", { topic: topic.name })}</legend>
-                <div class="grid">
-                  ${settings.languages.map(
-                    (l) => html`<div><label for=${`topic-${i}-meet-${l}`}>${languageName(l)}</label>
-                      <input id=${`topic-${i}-meet-${l}`} name=${`topic-${i}-meet-${l}`} lang=${l} maxlength="80" .value=${topic.meetAt?.[l] ?? ""} /></div>`,
-                  )}
-                </div>
-              </fieldset></td>
-            </tr>`,
+            ${perLanguageRow(`topic-${i}-names`, t("settings.topicNames", { topic: topic.name }), settings.languages, topic.names, 40)}
+            ${perLanguageRow(`topic-${i}-meet`, t("settings.meetAt", { topic: topic.name }), settings.languages, topic.meetAt, 80)}
+            ${perLanguageRow(`topic-${i}-bring`, t("settings.bring", { topic: topic.name }), settings.languages, topic.bring, 120)}`,
           )}
           <tr>
             <td><input aria-label=${t("settings.newLetter")} name="new-topic-letter" maxlength="1" pattern="[A-Za-z]" /></td>
@@ -158,7 +177,7 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           </tr>
         </tbody>
       </table>
-      <p class="muted">${t("settings.meetAtHint")}</p>
+      <p class="muted">${t("settings.meetAtHint")} ${t("settings.namesHint")}</p>
       <h3>${t("settings.limits")}</h3>
       <div class="grid">
         <div><label for="languages">${t("settings.languages")}</label><input id="languages" name="languages" .value=${settings.languages.join(", ")} required /></div>

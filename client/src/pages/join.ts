@@ -1,7 +1,10 @@
 import { html, render } from "lit-html";
 import { renderSVG } from "uqr";
 import type { KioskView } from "../../../shared/views.js";
-import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import { NAME_MAX, NOTE_MAX, fitText } from "../lib/customer-rules.js";
+import { limitHint } from "../lib/form-hints.js";
+import { languages, localized, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import { languageSwitch } from "../lib/language-switch.js";
 import { pageParams, requestId } from "../lib/live.js";
 import { topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
@@ -9,24 +12,50 @@ import "./visit.css";
 
 /**
  * The public call-ahead page of a store (its URL and QR go on the door and the website): pick a
- * topic, say when you will arrive and what to prepare, and keep a place in line from now. Also
- * shows its own QR, to print.
+ * topic, say when you will arrive and what to prepare, and keep a place in line from now. Kept
+ * live (open or paused, waits) by asking the store again every few seconds; `?topic=` and
+ * `?lang=` preselect (a customer joining again comes with both). Also shows its own QR, to print.
  */
 
+/** How often the page asks what the store offers now (intake, waits). */
+const REFRESH_MS = 5000;
 const { storeId } = pageParams();
+const asked = new URL(location.href).searchParams;
 const root = document.getElementById("app") as HTMLElement;
 let store: KioskView | undefined;
+let version = -1;
 let error = "";
 let sending = false;
+let chosenLanguage = asked.get("lang");
+let chosenTopic = asked.get("topic");
 const pending = requestId("join");
 
 async function load(): Promise<void> {
-  const response = await fetch(`/api/stores/${encodeURIComponent(storeId)}/public`);
-  const body = (await response.json()) as { view?: KioskView; error?: { message: string } };
-  if (body.view) {
-    store = body.view;
-    setLanguage(preferredLanguage(store.languages));
-  } else error = body.error?.message ?? t("join.unknownStore");
+  try {
+    const response = await fetch(`/api/stores/${encodeURIComponent(storeId)}/public`);
+    const body = (await response.json()) as {
+      version?: number;
+      view?: KioskView;
+      error?: { message: string };
+    };
+    if (body.view) {
+      // An answer older than one already shown is not news.
+      if ((body.version ?? 0) < version) return;
+      version = body.version ?? 0;
+      if (!store) {
+        setLanguage(
+          chosenLanguage && body.view.languages.includes(chosenLanguage)
+            ? chosenLanguage
+            : preferredLanguage(body.view.languages),
+        );
+      }
+      store = body.view;
+      if (error === t("join.unreachable")) error = "";
+    } else if (!store) error = body.error?.message ?? t("join.unknownStore");
+  } catch {
+    // Offline for a moment: keep what is shown, say so, and keep asking.
+    error = t("join.unreachable");
+  }
   draw();
 }
 
@@ -42,8 +71,8 @@ async function submit(event: Event): Promise<void> {
     body: JSON.stringify({
       requestId: pending,
       topicId: String(form.get("topic")),
-      name: String(form.get("name") ?? ""),
-      note: String(form.get("note") ?? ""),
+      name: fitText(String(form.get("name") ?? ""), NAME_MAX),
+      note: fitText(String(form.get("note") ?? ""), NOTE_MAX),
       arrivingInMin: Number(form.get("arriving") ?? 15),
       language: document.documentElement.lang,
     }),
@@ -57,45 +86,67 @@ async function submit(event: Event): Promise<void> {
   }
 }
 
+function chooseLanguage(language: string): void {
+  chosenLanguage = language;
+  setLanguage(language);
+  draw();
+}
+
+function form(s: KioskView) {
+  const selected = s.topics.some((topic) => topic.id === chosenTopic)
+    ? chosenTopic
+    : s.topics[0]?.id;
+  return html`<form class="card" @submit=${submit}>
+    <fieldset>
+      <legend>${t("kiosk.whatNeed")}</legend>
+      ${s.topics.map(
+        (topic) => html`<label class="choice"><input type="radio" name="topic" value=${topic.id}
+            .checked=${topic.id === selected} @change=${() => {
+              chosenTopic = topic.id;
+            }} />
+          ${localized(topic.names, topic.name)} <small class="muted">${waitText(topicWait(topic))}</small></label>`,
+      )}
+    </fieldset>
+    <label for="arriving">${t("join.arriving")}</label>
+    <select id="arriving" name="arriving">${[5, 10, 15, 20, 30, 45, 60].map((m) => html`<option value=${m} ?selected=${m === 15}>${t("join.inMinutes", { minutes: m })}</option>`)}</select>
+    <label for="name">${t("kiosk.nameLabel")}</label>
+    <input id="name" name="name" maxlength=${NAME_MAX} autocomplete="given-name" aria-describedby="name-limit" />
+    ${limitHint("name-limit", NAME_MAX)}
+    <label for="note">${t("join.note")}</label>
+    <textarea id="note" name="note" maxlength=${NOTE_MAX} rows="3" aria-describedby="note-limit" placeholder=${t("kiosk.notePlaceholder")}></textarea>
+    ${limitHint("note-limit", NOTE_MAX)}
+    <button class="primary" type="submit" ?disabled=${sending}>${t("join.submit")}</button>
+  </form>`;
+}
+
 function draw(): void {
   const qr = document.createElement("div");
   qr.className = "qr";
   qr.setAttribute("role", "img");
   qr.setAttribute("aria-label", t("join.qrLabel"));
-  qr.innerHTML = renderSVG(location.href.split("#")[0] ?? location.href, { border: 1 });
+  const here = new URL(location.href);
+  here.hash = "";
+  here.search = new URLSearchParams({ store: storeId }).toString();
+  qr.innerHTML = renderSVG(here.toString(), { border: 1 });
   render(
-    html`<main>
+    html`<main data-intake=${store ? (store.open ? "open" : "paused") : "unknown"}>
+      ${store ? languageSwitch(store.languages, chooseLanguage) : ""}
       <h1>${store ? t("join.title", { store: store.storeName }) : t("join.titlePlain")}</h1>
       ${error ? html`<p role="alert" class="badge danger">${error}</p>` : ""}
-      ${store && !store.open ? html`<p class="card" role="status">${t("kiosk.closedTitle")}</p>` : ""}
-      ${
-        store?.open
-          ? html`<form class="card" @submit=${submit}>
-            <fieldset>
-              <legend>${t("kiosk.whatNeed")}</legend>
-              ${store.topics.map(
-                (
-                  topic,
-                  i,
-                ) => html`<label class="choice"><input type="radio" name="topic" value=${topic.id} ?checked=${i === 0} />
-                  ${topic.name} <small class="muted">${waitText(topicWait(topic))}</small></label>`,
-              )}
-            </fieldset>
-            <label for="arriving">${t("join.arriving")}</label>
-            <select id="arriving" name="arriving">${[5, 10, 15, 20, 30, 45, 60].map((m) => html`<option value=${m} ?selected=${m === 15}>${t("join.inMinutes", { minutes: m })}</option>`)}</select>
-            <label for="name">${t("kiosk.nameLabel")}</label>
-            <input id="name" name="name" maxlength="40" autocomplete="given-name" />
-            <label for="note">${t("join.note")}</label>
-            <textarea id="note" name="note" maxlength="500" rows="3" placeholder=${t("kiosk.notePlaceholder")}></textarea>
-            <button class="primary" type="submit" ?disabled=${sending}>${t("join.submit")}</button>
-          </form>`
-          : ""
-      }
+      ${store && !store.open ? html`<p class="card" role="status">${t("kiosk.closedTitle")}</p><p class="muted">${t("join.closedLive")}</p>` : ""}
+      ${store?.open ? form(store) : ""}
       <details class="card"><summary>${t("join.print")}</summary>${qr}</details>
     </main>`,
     root,
   );
 }
 
+setLanguage(chosenLanguage && languages.includes(chosenLanguage) ? chosenLanguage : "en");
 draw();
 void load();
+setInterval(() => {
+  if (document.visibilityState === "visible") void load();
+}, REFRESH_MS);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") void load();
+});

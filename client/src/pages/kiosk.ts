@@ -3,10 +3,19 @@ import { renderSVG } from "uqr";
 import type { Ack, Ticket } from "../../../shared/protocol.js";
 import type { CustomerView, KioskView } from "../../../shared/views.js";
 import { type CustomerStatusInput, customerStatusBlock } from "../lib/customer-status.js";
-import { language, languageName, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import {
+  language,
+  languageName,
+  localized,
+  preferredLanguage,
+  setLanguage,
+  t,
+} from "../lib/i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
 import { linkBar, topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
+import { NAME_MAX, NOTE_MAX, fitText } from "../lib/customer-rules.js";
+import { limitHint } from "../lib/form-hints.js";
 import "./kiosk.css";
 
 /**
@@ -168,7 +177,7 @@ function startScreen(v: KioskView) {
             ${v.topics.map(
               (topic) => html`<button class="topic" data-topic=${topic.id} @click=${() =>
                 show({ name: "details", topicId: topic.id })}>
-                <span class="topic-name">${topic.name}</span>
+                <span class="topic-name">${localized(topic.names, topic.name)}</span>
                 <span class="topic-wait">${waitText(topicWait(topic))}</span>
               </button>`,
             )}
@@ -198,18 +207,20 @@ function detailsScreen(v: KioskView, topicId: string) {
     void send({
       requestId: requestId("kiosk"),
       topicId,
-      name: String(form.get("name") ?? "").slice(0, 40),
-      note: String(form.get("note") ?? "").slice(0, 500),
+      name: fitText(String(form.get("name") ?? ""), NAME_MAX),
+      note: fitText(String(form.get("note") ?? ""), NOTE_MAX),
       language: document.documentElement.lang,
     });
   };
-  return html`<h1>${topic?.name ?? topicId}</h1>
+  return html`<h1>${topic ? localized(topic.names, topic.name) : topicId}</h1>
     <p class="muted">${waitText(topic ? topicWait(topic) : null)}</p>
     <form @submit=${submit} class="card details">
       <label for="name">${t("kiosk.nameLabel")}</label>
-      <input id="name" name="name" maxlength="40" autocomplete="off" placeholder=${t("kiosk.namePlaceholder")} />
+      <input id="name" name="name" maxlength=${NAME_MAX} autocomplete="off" aria-describedby="name-limit" placeholder=${t("kiosk.namePlaceholder")} />
+      ${limitHint("name-limit", NAME_MAX)}
       <label for="note">${t("kiosk.noteLabel")}</label>
-      <textarea id="note" name="note" maxlength="500" rows="2" placeholder=${t("kiosk.notePlaceholder")}></textarea>
+      <textarea id="note" name="note" maxlength=${NOTE_MAX} rows="2" aria-describedby="note-limit" placeholder=${t("kiosk.notePlaceholder")}></textarea>
+      ${limitHint("note-limit", NOTE_MAX)}
       <div class="row actions">
         <button type="button" @click=${() => show({ name: "start" })}>${t("kiosk.back")}</button>
         <button type="submit" class="primary">${t("kiosk.checkIn")}</button>

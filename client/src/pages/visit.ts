@@ -1,7 +1,16 @@
 import { html, render } from "lit-html";
 import type { CustomerView } from "../../../shared/views.js";
+import { holdReminderAt, isNear } from "../lib/customer-rules.js";
 import { customerStatusBlock, describeCustomer } from "../lib/customer-status.js";
-import { preferredLanguage, setLanguage, t } from "../lib/i18n.js";
+import {
+  formatTime,
+  languages,
+  localized,
+  preferredLanguage,
+  setLanguage,
+  t,
+} from "../lib/i18n.js";
+import { languageSwitch } from "../lib/language-switch.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
 import { pushOptInButton } from "../lib/push.js";
 import { linkBar } from "../lib/view.js";
@@ -11,8 +20,9 @@ import "./visit.css";
 /**
  * The customer's own page (from the ticket's QR or the call-ahead link): code, place, range and
  * status, live; "I'm browsing" / "I'm ready", "I'm here" for call-ahead, leave; an alert (title,
- * vibration, an optional sound, a notification) when their turn is near and when someone comes;
- * and feedback afterwards.
+ * vibration, an optional sound, a notification) when their turn is near and when someone comes,
+ * and before a call-ahead's hold runs out; feedback afterwards, and a way to join again. In the
+ * language they chose (here, or at check-in), else their browser's.
  */
 
 const NEAR_KEY = "undivided.visit.nearAhead";
@@ -33,13 +43,34 @@ let nearAhead = Number(localStorage.getItem(NEAR_KEY) ?? 2);
 let sound = localStorage.getItem(SOUND_KEY) === "on";
 let alerted = "";
 let message = "";
-setLanguage(preferredLanguage(["en", "uk", "es"]));
+/** The visit whose language was settled (a rejoin on this phone is another visit). */
+let languageOf = "";
+let reminder: ReturnType<typeof setTimeout> | undefined;
+let holdEndsSoon = false;
+setLanguage(preferredLanguage(languages));
+const languageKey = (visitId: string) => `undivided.visit.language.${visitId}`;
+
+/** The language picked on this page, else the one asked for at check-in, else the browser's. */
+function settleLanguage(v: CustomerView): void {
+  if (languageOf === v.visitId) return;
+  languageOf = v.visitId;
+  const picked = localStorage.getItem(languageKey(v.visitId)) ?? v.language;
+  setLanguage(picked && languages.includes(picked) ? picked : preferredLanguage(v.languages));
+}
+
+function chooseLanguage(language: string): void {
+  if (view) localStorage.setItem(languageKey(view.visitId), language);
+  setLanguage(language);
+  draw();
+}
 
 const live = new Live<CustomerView>({
   auth: { storeId, customerToken: token ?? "" },
   onView: (next) => {
+    settleLanguage(next);
     alertIfNeeded(view, next);
     view = next;
+    scheduleHoldReminder(next);
     if (arriveOnLoad && next.status === "expected") void act("visit:arrive");
     arriveOnLoad = false;
     draw();
@@ -66,9 +97,7 @@ async function act(
  */
 function alertIfNeeded(before: CustomerView | undefined, next: CustomerView): void {
   const coming = next.status === "serving";
-  const near =
-    next.status === "offered" ||
-    (next.status === "waiting" && !next.paused && next.ahead !== null && next.ahead < nearAhead);
+  const near = isNear(next, nearAhead);
   const key = coming ? `coming:${next.associate?.firstName}` : near ? "near" : "";
   document.title = coming
     ? `● ${t("visit.comingTitle")} · ${baseTitle}`
@@ -85,6 +114,33 @@ function alertIfNeeded(before: CustomerView | undefined, next: CustomerView): vo
   if (sound) beep();
   if ("Notification" in window && Notification.permission === "granted") new Notification(text);
 }
+
+/**
+ * A call-ahead is reminded before its hold runs out (a banner, and a notification when allowed),
+ * once; the timer follows the hold as the view changes.
+ */
+function scheduleHoldReminder(v: CustomerView): void {
+  clearTimeout(reminder);
+  const at = holdReminderAt(v);
+  if (at === null) {
+    holdEndsSoon = false;
+    return;
+  }
+  const remind = () => {
+    if (holdEndsSoon) return;
+    holdEndsSoon = true;
+    const text = holdText(v);
+    navigator.vibrate?.([200, 100, 200]);
+    if ("Notification" in window && Notification.permission === "granted") new Notification(text);
+    draw();
+  };
+  const delay = at - Date.now();
+  if (delay <= 0) remind();
+  else reminder = setTimeout(remind, delay);
+}
+
+const holdText = (v: CustomerView) =>
+  t("visit.holdSoon", { time: formatTime(v.holdUntil ?? Date.now(), v.timeZone) });
 
 function beep(): void {
   const audio = new AudioContext();
@@ -106,13 +162,31 @@ function body() {
   if (!view)
     return html`<h1>${t("visit.title")}</h1><p>${link === "refused" ? t("visit.unknown") : t("link.connecting")}</p>`;
   const v = view;
-  return html`<p class="muted">${v.storeName} · ${v.topicName}</p>
+  return html`${languageSwitch(v.languages, chooseLanguage)}
+    <p class="muted">${v.storeName} · ${localized(v.topicNames, v.topicName)}</p>
     <p class="big-code" aria-label=${t("visit.codeLabel", { code: v.code })}>${v.code}</p>
+    ${
+      holdEndsSoon && v.status === "expected"
+        ? html`<p class="card hold-soon" role="alert">${holdText(v)}</p>`
+        : ""
+    }
     <section class="card status" aria-live="polite" data-status=${v.status}>${customerStatusBlock(v)}</section>
     ${message ? html`<p role="alert" class="badge danger">${message}</p>` : ""}
     ${actions(v)} ${v.canGiveFeedback ? feedbackForm() : ""}
     ${v.feedbackGiven ? html`<p class="card" role="status">${t("visit.thanks")}</p>` : ""}
-    ${settings(v)}`;
+    ${rejoin(v)} ${settings(v)}`;
+}
+
+/** After the visit ended (served, no-show, left, expired): join again, as a new visit. */
+function rejoin(v: CustomerView) {
+  if (v.status !== "done" && v.status !== "left" && v.status !== "expired") return "";
+  const url = new URL("join.html", location.href);
+  url.search = new URLSearchParams({
+    store: storeId,
+    topic: v.topicId,
+    lang: document.documentElement.lang,
+  }).toString();
+  return html`<p class="actions"><a class="button primary" href=${url.toString()}>${t("visit.rejoin")}</a></p>`;
 }
 
 function actions(v: CustomerView) {

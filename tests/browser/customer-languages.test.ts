@@ -1,0 +1,130 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, useDemoFloor } from "../support/browser.js";
+
+/**
+ * The customer's side in every language: the language picked at the kiosk carries to the phone,
+ * topics are named in it, the phone switches language; the call-ahead page follows intake live;
+ * a customer who left joins again as a new visit.
+ */
+
+/** Text nodes that look like a translation key ("visit.place"): a text nobody translated. */
+const RAW_KEYS = `[...document.querySelectorAll("body *")]
+  .flatMap((element) => [...element.childNodes])
+  .filter((node) => node.nodeType === 3)
+  .map((node) => node.textContent.trim())
+  .filter((text) => /^[a-z]+\\.[a-zA-Z.]+$/.test(text))`;
+
+describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", () => {
+  const floor = useDemoFloor({ beforeAll, afterAll });
+  const admin = () => ({
+    authorization: `Bearer ${floor.server.adminToken}`,
+    "content-type": "application/json",
+  });
+  const rawKeys = async (page: Page) => (await page.evaluate(RAW_KEYS)) as string[];
+  const lang = (page: Page) => page.locator("html").getAttribute("lang");
+  const intake = async (open: boolean) => {
+    const response = await fetch(`${floor.server.url}/api/stores/demo/intake`, {
+      method: "PUT",
+      headers: admin(),
+      body: JSON.stringify({ open }),
+    });
+    expect(response.status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    // The store names its phones topic in Ukrainian and Spanish, and says what to bring.
+    const url = `${floor.server.url}/api/admin/stores/demo/settings`;
+    const { settings } = (await (await fetch(url, { headers: admin() })).json()) as {
+      settings: { topics: Array<Record<string, unknown>> };
+    };
+    settings.topics = settings.topics.map((topic) =>
+      topic.id === "phones"
+        ? { ...topic, names: { uk: "Телефони", es: "Teléfonos" }, bring: { uk: "ваш телефон" } }
+        : topic,
+    );
+    const saved = await fetch(url, {
+      method: "PUT",
+      headers: admin(),
+      body: JSON.stringify(settings),
+    });
+    expect(saved.status).toBe(200);
+  });
+
+  it("carries the kiosk's Ukrainian to the phone, names the topic in it, and switches to Spanish", async () => {
+    const kiosk = await floor.open(floor.server.kioskUrl);
+    await kiosk.getByRole("button", { name: "Українська" }).click();
+    await kiosk.getByRole("button", { name: /Телефони/ }).click();
+    await kiosk.getByText("До 40 символів").waitFor();
+    await kiosk.locator("#name").fill("Оксана");
+    await kiosk.locator("form button[type=submit]").click();
+    const customerUrl = (await kiosk.locator(".qr[data-url]").getAttribute("data-url")) ?? "";
+    expect(customerUrl).toContain("/visit.html");
+
+    // Her phone's browser speaks English; the page speaks what she chose at the kiosk.
+    const phone = await floor.open(customerUrl, { width: 390, height: 844 });
+    await phone.locator("[data-customer-status]").waitFor();
+    expect(await lang(phone)).toBe("uk");
+    await phone.getByText(/Телефони/).waitFor();
+    expect(await rawKeys(phone)).toEqual([]);
+
+    await phone.getByRole("button", { name: "Español" }).click();
+    expect(await lang(phone)).toBe("es");
+    await phone.getByText(/Teléfonos/).waitFor();
+    expect(await rawKeys(phone)).toEqual([]);
+    // The choice stays with the visit on this phone.
+    await phone.reload();
+    await phone.getByText(/Teléfonos/).waitFor();
+    expect(await lang(phone)).toBe("es");
+  });
+
+  it("follows intake live on the call-ahead page, and says where a held place stands", async () => {
+    await intake(false);
+    const join = await floor.open(floor.server.page("join"), { width: 390, height: 844 });
+    await join.locator("main[data-intake=paused]").waitFor();
+    await intake(true);
+    // No reload: the page asks again by itself.
+    await join.locator("main[data-intake=open]").waitFor({ timeout: 15_000 });
+    await join.getByText("Up to 500 characters").waitFor();
+    await join.getByRole("button", { name: "Українська" }).click();
+    await join.getByRole("radio", { name: /Телефони/ }).check();
+    expect(await rawKeys(join)).toEqual([]);
+    await join.locator("form button[type=submit]").click();
+    await join.locator("[data-customer-status=expected]").waitFor();
+    expect(await lang(join)).toBe("uk");
+    await join.getByText(/Ваше місце збережено: ви \d+-і в черзі/).waitFor();
+    await join.getByText("Будь ласка, візьміть із собою: ваш телефон.").waitFor();
+    expect(await rawKeys(join)).toEqual([]);
+  });
+
+  it("lets a customer who left join again as a new visit, leaving the old one as it was", async () => {
+    const joined = await fetch(`${floor.server.url}/api/stores/demo/join`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ requestId: "rejoin-1", topicId: "returns", language: "es" }),
+    });
+    const first = (await joined.json()) as { customerUrl: string; code: string };
+    const phone = await floor.open(first.customerUrl, { width: 390, height: 844 });
+    await phone.locator("[data-customer-status]").waitFor();
+    phone.once("dialog", (dialog) => void dialog.accept());
+    await phone.getByRole("button", { name: "Salir de la fila" }).click();
+    await phone.locator("[data-customer-status=left]").waitFor();
+
+    await phone.getByRole("link", { name: "Volver a la fila" }).click();
+    // The call-ahead page, in her language, with her topic chosen.
+    await phone.locator("main[data-intake=open]").waitFor();
+    expect(await lang(phone)).toBe("es");
+    expect(await phone.locator("input[value=returns]").isChecked()).toBe(true);
+    await phone.locator("form button[type=submit]").click();
+    await phone.locator("[data-customer-status=expected]").waitFor();
+    const code = await phone.locator(".big-code").textContent();
+    expect(code).toMatch(/^R-\d{3}$/);
+    expect(code).not.toBe(first.code);
+
+    // The old visit is still the one that left.
+    const old = await floor.open(first.customerUrl, { width: 390, height: 844 });
+    await old.locator("[data-customer-status=left]").waitFor();
+    expect(await old.locator(".big-code").textContent()).toBe(first.code);
+    expect(floor.problems).toEqual([]);
+  });
+});
