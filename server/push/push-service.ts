@@ -2,6 +2,7 @@ import { AppError } from "../../shared/errors.js";
 import type { Committed, QueueService } from "../app/queue-service.js";
 import { Projection, type StoreState, type Visit, firstName } from "../domain/index.js";
 import type { Logger } from "../logger.js";
+import { privateLiteral } from "../webhooks/addresses.js";
 import { type PushFacts, pushText } from "./messages.js";
 import { type PushOutcome, sendPush } from "./send.js";
 import type { PushKind, StoredSubscription, SubscriptionStore } from "./subscriptions.js";
@@ -71,8 +72,17 @@ export class PushService {
     if (!visit)
       throw new AppError("INVALID_TRANSITION", "This visit has ended; there is nothing to notify.");
     const endpoint = new URL(input.subscription.endpoint);
-    if (!this.options.allowPrivate && endpoint.protocol !== "https:")
-      throw new AppError("INVALID_COMMAND", "subscription.endpoint: a push endpoint is https.");
+    if (!this.options.allowPrivate) {
+      if (endpoint.protocol !== "https:")
+        throw new AppError("INVALID_COMMAND", "subscription.endpoint: a push endpoint is https.");
+      // Names are checked again on the address connected to, at each send.
+      const host = privateLiteral(endpoint);
+      if (host)
+        throw new AppError(
+          "INVALID_COMMAND",
+          `subscription.endpoint: push services are on public addresses, not ${host} (PUSH_ALLOW_PRIVATE is for tests).`,
+        );
+    }
     const language = input.language ?? visit.language ?? state.settings.languages[0] ?? "en";
     const subscription: StoredSubscription = {
       endpoint: input.subscription.endpoint,

@@ -229,9 +229,9 @@ for (const backend of [...serverBackends, clusterBackend]) {
       await rm(dataDir, { recursive: true, force: true });
     });
 
-    const start = async () => {
+    const start = async ({ allowPrivate = true } = {}) => {
       const server = await startServer(place, clock, {
-        push: { allowPrivate: true, dataDir: backend.name === "embedded" ? dataDir : undefined },
+        push: { allowPrivate, dataDir: backend.name === "embedded" ? dataDir : undefined },
       });
       running.push(server);
       return server;
@@ -485,7 +485,23 @@ for (const backend of [...serverBackends, clusterBackend]) {
         );
       }
       await server.close();
-      expect(await keyOf(await start())).toBe(before);
+      // Started again (as in production: private endpoints and plain http refused).
+      const again = await start({ allowPrivate: false });
+      expect(await keyOf(again)).toBe(before);
+      const refused = async (endpoint: string) =>
+        (
+          await request<{ error?: { code: string } }>(
+            again.url,
+            "PUT",
+            pushPath(storeId),
+            { subscription: { ...good, endpoint } },
+            token,
+          )
+        ).body.error?.code;
+      expect(await refused(`${receiver.url}/push/x`)).toBe("INVALID_COMMAND");
+      expect(await refused("https://127.0.0.1/push/x")).toBe("INVALID_COMMAND");
+      expect(await refused("https://[::1]/push/x")).toBe("INVALID_COMMAND");
+      expect(await refused("https://push.example.com/send/abc")).toBeUndefined();
     });
   });
 }
