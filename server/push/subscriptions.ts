@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type RedisLink, sendCommand } from "../redis-client.js";
+import { pushKeys } from "./push-keys.js";
 
 /** What a browser's `PushSubscription.toJSON()` gives, checked, plus the customer's choices. */
 export interface StoredSubscription {
@@ -130,20 +131,24 @@ const SENT_TTL_MS = 2 * 24 * 60 * 60 * 1000;
  * set of stores with subscriptions (for the hold reminders' sweep).
  */
 export class RedisSubscriptions implements SubscriptionStore {
+  private readonly keys: ReturnType<typeof pushKeys>;
+
   constructor(
     private readonly link: RedisLink,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.keys = pushKeys(prefix);
+  }
 
   private hash(storeId: string) {
-    return `${this.prefix}{${storeId}}:push:subs`;
+    return this.keys.subscriptions(storeId);
   }
 
   async save(storeId: string, visitId: string, subscription: StoredSubscription): Promise<void> {
     const hash = this.hash(storeId);
     await sendCommand(this.link, hash, ["HSET", hash, visitId, JSON.stringify(subscription)]);
     await sendCommand(this.link, hash, ["PEXPIRE", hash, String(SUBSCRIPTIONS_TTL_MS)]);
-    const stores = `${this.prefix}push:stores`;
+    const stores = this.keys.stores;
     await sendCommand(this.link, stores, ["SADD", stores, storeId]);
   }
 
@@ -163,12 +168,12 @@ export class RedisSubscriptions implements SubscriptionStore {
   }
 
   async stores(): Promise<string[]> {
-    const stores = `${this.prefix}push:stores`;
+    const stores = this.keys.stores;
     return sendCommand<string[]>(this.link, stores, ["SMEMBERS", stores]);
   }
 
   async claim(storeId: string, visitId: string, kind: PushKind): Promise<boolean> {
-    const key = `${this.prefix}{${storeId}}:push:sent:${visitId}:${kind}`;
+    const key = this.keys.sent(storeId, visitId, kind);
     const set = await sendCommand<string | null>(this.link, key, [
       "SET",
       key,

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import webpush from "web-push";
 import { type RedisLink, sendCommand } from "../redis-client.js";
+import { pushKeys } from "./push-keys.js";
 
 /** The deployment's VAPID identity: push services check every message's signature against it. */
 export interface VapidKeys {
@@ -57,7 +58,7 @@ export async function redisVapidKeys(
   link: RedisLink,
   prefix: string,
 ): Promise<{ publicKey: string; privateKey: string }> {
-  const key = `${prefix}push:vapid`;
+  const key = pushKeys(prefix).vapid;
   const fresh = webpush.generateVAPIDKeys();
   await sendCommand(link, key, ["SET", key, JSON.stringify(fresh), "NX"]);
   const stored = await sendCommand<string | null>(link, key, ["GET", key]);
