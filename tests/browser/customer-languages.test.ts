@@ -38,6 +38,8 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     const { settings } = (await (await fetch(url, { headers: admin() })).json()) as {
       settings: { topics: Array<Record<string, unknown>> };
     };
+    // Held places end as soon as the customer said they would arrive (so the reminder is due).
+    Object.assign(settings, { callAheadHoldMin: 0 });
     settings.topics = settings.topics.map((topic) =>
       topic.id === "phones"
         ? { ...topic, names: { uk: "Телефони", es: "Teléfonos" }, bring: { uk: "ваш телефон" } }
@@ -56,6 +58,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await kiosk.getByRole("button", { name: "Українська" }).click();
     await kiosk.getByRole("button", { name: /Телефони/ }).click();
     await kiosk.getByText("До 40 символів").waitFor();
+    expect(await rawKeys(kiosk)).toEqual([]);
     await kiosk.locator("#name").fill("Оксана");
     await kiosk.locator("form button[type=submit]").click();
     const customerUrl = (await kiosk.locator(".qr[data-url]").getAttribute("data-url")) ?? "";
@@ -80,7 +83,22 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
 
   it("follows intake live on the call-ahead page, and says where a held place stands", async () => {
     await intake(false);
-    const join = await floor.open(floor.server.page("join"), { width: 390, height: 844 });
+    // Notifications are allowed on this phone; what it is shown is noted.
+    const context = await floor.browser.newContext({
+      locale: "en-US",
+      viewport: { width: 390, height: 844 },
+    });
+    await context.addInitScript(`
+      window.notified = [];
+      window.Notification = class {
+        static permission = "granted";
+        static requestPermission() { return Promise.resolve("granted"); }
+        constructor(text) { window.notified.push(text); }
+      };
+    `);
+    const join = await context.newPage();
+    join.on("pageerror", (error) => floor.problems.push(`call-ahead page: ${error.message}`));
+    await join.goto(floor.server.page("join"));
     await join.locator("main[data-intake=paused]").waitFor();
     await intake(true);
     // No reload: the page asks again by itself.
@@ -88,20 +106,33 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await join.getByText("Up to 500 characters").waitFor();
     await join.getByRole("button", { name: "Українська" }).click();
     await join.getByRole("radio", { name: /Телефони/ }).check();
+    await join.getByLabel("Я прийду").selectOption("5");
     expect(await rawKeys(join)).toEqual([]);
     await join.locator("form button[type=submit]").click();
     await join.locator("[data-customer-status=expected]").waitFor();
     expect(await lang(join)).toBe("uk");
     await join.getByText(/Ваше місце збережено: ви \d+-і в черзі/).waitFor();
     await join.getByText("Будь ласка, візьміть із собою: ваш телефон.").waitFor();
+    // The hold ends in 5 minutes: the reminder is due at once, on the page and as a notification.
+    const reminder = join.locator(".hold-soon[role=alert]");
+    await reminder.waitFor();
+    const said = (await reminder.textContent()) ?? "";
+    expect(said).toMatch(/^Ваше місце зберігається лише до \d{2}:\d{2}\. /);
+    expect(await join.evaluate("window.notified")).toEqual([said]);
     expect(await rawKeys(join)).toEqual([]);
+    await context.close();
   });
 
   it("lets a customer who left join again as a new visit, leaving the old one as it was", async () => {
     const joined = await fetch(`${floor.server.url}/api/stores/demo/join`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ requestId: "rejoin-1", topicId: "returns", language: "es" }),
+      body: JSON.stringify({
+        requestId: "rejoin-1",
+        topicId: "returns",
+        language: "es",
+        arrivingInMin: 60,
+      }),
     });
     const first = (await joined.json()) as { customerUrl: string; code: string };
     const phone = await floor.open(first.customerUrl, { width: 390, height: 844 });
