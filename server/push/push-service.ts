@@ -44,7 +44,8 @@ export interface SubscribeInput {
  * that fails is not retried (the page shows the same news when opened).
  */
 export class PushService {
-  private readonly pending = new Map<string, Committed[]>();
+  /** Per store, the newest commit not yet looked at (a look needs only the newest state). */
+  private readonly pending = new Map<string, Committed>();
   private readonly workers = new Map<string, Promise<void>>();
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
@@ -105,9 +106,7 @@ export class PushService {
   /** A commit of this process is durable: look at the store's subscribed visits after it. */
   committed(committed: Committed): void {
     if (this.closed) return;
-    const queue = this.pending.get(committed.storeId) ?? [];
-    queue.push(committed);
-    this.pending.set(committed.storeId, queue);
+    this.pending.set(committed.storeId, committed);
     if (!this.workers.has(committed.storeId)) this.work(committed.storeId);
   }
 
@@ -146,9 +145,8 @@ export class PushService {
   private work(storeId: string): void {
     const worker = (async () => {
       for (;;) {
-        const batch = this.pending.get(storeId);
+        const last = this.pending.get(storeId);
         this.pending.delete(storeId);
-        const last = batch?.at(-1);
         if (!last) return;
         const subscriptions = await this.deps.subscriptions.all(storeId);
         if (subscriptions.size > 0) await this.look(last.state, subscriptions, false);
