@@ -116,6 +116,8 @@ export interface CustomerView {
   holdUntil: number | null;
   feedbackGiven: boolean;
   canGiveFeedback: boolean;
+  /** How it ended (`done` only): a `no_show` is not thanked for a visit that did not happen. */
+  outcome: "resolved" | "follow_up" | "not_resolved" | "no_show" | null;
 }
 
 /** A visit as staff see it. */

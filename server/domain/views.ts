@@ -184,6 +184,7 @@ export class Projection {
       holdUntil: v.status === "expected" ? (v.holdUntil ?? null) : null,
       feedbackGiven: v.feedback !== undefined,
       canGiveFeedback: v.status === "done" && v.outcome !== "no_show" && v.feedback === undefined,
+      outcome: v.status === "done" ? (v.outcome ?? null) : null,
     };
   }
 

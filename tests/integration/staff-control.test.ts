@@ -84,7 +84,9 @@ describe.skipIf(!backend?.available)("staff in control of the line", () => {
     expect(noShow.undoUntil).toBe(world.clock.now + 60_000);
     const undoable = await bo.until<AssociateView>((v) => v.undoNoShow !== null);
     expect(undoable.undoNoShow).toMatchObject({ visitId: ticket.visitId, code: ticket.code });
-    await phone.until<CustomerView>((v) => v.status === "done" && !v.canGiveFeedback);
+    await phone.until<CustomerView>(
+      (v) => v.status === "done" && v.outcome === "no_show" && !v.canGiveFeedback,
+    );
 
     const undo = await bo.ok("visit:undo-no-show", { requestId: rid(), visitId: ticket.visitId });
     expect(undo.status).toBe("serving");

@@ -53,6 +53,12 @@ describe("undoing a no-show", () => {
     const noShow = run(s, { type: "visit:no-show", associateId: "ana", visitId }, T0 + MIN);
     expect(noShow.reply).toEqual({ visitId, undoUntil: T0 + 2 * MIN });
     s = noShow.state;
+    // The customer's page says what happened: not a thank-you for a visit that did not happen.
+    expect(new Projection(s, T0 + MIN).customer(visitId)).toMatchObject({
+      status: "done",
+      outcome: "no_show",
+      canGiveFeedback: false,
+    });
     expect(new Projection(s, T0 + MIN + 10 * SEC).associate("ana")?.undoNoShow).toEqual({
       visitId,
       code: "P-001",

@@ -25,7 +25,7 @@ export type CustomerStatusInput = Pick<
   | "language"
   | "holdUntil"
 > &
-  Partial<Pick<CustomerView, "timeZone" | "bring">>;
+  Partial<Pick<CustomerView, "timeZone" | "bring" | "outcome">>;
 
 export interface StatusLine {
   text: string;
@@ -101,7 +101,10 @@ function whatNext(
       };
     }
     case "done":
-      return { headline: t("visit.done") };
+      // A no-show is not thanked for a visit that did not happen.
+      return c.outcome === "no_show"
+        ? { headline: t("visit.noShow"), lines: [{ text: t("visit.noShowText"), kind: "info" }] }
+        : { headline: t("visit.done") };
     case "left":
       return { headline: t("visit.left") };
     case "expired":

@@ -1,9 +1,11 @@
 import { type TemplateResult, html, render } from "lit-html";
-import type { ClientEvent, Payload } from "../../../shared/protocol.js";
+import { renderSVG } from "uqr";
+import type { Ack, ClientEvent, Payload, Reply } from "../../../shared/protocol.js";
 import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { preferredLanguage, setLanguage, t } from "./i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "./live.js";
 import { linkBar, minutesAgo, waitText } from "./view.js";
+import "./staff-actions.css";
 
 /**
  * What the associate tablet and the manager console share: PIN sign-in, the live link as the
@@ -27,8 +29,23 @@ export interface StaffContext {
     event: E,
     payload: Omit<Payload<E>, "requestId">,
   ) => Promise<boolean>;
+  /** As `send`, answering the whole reply (a refusal is still shown on the page). */
+  call: <E extends ClientEvent>(
+    event: E,
+    payload: Omit<Payload<E>, "requestId">,
+  ) => Promise<Ack<Reply<E>>>;
+  /** Asks before doing something that cannot simply be taken back (shown in the page). */
+  confirm: (ask: Confirmation) => void;
   redraw: () => void;
   now: () => number;
+}
+
+/** A question in the page before an action: `run` only on "yes"; without `yes`, only "cancel". */
+export interface Confirmation {
+  text: string;
+  yes?: { label: string; danger?: boolean; run: () => void };
+  /** Another way out (e.g. "Transfer the visit"). */
+  other?: { label: string; run: () => void };
 }
 
 interface Session {
@@ -52,21 +69,35 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
   let signInError = "";
   let lastOfferId: string | undefined;
   let soundPlayed = 0;
-  let pane: "none" | "transfer" | "decline" = "none";
+  let pane: "none" | "transfer" | "decline" | "walk-in" = "none";
+  /** What was just done, said once (a walk-in's code, a customer brought back). */
+  let notice: TemplateResult | string = "";
+  let confirming: Confirmation | undefined;
+
+  async function call<E extends ClientEvent>(
+    event: E,
+    payload: Omit<Payload<E>, "requestId">,
+  ): Promise<Ack<Reply<E>>> {
+    if (!live) return { ok: false, error: { code: "UNAVAILABLE", message: t("link.connecting") } };
+    const answer = await live.send(event, {
+      requestId: requestId(session?.associateId ?? "staff"),
+      ...payload,
+    } as Payload<E>);
+    message = answer.ok ? "" : answer.error.message;
+    notice = "";
+    pane = "none";
+    draw();
+    return answer;
+  }
 
   const ctx: StaffContext = {
     storeId,
     token: () => session?.token ?? "",
-    send: async (event, payload) => {
-      if (!live) return false;
-      const answer = await live.send(event, {
-        requestId: requestId(session?.associateId ?? "staff"),
-        ...payload,
-      } as Payload<typeof event>);
-      message = answer.ok ? "" : answer.error.message;
-      pane = "none";
+    send: async (event, payload) => (await call(event, payload)).ok,
+    call,
+    confirm: (ask) => {
+      confirming = ask;
       draw();
-      return answer.ok;
     },
     redraw: () => draw(),
     now: () => Date.now(),
@@ -129,10 +160,12 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       draw();
       return;
     }
+    // The id as the store spells it (sign-in ids are typed in any case).
+    const signedInAs = (body as { associateId?: string }).associateId ?? associateId;
     session = {
       token: body.token,
-      associateId,
-      name: body.name ?? associateId,
+      associateId: signedInAs,
+      name: body.name ?? signedInAs,
       role: body.role ?? "associate",
     };
     localStorage.setItem(page.sessionKey, JSON.stringify(session));
@@ -143,13 +176,52 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
 
   async function signOut(): Promise<void> {
     if (session) {
-      await fetch(`/api/stores/${encodeURIComponent(storeId)}/sessions`, {
+      const response = await fetch(`/api/stores/${encodeURIComponent(storeId)}/sessions`, {
         method: "DELETE",
         headers: { authorization: `Bearer ${session.token}` },
-      });
+      }).catch(() => undefined);
+      // Refused (serving a customer, the store unreachable): still signed in, and told why.
+      if (!response || (!response.ok && response.status !== 401)) {
+        const body = (await response?.json().catch(() => ({}))) as {
+          error?: { message: string };
+        };
+        message = body?.error?.message ?? t("staff.signInFailed");
+        draw();
+        return;
+      }
     }
     signOutLocally("");
     draw();
+  }
+
+  /** Signing out or going offline while holding a customer: say what it means first. */
+  function guarded(v: V, action: "signOut" | "offline", run: () => void): void {
+    const held = v.visit?.code;
+    const offered = v.offer?.visit.code;
+    if (held) {
+      ctx.confirm({
+        text: t(action === "signOut" ? "staff.guardServingSignOut" : "staff.guardServingOffline", {
+          code: held,
+        }),
+        other: {
+          label: t("staff.guardTransfer"),
+          run: () => {
+            pane = "transfer";
+            draw();
+          },
+        },
+      });
+    } else if (offered) {
+      ctx.confirm({
+        text: t(action === "signOut" ? "staff.guardOfferSignOut" : "staff.guardOfferOffline", {
+          code: offered,
+        }),
+        yes: {
+          label: t(action === "signOut" ? "staff.signOutAnyway" : "staff.offlineAnyway"),
+          run,
+        },
+      });
+    } else run();
   }
 
   function draw(): void {
@@ -166,16 +238,26 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
     const v = view;
     return html`<header class="row staff-head">
         <h1>${v.me.name}</h1>
-        ${presenceSwitch(v.me)}
-        <button @click=${() => signOut()}>${t("staff.signOut")}</button>
+        ${presenceSwitch(v)}
+        <button @click=${() => guarded(v, "signOut", () => void signOut())}>${t("staff.signOut")}</button>
       </header>
       ${message ? html`<p role="alert" class="badge danger">${message}</p>` : ""}
+      ${confirming ? confirmPane(confirming) : ""}
+      ${notice ? html`<div class="card notice" role="status">${notice}</div>` : ""}
+      ${awayNotice(v)} ${undoCard(v)}
       ${v.offer ? offerCard(v) : ""} ${v.visit ? servingCard(v) : ""}
-      ${v.me.busy === "wrap_up" && v.me.wrapUpUntil ? html`<p class="card" role="status">${t("staff.wrapUp")}</p>` : ""}
+      ${wrapUpCard(v)}
       ${page.extra ? page.extra(v, ctx) : ""}
       <div class="staff-columns">
         <section aria-labelledby="line-title">
-          <h2 id="line-title">${t("staff.line", { count: v.line.length })}</h2>
+          <div class="row line-head">
+            <h2 id="line-title">${t("staff.line", { count: v.line.length })}</h2>
+            <button data-action="walk-in" aria-expanded=${pane === "walk-in"} @click=${() => {
+              pane = pane === "walk-in" ? "none" : "walk-in";
+              draw();
+            }}>${t("staff.walkIn")}</button>
+          </div>
+          ${pane === "walk-in" ? walkInForm(v) : ""}
           ${lineTable(v.line)}
         </section>
         <section aria-labelledby="colleagues-title">
@@ -197,13 +279,148 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       </form>`;
   }
 
-  function presenceSwitch(me: Colleague) {
+  function presenceSwitch(v: V) {
+    const me = v.me;
+    const set = (p: Colleague["presence"]) => () =>
+      void ctx.send("associate:set-presence", { presence: p });
     return html`<div class="row presence" role="group" aria-label=${t("staff.presence")}>
       ${(["available", "away", "offline"] as const).map(
         (p) => html`<button aria-pressed=${me.presence === p} data-presence=${p}
-          @click=${() => ctx.send("associate:set-presence", { presence: p })}>${t(`presence.${p}`)}</button>`,
+          @click=${() => (p === "offline" && me.presence !== "offline" ? guarded(v, "offline", set(p)) : set(p)())}>${t(`presence.${p}`)}</button>`,
       )}
     </div>`;
+  }
+
+  function confirmPane(ask: Confirmation) {
+    const close = () => {
+      confirming = undefined;
+      draw();
+    };
+    return html`<section class="card confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+      <h2 id="confirm-title">${t("staff.confirmTitle")}</h2>
+      <p id="confirm-text">${ask.text}</p>
+      <div class="row actions">
+        ${
+          ask.yes
+            ? html`<button class=${ask.yes.danger ? "danger" : "primary"} data-confirm="yes" @click=${() => {
+                close();
+                ask.yes?.run();
+              }}>${ask.yes.label}</button>`
+            : ""
+        }
+        ${
+          ask.other
+            ? html`<button data-confirm="other" @click=${() => {
+                close();
+                ask.other?.run();
+              }}>${ask.other.label}</button>`
+            : ""
+        }
+        <button data-confirm="cancel" @click=${close}>${t("staff.cancel")}</button>
+      </div>
+    </section>`;
+  }
+
+  /** Why they are away, when the store put them there (a missed offer, a tablet that died). */
+  function awayNotice(v: V) {
+    if (v.me.presence !== "away" || !v.me.awayReason) return "";
+    const text =
+      v.me.awayReason === "offer_expired" ? "staff.awayOfferExpired" : "staff.awayTabletLost";
+    return html`<div class="card away-notice row" role="status" data-away-reason=${v.me.awayReason}>
+      <p>${t(text)}</p>
+      <button class="primary" @click=${() => ctx.send("associate:set-presence", { presence: "available" })}>${t("presence.available")}</button>
+    </div>`;
+  }
+
+  /** A no-show may be taken back for a minute (the customer turned up after all). */
+  function undoCard(v: V) {
+    const undo = v.undoNoShow;
+    const seconds = undo ? Math.ceil((undo.until - Date.now()) / 1000) : 0;
+    if (!undo || seconds <= 0) return "";
+    return html`<div class="card undo row" role="status" data-undo=${undo.visitId}>
+      <p>${t("staff.noShowDone", { code: undo.code })}</p>
+      <button class="primary" @click=${async () => {
+        const answer = await ctx.call("visit:undo-no-show", { visitId: undo.visitId });
+        if (answer.ok) {
+          notice = t(
+            answer.data.status === "serving" ? "staff.undoneServing" : "staff.undoneWaiting",
+            {
+              code: undo.code,
+            },
+          );
+          draw();
+        }
+      }}>${t("staff.undoNoShow", { seconds })}</button>
+    </div>`;
+  }
+
+  /** Wrap-up with its countdown, and "ready now" to take the next customer at once. */
+  function wrapUpCard(v: V) {
+    if (v.me.busy !== "wrap_up" || !v.me.wrapUpUntil) return "";
+    const seconds = Math.max(0, Math.ceil((v.me.wrapUpUntil - Date.now()) / 1000));
+    return html`<div class="card wrap-up row" role="status">
+      <p role="timer" aria-live="off">${t("staff.wrapUpLeft", { seconds })}</p>
+      <button class="primary" data-action="ready-now" @click=${() => ctx.send("associate:end-wrap-up", {})}>${t("staff.readyNow")}</button>
+    </div>`;
+  }
+
+  function walkInForm(v: V) {
+    // Languages the store is known to help in: the associate's own and the line's.
+    const languages = [
+      ...new Set([
+        ...(v.me.languages ?? []),
+        ...v.line.map((x) => x.language).filter((l): l is string => !!l),
+      ]),
+    ];
+    return html`<form class="card walk-in" aria-label=${t("staff.walkInTitle")} @submit=${async (
+      e: Event,
+    ) => {
+      e.preventDefault();
+      const form = new FormData(e.target as HTMLFormElement);
+      const language = String(form.get("language") ?? "");
+      const answer = await ctx.call("visit:walk-in", {
+        topicId: String(form.get("topic") ?? ""),
+        name: String(form.get("name") ?? ""),
+        note: String(form.get("note") ?? ""),
+        ...(language ? { language } : {}),
+      });
+      if (answer.ok) {
+        const qr = document.createElement("div");
+        qr.className = "qr";
+        qr.setAttribute("role", "img");
+        qr.setAttribute("aria-label", t("staff.walkInQr"));
+        qr.innerHTML = renderSVG(answer.data.customerUrl, { border: 1 });
+        notice = html`<div class="row walk-in-added">
+          <p><strong class="walk-in-code">${answer.data.code}</strong> ${t("staff.walkInAdded", { code: answer.data.code })}</p>
+          ${qr}
+          <button @click=${() => {
+            notice = "";
+            draw();
+          }}>${t("staff.close")}</button>
+        </div>`;
+        draw();
+      }
+    }}>
+      <h3>${t("staff.walkInTitle")}</h3>
+      <label for="walk-in-topic">${t("staff.need")}</label>
+      <select id="walk-in-topic" name="topic" required>
+        ${v.topics.map((topic) => html`<option value=${topic.id}>${topic.name}</option>`)}
+      </select>
+      <label for="walk-in-name">${t("staff.walkInName")}</label>
+      <input id="walk-in-name" name="name" maxlength="40" autocomplete="off" />
+      ${
+        languages.length > 0
+          ? html`<label for="walk-in-language">${t("staff.walkInLanguage")}</label>
+            <select id="walk-in-language" name="language">
+              <option value="">${t("staff.walkInAnyLanguage")}</option>
+              ${languages.map((l) => html`<option value=${l}>${l}</option>`)}
+            </select>`
+          : ""
+      }
+      <label for="walk-in-note">${t("staff.walkInNote")}</label>
+      <input id="walk-in-note" name="note" maxlength="500" autocomplete="off" />
+      <button class="primary" type="submit">${t("staff.walkInAdd")}</button>
+    </form>`;
   }
 
   function offerCard(v: V) {
@@ -261,20 +478,28 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       }}>
         <label for="complete-note">${t("staff.note")}</label>
         <input id="complete-note" name="note" maxlength="1000" />
-        <div class="row">
+        <div class="row actions outcomes">
           ${(["resolved", "follow_up", "not_resolved"] as const).map(
             (o) =>
-              html`<button type="submit" value=${o} class=${o === "resolved" ? "primary" : ""}>${t(`outcome.${o}`)}</button>`,
+              html`<button type="submit" value=${o} data-outcome=${o} class=${o === "resolved" ? "primary" : ""}>${t(`outcome.${o}`)}</button>`,
           )}
         </div>
       </form>
-      <div class="row">
-        <button @click=${() => {
+      <div class="row actions" role="group" aria-label=${t("staff.visitActions")}>
+        <button data-action="transfer" aria-expanded=${pane === "transfer"} @click=${() => {
           pane = pane === "transfer" ? "none" : "transfer";
           draw();
         }}>${t("staff.transfer")}</button>
-        <button @click=${() => ctx.send("visit:no-show", { visitId: visit.visitId })}>${t("staff.noShow")}</button>
-        <button class="danger" @click=${() => ctx.send("manager:call", { visitId: visit.visitId, note: "" })}>${t("staff.callManager")}</button>
+        <button data-action="no-show" @click=${() =>
+          ctx.confirm({
+            text: t("staff.noShowConfirm", { code: visit.code }),
+            yes: {
+              label: t("staff.noShowYes"),
+              danger: true,
+              run: () => void ctx.send("visit:no-show", { visitId: visit.visitId }),
+            },
+          })}>${t("staff.noShow")}</button>
+        <button class="danger" data-action="call-manager" @click=${() => ctx.send("manager:call", { visitId: visit.visitId, note: "" })}>${t("staff.callManager")}</button>
       </div>
       ${pane === "transfer" ? transferForm(v, visit) : ""}
     </section>`;
@@ -317,7 +542,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
     </dl>`;
   }
 
-  function lineTable(line: StaffVisit[]) {
+  function lineTable(line: StaffVisit[]): TemplateResult {
     if (line.length === 0) return html`<p class="muted">${t("staff.lineEmpty")}</p>`;
     return html`<table>
       <thead><tr><th scope="col">${t("staff.code")}</th><th scope="col">${t("staff.need")}</th><th scope="col">${t("staff.customer")}</th><th scope="col">${t("staff.waited")}</th><th scope="col">${t("staff.status")}</th></tr></thead>
@@ -326,7 +551,17 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
           (v) => html`<tr data-visit=${v.visitId}>
             <td>${v.code}</td><td>${v.topicName}</td><td>${v.name}${v.note ? html`<br /><small class="muted">${v.note}</small>` : ""}</td>
             <td>${t("staff.minutes", { minutes: v.waitedMin })}${v.wait ? html`<br /><small class="muted">${waitText(v.wait)}</small>` : ""}</td>
-            <td><span class="badge ${v.slaBreached ? "danger" : ""}">${t(`status.${v.status}`)}${v.paused ? ` · ${t("status.paused")}` : ""}</span></td>
+            <td><span class="badge ${v.slaBreached ? "danger" : ""}">${t(`status.${v.status}`)}${v.paused ? ` · ${t("status.paused")}` : ""}</span>${
+              v.paused && v.status === "waiting"
+                ? html` <button class="bring-back" data-bring-back=${v.visitId} aria-label=${t("staff.bringBackLabel", { code: v.code })}
+                    @click=${async () => {
+                      if (await ctx.send("visit:bring-back", { visitId: v.visitId })) {
+                        notice = t("staff.broughtBack", { code: v.code });
+                        draw();
+                      }
+                    }}>${t("staff.bringBack")}</button>`
+                : ""
+            }</td>
           </tr>`,
         )}
       </tbody>
@@ -338,9 +573,9 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       ${c.name}${c.busy ? html` <small class="muted">${t(`busy.${c.busy}`)}</small>` : ""}${c.connected ? "" : html` <small class="muted">${t("staff.noTablet")}</small>`}</li>`;
   }
 
-  // The countdown ticks every second without a new view.
+  // Countdowns (offer, wrap-up, undo) tick every second without a new view.
   window.setInterval(() => {
-    if (view?.offer) draw();
+    if (view?.offer || view?.me.wrapUpUntil || view?.undoNoShow) draw();
   }, 1000);
   connect();
   draw();

@@ -1,0 +1,104 @@
+import type { Locator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
+
+/**
+ * The tablet in the associate's hands (issue 11, point 1): a sign-in id typed in another case,
+ * Offline and back, a walk-in, actions as touch targets, a guard before signing out while
+ * serving, a confirmed and undone no-show, and "ready now" in wrap-up.
+ */
+
+describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () => {
+  const floor = useDemoFloor({ beforeAll, afterAll });
+
+  it("walks an associate through a walk-in, a no-show taken back and ready now", async () => {
+    const admin = {
+      authorization: `Bearer ${floor.server.adminToken}`,
+      "content-type": "application/json",
+    };
+    const post = (path: string, body: unknown) =>
+      fetch(`${floor.server.url}/api/admin/stores${path}`, {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify(body),
+      });
+    await post("", {
+      storeId: "control",
+      settings: {
+        name: "Control test",
+        timezone: "UTC",
+        languages: ["en"],
+        topics: [{ id: "phones", name: "Phones", letter: "P", skill: "phones" }],
+        wrapUpSec: 120,
+      },
+    });
+    await post("/control/associates", {
+      associateId: "una",
+      name: "Una Attended",
+      pin: "4444",
+      skills: ["phones"],
+    });
+    const tablet = await floor.open(`${floor.server.url}/tablet.html?store=control`, {
+      width: 800,
+      height: 1280,
+    });
+    await floor.signIn(tablet, "UNA", "4444");
+    const pressed = (p: string) => tablet.locator(`[data-presence=${p}][aria-pressed="true"]`);
+
+    // Offline is not a sign-out: Available again with a tap.
+    await tablet.locator("[data-presence=offline]").click();
+    await pressed("offline").waitFor();
+    await tablet.locator("[data-presence=available]").click();
+    await pressed("available").waitFor();
+
+    // A customer who did not use the kiosk.
+    await tablet.getByRole("button", { name: "Add a walk-in" }).click();
+    await tablet.getByLabel("Their name (optional)").fill("Walt");
+    await tablet.getByRole("button", { name: "Add to the line" }).click();
+    await tablet.getByText(/P-001 is in the line/).waitFor();
+    await tablet.locator("[data-offer]").waitFor();
+    await tablet.getByRole("button", { name: "Accept" }).click();
+    await tablet.getByRole("heading", { name: "Serving P-001" }).waitFor();
+
+    // Resolved, Transfer and No-show: at least 44 px tall and 8 px apart.
+    const boxes = await Promise.all(
+      ["[data-outcome=resolved]", "[data-action=transfer]", "[data-action=no-show]"].map(
+        async (selector) => {
+          const box = await tablet.locator(selector).boundingBox();
+          if (!box) throw new Error(`${selector} is not shown`);
+          return box;
+        },
+      ),
+    );
+    for (const box of boxes) expect(box.height).toBeGreaterThanOrEqual(44);
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1)) {
+        const apartX = Math.max(b.x - (a.x + a.width), a.x - (b.x + b.width));
+        const apartY = Math.max(b.y - (a.y + a.height), a.y - (b.y + b.height));
+        expect(Math.max(apartX, apartY)).toBeGreaterThanOrEqual(8);
+      }
+
+    // Signing out while serving: the tablet says why not, and nothing happens.
+    await tablet.getByRole("button", { name: "Sign out" }).click();
+    const dialog: Locator = tablet.getByRole("alertdialog");
+    await dialog.getByText(/You are serving P-001/).waitFor();
+    expect(await seriousViolations(tablet)).toEqual([]);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+
+    // A no-show asks first, and can be taken back.
+    await tablet.locator("[data-action=no-show]").click();
+    await dialog.getByRole("button", { name: "Yes, a no-show" }).click();
+    await tablet.getByText("P-001 is marked as a no-show.").waitFor();
+    await tablet.getByRole("button", { name: /^Undo \(\d+ s\)$/ }).click();
+    await tablet.getByText("P-001 is with you again.").waitFor();
+    await tablet.getByRole("heading", { name: "Serving P-001" }).waitFor();
+
+    // Done: wrap-up counts down, and "ready now" ends it.
+    await tablet.locator("[data-outcome=resolved]").click();
+    await tablet.getByText(/the next customer comes in \d+ s/).waitFor();
+    await tablet.getByRole("button", { name: "Ready now" }).click();
+    await tablet.getByRole("button", { name: "Ready now" }).waitFor({ state: "detached" });
+    expect(await seriousViolations(tablet)).toEqual([]);
+    expect(floor.problems).toEqual([]);
+  });
+});
