@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Projection, type StoreState } from "../../server/domain/index.js";
+import { Projection, type StoreState, associateIdFor } from "../../server/domain/index.js";
 import { MIN, SEC, T0, checkIn, refuse, run, storeWith } from "../support/engine.js";
 import { acceptHeld, associateOf, eventsOf, offeredTo, visitOf } from "../support/scenarios.js";
 
@@ -294,5 +294,28 @@ describe("why an associate is away", () => {
       presence: "away",
       awayReason: "tablet_lost",
     });
+  });
+});
+
+describe("sign-in ids without regard to case", () => {
+  it("an id typed in another case names the associate; two ids may not differ only by case", () => {
+    const s = storeWith([{ id: "ana" }, { id: "max", manager: true }]);
+    expect(associateIdFor(s, "ANA")).toBe("ana");
+    expect(associateIdFor(s, "ana")).toBe("ana");
+    expect(associateIdFor(s, "zoe")).toBeUndefined();
+    const taken = refuse(
+      s,
+      {
+        type: "associate:register",
+        managerId: "max",
+        associateId: "Ana",
+        name: "Ana Two",
+        skills: [],
+        languages: ["en"],
+        manager: false,
+      },
+      T0,
+    );
+    expect(taken.code).toBe("INVALID_COMMAND");
   });
 });
