@@ -1,26 +1,30 @@
 import { html, render } from "lit-html";
 import type { DisplayView } from "../../../shared/views.js";
 import { setLanguage, t } from "../lib/i18n.js";
-import { type LinkState, Live, pageParams } from "../lib/live.js";
-import { linkBar } from "../lib/view.js";
+import { Live, pageParams } from "../lib/live.js";
+import { PublicLink } from "../lib/view.js";
 import "../lib/styles.css";
 import "./display.css";
 
 /**
- * The wall display: codes waiting by topic, and "now serving P-017 — Julia, Phones" ("finding
- * someone" until an associate accepted). Codes and associates' first names only, never a
- * customer's name or note. New "now serving" lines can be
- * announced aloud (speechSynthesis) in the store's language; the switch is remembered.
+ * The wall display: "now serving P-017 — Julia, Phones" ("finding someone" until an associate
+ * accepted), newest call first, and the codes waiting by topic. Codes and associates' first
+ * names only, never a customer's name or note. Nothing on it to press: how it sounds is a
+ * setting of the device, in its link (`&sound=`, see README): `chime` (the default) plays a
+ * chime with each call, `voice` also says the call aloud in the store's language, `off` is
+ * silent.
  */
 
-const SPEAK_KEY = "undivided.display.speak";
+type Sound = "off" | "chime" | "voice";
 const { storeId, token } = pageParams();
+const soundParam = new URL(location.href).searchParams.get("sound");
+const sound: Sound = soundParam === "off" || soundParam === "voice" ? soundParam : "chime";
 const root = document.getElementById("app") as HTMLElement;
 let view: DisplayView | undefined;
-let link: LinkState = "connecting";
-let linkDetail: { message: string } | undefined;
-let speak = localStorage.getItem(SPEAK_KEY) === "on";
-const announced = new Set<string>();
+const link = new PublicLink(() => draw());
+/** When each call (code and who) was first seen: the newest is shown first. */
+const called = new Map<string, number>();
+let chimes = 0;
 
 new Live<DisplayView>({
   auth: { storeId, deviceToken: token ?? "" },
@@ -31,25 +35,28 @@ new Live<DisplayView>({
     draw();
   },
   onState: (state, detail) => {
-    link = state;
-    linkDetail = detail;
+    link.set(state, detail);
     draw();
   },
 });
 
+const callKey = (s: DisplayView["nowServing"][number]) => `${s.code}/${s.associateFirstName}`;
+
 function announce(next: DisplayView): void {
-  for (const s of next.nowServing) {
-    // Nobody is named before they accepted, so there is nothing to announce until then.
-    if (s.associateFirstName === null) continue;
-    const key = `${s.code}/${s.associateFirstName}`;
-    if (announced.has(key)) continue;
-    announced.add(key);
-    // The first view lists who is already being served: only changes are spoken.
-    if (!view || !speak || !("speechSynthesis" in window)) continue;
+  const fresh = next.nowServing.filter(
+    // Nobody is named before they accepted, so there is nothing to call until then.
+    (s) => s.associateFirstName !== null && !called.has(callKey(s)),
+  );
+  for (const s of fresh) called.set(callKey(s), Date.now());
+  // The first view lists who is already being served: only changes are called.
+  if (!view || fresh.length === 0 || sound === "off") return;
+  chime();
+  if (sound !== "voice" || !("speechSynthesis" in window)) return;
+  for (const s of fresh) {
     const utterance = new SpeechSynthesisUtterance(
       t("display.announce", {
         code: s.code.replace("-", " "),
-        name: s.associateFirstName,
+        name: s.associateFirstName ?? "",
         topic: s.topicName,
       }),
     );
@@ -58,44 +65,67 @@ function announce(next: DisplayView): void {
   }
 }
 
+let audio: AudioContext | undefined;
+
+/** A soft three-note chime (the display runs unattended: its browser must allow autoplay). */
+function chime(): void {
+  try {
+    audio ??= new AudioContext();
+    const at = audio.currentTime;
+    for (const [i, frequency] of [784, 988, 1175].entries()) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.25, at + i * 0.22);
+      gain.gain.exponentialRampToValueAtTime(0.001, at + i * 0.22 + 0.6);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(at + i * 0.22);
+      tone.stop(at + i * 0.22 + 0.6);
+    }
+    chimes++;
+  } catch {
+    // No audio on this device: the call is still on the screen.
+  }
+}
+
 function draw(): void {
   render(
-    html`${linkBar(link, linkDetail)}<main class=${link === "live" ? "" : "stale"}>${body()}</main>`,
+    html`<main data-link=${link.state} data-chimes=${chimes} data-sound=${sound}>${body()}</main>${link.notice()}`,
     root,
   );
 }
 
 function body() {
+  if (link.state === "refused") return link.unpaired();
   if (!view) return html`<h1>${t("display.title")}</h1>`;
-  return html`<header class="row display-head">
+  const serving = [...view.nowServing].sort(
+    (a, b) => (called.get(callKey(b)) ?? 0) - (called.get(callKey(a)) ?? 0),
+  );
+  return html`<header class="display-head">
       <h1>${view.storeName}</h1>
-      <button aria-pressed=${speak} @click=${() => {
-        speak = !speak;
-        localStorage.setItem(SPEAK_KEY, speak ? "on" : "off");
-        draw();
-      }}>${speak ? t("display.soundOn") : t("display.soundOff")}</button>
+      ${view.open ? "" : html`<p class="closed" role="status">${t("display.closed")}</p>`}
     </header>
-    ${view.open ? "" : html`<p class="card closed" role="status">${t("display.closed")}</p>`}
-    <section aria-labelledby="serving-title">
+    <section class="now" aria-labelledby="serving-title">
       <h2 id="serving-title">${t("display.nowServing")}</h2>
-      <ul class="serving" aria-live="polite">
-        ${view.nowServing.length === 0 ? html`<li class="muted">—</li>` : ""}
-        ${view.nowServing.map(
-          (s) => html`<li class="serving-item" data-code=${s.code}>
+      <ul class="serving-list" aria-live="polite">
+        ${serving.length === 0 ? html`<li class="nobody">—</li>` : ""}
+        ${serving.map(
+          (s) => html`<li class="serving-item ${s.status}" data-code=${s.code}>
             <span class="code">${s.code}</span>
-            <span>${s.associateFirstName === null ? s.topicName : `${s.associateFirstName}, ${s.topicName}`}</span>
-            <span class="badge ${s.status === "serving" ? "ok" : "warn"}">${t(`display.${s.status}`)}</span>
+            <span class="who">${s.associateFirstName === null ? `${s.topicName} · ${t("display.offered")}` : `${s.associateFirstName} · ${s.topicName}`}</span>
           </li>`,
         )}
       </ul>
     </section>
-    <section aria-labelledby="waiting-title">
+    <section class="waiting" aria-labelledby="waiting-title">
       <h2 id="waiting-title">${t("display.waiting")}</h2>
-      <div class="grid">
+      <div class="topics">
         ${view.waiting.map(
-          (w) => html`<div class="card" data-topic=${w.topicId}>
-            <h3>${w.topicName}</h3>
-            <p class="codes">${w.codes.length ? w.codes.join("  ") : "—"}</p>
+          (w) => html`<div class="topic" data-topic=${w.topicId}>
+            <h3><span class="topic-name">${w.topicName}</span> <span class="count">${t("display.count", { count: w.codes.length })}</span></h3>
+            <ul class="codes">
+              ${w.codes.length ? w.codes.map((code) => html`<li class="code">${code}</li>`) : html`<li class="nobody">—</li>`}
+            </ul>
           </div>`,
         )}
       </div>

@@ -11,8 +11,8 @@ import {
   setLanguage,
   t,
 } from "../lib/i18n.js";
-import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
-import { linkBar, topicWait, waitText } from "../lib/view.js";
+import { Live, pageParams, requestId } from "../lib/live.js";
+import { PublicLink, topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import { NAME_MAX, NOTE_MAX, fitText } from "../lib/customer-rules.js";
 import { limitHint } from "../lib/form-hints.js";
@@ -47,8 +47,7 @@ interface Pending {
 const { storeId, token } = pageParams();
 const root = document.getElementById("app") as HTMLElement;
 let view: KioskView | undefined;
-let link: LinkState = "connecting";
-let linkDetail: { message: string } | undefined;
+const link = new PublicLink(() => draw());
 let screen: Screen = { name: "start" };
 let chosenLanguage: string | undefined;
 let backTimer: number | undefined;
@@ -61,8 +60,7 @@ const live = new Live<KioskView>({
     draw();
   },
   onState: (state, detail) => {
-    link = state;
-    linkDetail = detail;
+    link.set(state, detail);
     draw();
   },
 });
@@ -103,7 +101,7 @@ function showTicket(ticket: Ticket): void {
       screen.view = next;
       draw();
     },
-    // The bar on top already says whether the kiosk is live; this link rides on the same network.
+    // The kiosk's own link says whether it is live; this one rides on the same network.
     onState: () => {},
   });
   show({ name: "ticket", ticket, customer });
@@ -132,14 +130,11 @@ function backToStartLater(seconds: number): void {
 }
 
 function draw(): void {
-  render(
-    html`${linkBar(link, linkDetail)}
-      <main class=${link === "live" ? "" : "stale-ish"}>${body()}</main>`,
-    root,
-  );
+  render(html`<main data-link=${link.state}>${body()}</main>${link.notice()}`, root);
 }
 
 function body() {
+  if (link.state === "refused") return link.unpaired();
   if (!view) return html`<h1>${t("kiosk.title")}</h1><p>${t("link.connecting")}</p>`;
   switch (screen.name) {
     case "start":
@@ -148,7 +143,7 @@ function body() {
       return detailsScreen(view, screen.topicId);
     case "sending":
       return html`<h1>${t("kiosk.sending")}</h1>
-        <p class="muted" role="status">${link === "live" ? t("kiosk.sendingLive") : t("kiosk.sendingOffline")}</p>`;
+        <p class="muted" role="status">${link.state === "live" ? t("kiosk.sendingLive") : t("kiosk.sendingOffline")}</p>`;
     case "ticket":
       return ticketScreen(screen.ticket, screen.customer, screen.view);
     case "error":
