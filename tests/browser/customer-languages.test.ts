@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, useDemoFloor } from "../support/browser.js";
+import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
  * The customer's side in every language: the language picked at the kiosk carries to the phone,
@@ -32,25 +32,30 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(response.status).toBe(200);
   };
 
-  beforeAll(async () => {
-    // The store names its phones topic in Ukrainian and Spanish, and says what to bring.
+  /** Changes the demo store's settings through the admin API. */
+  async function settle(change: (settings: Record<string, unknown>) => void) {
     const url = `${floor.server.url}/api/admin/stores/demo/settings`;
     const { settings } = (await (await fetch(url, { headers: admin() })).json()) as {
-      settings: { topics: Array<Record<string, unknown>> };
+      settings: Record<string, unknown>;
     };
-    // Held places end as soon as the customer said they would arrive (so the reminder is due).
-    Object.assign(settings, { callAheadHoldMin: 0 });
-    settings.topics = settings.topics.map((topic) =>
-      topic.id === "phones"
-        ? { ...topic, names: { uk: "Телефони", es: "Teléfonos" }, bring: { uk: "ваш телефон" } }
-        : topic,
-    );
+    change(settings);
     const saved = await fetch(url, {
       method: "PUT",
       headers: admin(),
       body: JSON.stringify(settings),
     });
     expect(saved.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    // The store names its phones topic in Ukrainian and Spanish, and says what to bring.
+    await settle((settings) => {
+      settings.topics = (settings.topics as Array<Record<string, unknown>>).map((topic) =>
+        topic.id === "phones"
+          ? { ...topic, names: { uk: "Телефони", es: "Teléfonos" }, bring: { uk: "ваш телефон" } }
+          : topic,
+      );
+    });
   });
 
   it("carries the kiosk's Ukrainian to the phone, names the topic in it, and switches to Spanish", async () => {
@@ -75,6 +80,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(await lang(phone)).toBe("es");
     await phone.getByText(/Teléfonos/).waitFor();
     expect(await rawKeys(phone)).toEqual([]);
+    expect(await seriousViolations(phone)).toEqual([]);
     // The choice stays with the visit on this phone.
     await phone.reload();
     await phone.getByText(/Teléfonos/).waitFor();
@@ -82,6 +88,10 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
   });
 
   it("follows intake live on the call-ahead page, and says where a held place stands", async () => {
+    // Held places end as soon as the customer said they would arrive (so the reminder is due).
+    await settle((settings) => {
+      settings.callAheadHoldMin = 0;
+    });
     await intake(false);
     // Notifications are allowed on this phone; what it is shown is noted.
     const context = await floor.browser.newContext({
@@ -120,7 +130,11 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(said).toMatch(/^Ваше місце зберігається лише до \d{2}:\d{2}\. /);
     expect(await join.evaluate("window.notified")).toEqual([said]);
     expect(await rawKeys(join)).toEqual([]);
+    expect(await seriousViolations(join)).toEqual([]);
     await context.close();
+    await settle((settings) => {
+      settings.callAheadHoldMin = 30;
+    });
   });
 
   it("lets a customer who left join again as a new visit, leaving the old one as it was", async () => {
@@ -146,8 +160,11 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await phone.locator("main[data-intake=open]").waitFor();
     expect(await lang(phone)).toBe("es");
     expect(await phone.locator("input[value=returns]").isChecked()).toBe(true);
+    expect(await seriousViolations(phone)).toEqual([]);
+    // She is in the store: "I'm already here" is chosen, and her new visit waits at once.
+    expect(await phone.getByLabel("Llegaré").inputValue()).toBe("0");
     await phone.locator("form button[type=submit]").click();
-    await phone.locator("[data-customer-status=expected]").waitFor();
+    await phone.locator("[data-customer-status=waiting], [data-customer-status=offered]").waitFor();
     const code = await phone.locator(".big-code").textContent();
     expect(code).toMatch(/^R-\d{3}$/);
     expect(code).not.toBe(first.code);

@@ -28,6 +28,8 @@ let error = "";
 let sending = false;
 let chosenLanguage = asked.get("lang");
 let chosenTopic = asked.get("topic");
+/** Joining again from the phone page: they are most likely in the store already. */
+const here = asked.get("again") === "1";
 const pending = requestId("join");
 
 async function load(): Promise<void> {
@@ -65,6 +67,7 @@ async function submit(event: Event): Promise<void> {
   sending = true;
   draw();
   const form = new FormData(event.target as HTMLFormElement);
+  const arrivingInMin = Number(form.get("arriving") ?? 15);
   const response = await fetch(`/api/stores/${encodeURIComponent(storeId)}/join`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -73,14 +76,18 @@ async function submit(event: Event): Promise<void> {
       topicId: String(form.get("topic")),
       name: fitText(String(form.get("name") ?? ""), NAME_MAX),
       note: fitText(String(form.get("note") ?? ""), NOTE_MAX),
-      arrivingInMin: Number(form.get("arriving") ?? 15),
+      arrivingInMin,
       language: document.documentElement.lang,
     }),
   });
   const body = (await response.json()) as { customerUrl?: string; error?: { message: string } };
   sending = false;
-  if (body.customerUrl) location.href = body.customerUrl;
-  else {
+  if (body.customerUrl) {
+    // Already here (joining again from the store): their page says so at once.
+    const page = new URL(body.customerUrl, location.href);
+    if (arrivingInMin === 0) page.searchParams.set("arrive", "1");
+    location.href = page.toString();
+  } else {
     error = body.error?.message ?? t("join.failed");
     draw();
   }
@@ -108,7 +115,10 @@ function form(s: KioskView) {
       )}
     </fieldset>
     <label for="arriving">${t("join.arriving")}</label>
-    <select id="arriving" name="arriving">${[5, 10, 15, 20, 30, 45, 60].map((m) => html`<option value=${m} ?selected=${m === 15}>${t("join.inMinutes", { minutes: m })}</option>`)}</select>
+    <select id="arriving" name="arriving">
+      <option value="0" ?selected=${here}>${t("join.hereNow")}</option>
+      ${[5, 10, 15, 20, 30, 45, 60].map((m) => html`<option value=${m} ?selected=${!here && m === 15}>${t("join.inMinutes", { minutes: m })}</option>`)}
+    </select>
     <label for="name">${t("kiosk.nameLabel")}</label>
     <input id="name" name="name" maxlength=${NAME_MAX} autocomplete="given-name" aria-describedby="name-limit" />
     ${limitHint("name-limit", NAME_MAX)}

@@ -185,6 +185,8 @@ function rejoin(v: CustomerView) {
     store: storeId,
     topic: v.topicId,
     lang: document.documentElement.lang,
+    // Left or served: they are (most likely) in the store; an expired hold never arrived.
+    ...(v.status === "expired" ? {} : { again: "1" }),
   }).toString();
   return html`<p class="actions"><a class="button primary" href=${url.toString()}>${t("visit.rejoin")}</a></p>`;
 }
