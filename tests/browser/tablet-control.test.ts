@@ -5,7 +5,8 @@ import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser
 /**
  * The tablet in the associate's hands (issue 11, point 1): a sign-in id typed in another case,
  * Offline and back, a walk-in, actions as touch targets, a guard before signing out while
- * serving, a confirmed and undone no-show, and "ready now" in wrap-up.
+ * serving, a confirmed and undone no-show, and "ready now" in wrap-up; and the kiosk's "I'm back"
+ * for a browsing customer without a phone.
  */
 
 describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () => {
@@ -99,6 +100,28 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     await tablet.getByRole("button", { name: "Ready now" }).click();
     await tablet.getByRole("button", { name: "Ready now" }).waitFor({ state: "detached" });
     expect(await seriousViolations(tablet)).toEqual([]);
+    expect(floor.problems).toEqual([]);
+  });
+
+  it("brings a browsing customer without a phone back by the code on their ticket", async () => {
+    const kiosk = await floor.open(floor.server.kioskUrl, { width: 1280, height: 800 });
+    await kiosk.locator("[data-link=live]").waitFor();
+    await kiosk.getByRole("button", { name: /Fitting room/ }).click();
+    await kiosk.getByRole("button", { name: "Check in" }).click();
+    const code = String(await kiosk.locator("[data-code]").getAttribute("data-code"));
+    await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).click();
+    await kiosk
+      .getByText(/place is kept/i)
+      .first()
+      .waitFor();
+
+    // Later, at the kiosk again (a fresh start screen): the code, typed as it comes.
+    await kiosk.reload();
+    await kiosk.getByRole("button", { name: "I'm back: my place was kept" }).click();
+    await kiosk.getByLabel("The number on your ticket").fill(code.toLowerCase().replace("-", ""));
+    await kiosk.getByRole("button", { name: "I'm back", exact: true }).click();
+    await kiosk.getByText(`Welcome back! ${code} is in the line again`).waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
     expect(floor.problems).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { PublicLink, topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import { NAME_MAX, NOTE_MAX, fitText } from "../lib/customer-rules.js";
 import { limitHint } from "../lib/form-hints.js";
+import { ImBack } from "../lib/kiosk-back.js";
 import "./kiosk.css";
 
 /**
@@ -64,6 +65,12 @@ const live = new Live<KioskView>({
     draw();
   },
 });
+
+// "I'm back" by the code on the ticket, for a browsing customer without a phone.
+const imBack = new ImBack(
+  (code) => live.send("visit:resume-by-code", { requestId: requestId("kiosk-back"), code }),
+  () => draw(),
+);
 
 // A check-in that was on its way when the page was closed or reloaded goes out again.
 const saved = localStorage.getItem(PENDING_KEY);
@@ -124,6 +131,7 @@ function backToStartLater(seconds: number): void {
   window.clearTimeout(backTimer);
   backTimer = window.setTimeout(() => {
     chosenLanguage = undefined;
+    imBack.reset();
     if (view) setLanguage(preferredLanguage(view.languages));
     show({ name: "start" });
   }, seconds * 1000);
@@ -179,7 +187,7 @@ function startScreen(v: KioskView) {
           </div>`
         : html`<div class="card closed" role="status"><h2>${t("kiosk.closedTitle")}</h2><p>${t("kiosk.closedText")}</p></div>`
     }
-    ${arrivalCode()}`;
+    ${arrivalCode()} ${imBack.view()}`;
 }
 
 /** "Called ahead? Scan this": opens the customer's own page on their phone and marks them arrived. */
