@@ -48,7 +48,7 @@ let languageOf = "";
 let reminder: ReturnType<typeof setTimeout> | undefined;
 let holdEndsSoon = false;
 setLanguage(preferredLanguage(languages));
-const languageKey = (visitId: string) => `undivided.visit.language.${visitId}`;
+const languageKey = (visitId: string) => `undivided.visit.language.${storeId}.${visitId}`;
 
 /** The language picked on this page, else the one asked for at check-in, else the browser's. */
 function settleLanguage(v: CustomerView): void {
