@@ -98,6 +98,8 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
     confirm: (ask) => {
       confirming = ask;
       draw();
+      // The question has the focus, so a keyboard or screen reader lands on it.
+      root.querySelector<HTMLButtonElement>("[role=alertdialog] button")?.focus();
     },
     redraw: () => draw(),
     now: () => Date.now(),
