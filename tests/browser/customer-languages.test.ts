@@ -23,6 +23,9 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
   });
   const rawKeys = async (page: Page) => (await page.evaluate(RAW_KEYS)) as string[];
   const lang = (page: Page) => page.locator("html").getAttribute("lang");
+  /** How much wider than its 360 px window the page is (0: no sideways scroll). */
+  const overflow = async (page: Page) =>
+    (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
   const intake = async (open: boolean) => {
     const response = await fetch(`${floor.server.url}/api/stores/demo/intake`, {
       method: "PUT",
@@ -70,7 +73,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(customerUrl).toContain("/visit.html");
 
     // Her phone's browser speaks English; the page speaks what she chose at the kiosk.
-    const phone = await floor.open(customerUrl, { width: 390, height: 844 });
+    const phone = await floor.open(customerUrl, { width: 360, height: 780 });
     await phone.locator("[data-customer-status]").waitFor();
     expect(await lang(phone)).toBe("uk");
     await phone.getByText(/Телефони/).waitFor();
@@ -81,6 +84,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await phone.getByText(/Teléfonos/).waitFor();
     expect(await rawKeys(phone)).toEqual([]);
     expect(await seriousViolations(phone)).toEqual([]);
+    expect(await overflow(phone)).toBe(0);
     // The choice stays with the visit on this phone.
     await phone.reload();
     await phone.getByText(/Teléfonos/).waitFor();
@@ -96,7 +100,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     // Notifications are allowed on this phone; what it is shown is noted.
     const context = await floor.browser.newContext({
       locale: "en-US",
-      viewport: { width: 390, height: 844 },
+      viewport: { width: 360, height: 780 },
     });
     await context.addInitScript(`
       window.notified = [];
@@ -117,6 +121,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await join.getByRole("button", { name: "Українська" }).click();
     await join.getByRole("radio", { name: /Телефони/ }).check();
     await join.getByLabel("Я прийду").selectOption("5");
+    expect(await overflow(join)).toBe(0);
     expect(await rawKeys(join)).toEqual([]);
     await join.locator("form button[type=submit]").click();
     await join.locator("[data-customer-status=expected]").waitFor();
@@ -131,6 +136,7 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(await join.evaluate("window.notified")).toEqual([said]);
     expect(await rawKeys(join)).toEqual([]);
     expect(await seriousViolations(join)).toEqual([]);
+    expect(await overflow(join)).toBe(0);
     await context.close();
     await settle((settings) => {
       settings.callAheadHoldMin = 30;
