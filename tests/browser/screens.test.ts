@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
- * Screens fit for where they hang (issue 11, point 3): the kiosk ticket fits a landscape and a portrait kiosk, the wall display fills a
+ * Screens fit for where they hang (issue 11, point 3) and a console a manager can work from
+ * (point 2): the kiosk ticket fits a landscape and a portrait kiosk, the wall display fills a
  * landscape and a portrait screen with codes readable across the store and nothing to press,
  * staff tables and the phone page fit 360 px, every page has its icon, the root page explains
- * the product.
+ * the product, and the console shows the line and alerts first, sounds a new alert once, names
+ * people, and exports today's visits in the store's time.
  */
 
 describe.skipIf(!hasChromium)("screens in Chromium", () => {
@@ -80,7 +82,12 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
       await kiosk.locator(".customer-status[data-customer-status=waiting]").waitFor();
       await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).waitFor();
       const { scrollHeight, innerHeight } = await extent(kiosk);
-      console.log(`kiosk ticket at ${viewport.width}×${viewport.height}: ${scrollHeight} px`);
+      const ticketBottom = await kiosk.evaluate<number>(
+        'document.querySelector(".ticket").getBoundingClientRect().bottom',
+      );
+      console.log(
+        `kiosk ticket at ${viewport.width}×${viewport.height}: document ${scrollHeight} px, ticket ends at ${Math.round(ticketBottom)} px`,
+      );
       expect(scrollHeight).toBeLessThanOrEqual(innerHeight);
       expect(await scrollsSideways(kiosk)).toBe(false);
       for (const button of await kiosk.locator(".ticket button").all()) {
@@ -162,6 +169,83 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
     expect(await scrollsSideways(page)).toBe(false);
     await axe(page, "root page");
     expect(problems).toEqual([]);
+  });
+
+  it("puts the console's line and alerts first, sounds a new alert once, names people", async () => {
+    const viewport = { width: 1440, height: 900 };
+    const manager = await open(floor.server.page("manager"), viewport);
+    await floor.signIn(manager, "sam", "9999");
+    for (const id of ["line-title", "alerts-title"]) {
+      const box = await manager.locator(`#${id}`).boundingBox();
+      expect(box && box.y + box.height).toBeLessThanOrEqual(viewport.height);
+    }
+    const sounds = manager.locator("[data-alert-sounds]");
+    await sounds.waitFor();
+    expect(await sounds.getAttribute("data-alert-sounds")).toBe("0");
+
+    // Julia (serving since the display test) calls a manager: one alert, one sound, her name.
+    const tablet = await open(floor.server.page("tablet"), { width: 800, height: 1000 });
+    await floor.signIn(tablet, "julia", "1111");
+    await tablet.getByRole("button", { name: "Call a manager" }).click();
+    const alert = manager.locator("[data-alert=manager_called]");
+    await alert.waitFor();
+    await expect.poll(() => sounds.getAttribute("data-alert-sounds")).toBe("1");
+    expect(await alert.textContent()).toContain("Julia Kovalenko");
+    expect(await alert.textContent()).not.toMatch(/\bjulia\b/);
+
+    // Muted, the console stays quiet; the choice is kept for the next visit.
+    await manager.getByRole("button", { name: "Alert sound" }).click();
+    await expect
+      .poll(() => manager.evaluate('localStorage.getItem("undivided.manager.alertSound")'))
+      .toBe("off");
+    await axe(manager, "console");
+
+    // Overrides are labelled, name associates, and say whether they worked.
+    const reassign = manager.getByRole("form", { name: "Reassign" });
+    await reassign.getByLabel("Visit").selectOption({ index: 1 });
+    await reassign.getByLabel("To").selectOption({ label: "Marco Ruiz (Offline)" });
+    await reassign.getByRole("button", { name: "Reassign" }).click();
+    await reassign.getByRole("status").filter({ hasText: "Marco Ruiz" }).waitFor();
+    // The choice is not left standing for the next customer.
+    expect(await reassign.getByLabel("To").inputValue()).toBe("");
+
+    // At 360 px the console's tables fit too.
+    await manager.setViewportSize({ width: 360, height: 800 });
+    expect(await scrollsSideways(manager)).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it("exports today's visits as CSV in the store's time zone with people's names", async () => {
+    const tablet = await open(floor.server.page("tablet"), { width: 800, height: 1000 });
+    await floor.signIn(tablet, "julia", "1111");
+    await tablet.getByRole("button", { name: "Resolved", exact: true }).click();
+    const manager = await open(floor.server.page("manager"), { width: 1440, height: 900 });
+    await floor.signIn(manager, "sam", "9999");
+    await manager.locator("tr", { hasText: "Resolved" }).first().waitFor();
+    const [download] = await Promise.all([
+      manager.waitForEvent("download"),
+      manager.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    const path = await download.path();
+    const { readFile } = await import("node:fs/promises");
+    const bytes = await readFile(path);
+    // UTF-8 with a byte order mark, lines ending CRLF (RFC 4180).
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString("utf8").slice(1);
+    const [header, ...rows] = text.split("\r\n").filter(Boolean);
+    expect(header).toContain("Europe/Kyiv");
+    const resolved = rows.find((r) => r.includes("Julia Kovalenko"));
+    expect(resolved).toBeDefined();
+    expect(resolved).not.toMatch(/,"?julia"?,/);
+    // Checked in a few minutes ago, in Kyiv's time (not UTC's, two hours off).
+    const local = (resolved ?? "").match(/(\d{4}-\d{2}-\d{2} \d{2}:\d{2})/)?.[1] ?? "";
+    const kyivNow = new Intl.DateTimeFormat("sv-SE", {
+      timeZone: "Europe/Kyiv",
+      dateStyle: "short",
+      timeStyle: "short",
+    }).format(new Date());
+    const minutes = (s: string) => Date.parse(`${s.replace(" ", "T")}:00Z`) / 60_000;
+    expect(Math.abs(minutes(kyivNow) - minutes(local))).toBeLessThan(15);
   });
 
   it("says discreetly on the kiosk and display when the link has been down a while", async () => {

@@ -13,6 +13,7 @@ import {
 } from "chart.js";
 import type { ManagerView } from "../../../shared/views.js";
 import { t } from "./i18n.js";
+import { storeDateTime } from "./view.js";
 
 Chart.register(
   BarController,
@@ -67,7 +68,9 @@ const bar = (
 /** Today's charts for the manager, from the visits that ended today. */
 export function todayCharts(view: ManagerView): ChartSpec[] {
   const visits = view.recent;
-  const hours = groupBy(visits, (v) => String(new Date(v.checkedInAt).getHours()).padStart(2, "0"));
+  // Hours of the store's day, wherever the console is opened.
+  const timeZone = (view.settings as { timezone?: string } | null)?.timezone;
+  const hours = groupBy(visits, (v) => storeDateTime(v.checkedInAt, timeZone).slice(11, 13));
   const hourLabels = [...hours.keys()].sort();
   const byHour = hourLabels.map((h) => average((hours.get(h) ?? []).map((v) => v.waitedMin)));
   const topics = groupBy(visits, (v) => v.topicName);

@@ -1,21 +1,168 @@
-import { html } from "lit-html";
-import type { ManagerView } from "../../../shared/views.js";
+import { html, nothing } from "lit-html";
+import type { AlertView, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { drawCharts, todayCharts } from "../lib/charts.js";
 import { t } from "../lib/i18n.js";
 import { settingsPanel } from "../lib/settings-panel.js";
 import { type StaffContext, startStaffPage } from "../lib/staff.js";
+import { minutesAgo, storeDateTime } from "../lib/view.js";
 import "../lib/styles.css";
 import "./staff.css";
+import "./manager.css";
 
 /**
- * The manager console: everything a tablet shows, plus the live board (stats, alerts with what
- * to do about them), overrides (reassign, priority, intake) and today's visits with a CSV export.
+ * The manager console: everything a tablet shows, plus open alerts (with what to do about them,
+ * sounded once when new), the live board, overrides (reassign, priority, intake) and today's
+ * visits with charts and a CSV export. On a desktop screen the line is on the left, alerts,
+ * board and overrides on the right, today's visits below (manager.css places them).
  */
+
+const SOUND_KEY = "undivided.manager.alertSound";
+let alertSound = localStorage.getItem(SOUND_KEY) !== "off";
+/** Alerts already seen: only an alert new since the console opened sounds. */
+const seenAlerts = new Set<string>();
+let alertsKnown = false;
+let alertSounds = 0;
+/** What the last override or alert action answered, shown next to it. */
+let notice: { where: string; ok: boolean; text: string } | undefined;
+
+document.body.classList.add("console");
+
+function soundNewAlerts(v: ManagerView): void {
+  const fresh = v.alerts.filter((a) => !seenAlerts.has(a.alertId));
+  for (const a of fresh) seenAlerts.add(a.alertId);
+  if (alertsKnown && fresh.length > 0 && alertSound) beep();
+  alertsKnown = true;
+}
+
+let audio: AudioContext | undefined;
+
+/** One short beep (the manager has touched the console by signing in, so it may play). */
+function beep(): void {
+  try {
+    audio ??= new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.3, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+    alertSounds++;
+  } catch {
+    // No audio on this device: the alert is still on the screen.
+  }
+}
+
+const people = (v: ManagerView) => [v.me, ...v.colleagues];
+
+function nameOf(v: ManagerView, associateId: string | null): string {
+  if (!associateId) return "";
+  return people(v).find((c) => c.id === associateId)?.name ?? associateId;
+}
+
+/** Sends an override and remembers what it answered, to be shown at `where`. */
+async function act(
+  ctx: StaffContext,
+  where: string,
+  send: () => Promise<boolean>,
+  success: string,
+): Promise<boolean> {
+  const ok = await send();
+  notice = { where, ok, text: ok ? success : t("manager.notDone") };
+  ctx.redraw();
+  return ok;
+}
+
+function noticeAt(where: string) {
+  if (notice?.where !== where) return nothing;
+  return notice.ok
+    ? html`<p class="override-notice ok" role="status">${notice.text}</p>`
+    : html`<p class="override-notice danger" role="alert">${notice.text}</p>`;
+}
+
+function alertsPanel(v: ManagerView, ctx: StaffContext) {
+  return html`<section class="alerts-panel" aria-labelledby="alerts-title" data-alert-sounds=${alertSounds}>
+    <div class="row panel-head">
+      <h2 id="alerts-title">${t("manager.alerts", { count: v.alerts.length })}</h2>
+      <button class="sound" aria-pressed=${alertSound} @click=${() => {
+        alertSound = !alertSound;
+        localStorage.setItem(SOUND_KEY, alertSound ? "on" : "off");
+        ctx.redraw();
+      }}>${t("manager.alertSound")}</button>
+    </div>
+    ${noticeAt("alerts")}
+    ${
+      v.alerts.length === 0
+        ? html`<p class="muted">${t("manager.noAlerts")}</p>`
+        : html`<ul class="alerts">${v.alerts.map((a) => alertItem(v, ctx, a))}</ul>`
+    }
+  </section>`;
+}
+
+function alertItem(v: ManagerView, ctx: StaffContext, a: AlertView) {
+  const visit = a.visitId ? v.line.find((x) => x.visitId === a.visitId) : undefined;
+  const who = a.associateName ?? (a.associateId ? nameOf(v, a.associateId) : "");
+  const customer = visit?.name ? visit.name : "";
+  const code = a.code ?? "";
+  const action = (kind: AlertView["actions"][number]) => {
+    const visitId = a.visitId ?? "";
+    switch (kind) {
+      case "serve_next":
+        return html`<button class="primary" @click=${() =>
+          act(
+            ctx,
+            "alerts",
+            () => ctx.send("visit:set-priority", { visitId, priority: 9 }),
+            t("manager.servedNext", { code }),
+          )}>${t("manager.prioritize")}</button>`;
+      case "bring_back":
+        return html`<button @click=${() =>
+          act(
+            ctx,
+            "alerts",
+            () => ctx.send("visit:bring-back", { visitId }),
+            t("manager.broughtBack", { code }),
+          )}>${t("manager.bringBack")}</button>`;
+      case "reassign":
+        return html`<button @click=${() =>
+          act(
+            ctx,
+            "alerts",
+            () => ctx.send("visit:reassign", { visitId }),
+            t("manager.reassignedAnyone", { code }),
+          )}>${t("manager.giveToSomeoneElse")}</button>`;
+      case "resolve":
+        return html`<button @click=${() =>
+          act(
+            ctx,
+            "alerts",
+            () => ctx.send("alert:resolve", { alertId: a.alertId }),
+            t("manager.alertResolved"),
+          )}>${t("manager.resolve")}</button>`;
+    }
+  };
+  return html`<li class="card alert-item" data-alert=${a.kind}>
+    <p class="alert-what"><strong>${t(`alert.${a.kind}`)}</strong>
+      ${code ? html` · <span class="code">${code}</span>` : nothing}${customer ? ` · ${customer}` : ""}${who ? ` · ${who}` : ""}
+      <small class="muted"> · ${t("manager.ago", { minutes: minutesAgo(a.at, ctx.now()) })}</small></p>
+    ${a.note ? html`<p class="alert-note">${a.note}</p>` : nothing}
+    <div class="row">${a.actions.map(action)}</div>
+  </li>`;
+}
 
 function board(v: ManagerView, ctx: StaffContext) {
   const s = v.stats;
   return html`<section aria-labelledby="board-title">
-      <h2 id="board-title">${t("manager.board")}</h2>
+      <div class="row panel-head">
+        <h2 id="board-title">${t("manager.board")}</h2>
+        ${
+          v.open
+            ? html`<button class="danger" @click=${() => ctx.send("intake:pause", {})}>${t("manager.pauseIntake")}</button>`
+            : html`<span class="badge warn">${t("manager.intakePaused")}</span>
+              <button class="primary" @click=${() => ctx.send("intake:resume", {})}>${t("manager.resumeIntake")}</button>`
+        }
+      </div>
       <div class="stats">
         ${stat(t("manager.available"), s.availableAssociates)} ${stat(t("manager.eligible"), s.eligibleAssociates)}
         ${stat(t("manager.longest"), t("staff.minutes", { minutes: s.longestWaitMin }))}
@@ -24,75 +171,111 @@ function board(v: ManagerView, ctx: StaffContext) {
         ${stat(t("manager.offers15"), `${s.offers.accepted}/${s.offers.created}`)}
         ${stat(t("manager.declined15"), s.offers.declined)} ${stat(t("manager.expired15"), s.offers.expired)}
       </div>
-      <div class="row">
-        ${
-          v.open
-            ? html`<button class="danger" @click=${() => ctx.send("intake:pause", {})}>${t("manager.pauseIntake")}</button>`
-            : html`<span class="badge warn">${t("manager.intakePaused")}</span>
-              <button class="primary" @click=${() => ctx.send("intake:resume", {})}>${t("manager.resumeIntake")}</button>`
-        }
+    </section>`;
+}
+
+const visitLabel = (x: StaffVisit) =>
+  `${x.code} · ${x.topicName}${x.name ? ` · ${x.name}` : ""} (${t(`status.${x.status}`)})`;
+
+function overrides(v: ManagerView, ctx: StaffContext) {
+  const reassignable = v.line.filter((x) => x.status !== "expected");
+  const prioritizable = v.line.filter((x) => x.status !== "serving");
+  const reassign = async (e: Event) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const visit = v.line.find((x) => x.visitId === data.get("visit"));
+    const to = people(v).find((c) => c.id === data.get("to"));
+    if (!visit) return;
+    const success = !to
+      ? t("manager.reassignedAnyone", { code: visit.code })
+      : to.presence === "available" && to.connected
+        ? t("manager.reassignedTo", { code: visit.code, name: to.name })
+        : t("manager.reassignedToAbsent", {
+            code: visit.code,
+            name: to.name,
+            presence: t(`presence.${to.presence}`),
+          });
+    const ok = await act(
+      ctx,
+      "reassign",
+      () =>
+        ctx.send("visit:reassign", {
+          visitId: visit.visitId,
+          ...(to ? { toAssociateId: to.id } : {}),
+        }),
+      success,
+    );
+    // A choice made for one customer is not left standing for the next.
+    if (ok) form.reset();
+  };
+  const prioritize = async (e: Event) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const visit = v.line.find((x) => x.visitId === data.get("visit"));
+    const priority = Number(data.get("priority"));
+    if (!visit) return;
+    const ok = await act(
+      ctx,
+      "priority",
+      () => ctx.send("visit:set-priority", { visitId: visit.visitId, priority }),
+      t("manager.prioritySet", { code: visit.code, p: priority }),
+    );
+    if (ok) form.reset();
+  };
+  return html`<section aria-labelledby="overrides-title">
+    <h2 id="overrides-title">${t("manager.overrides")}</h2>
+    <form class="card override" aria-label=${t("manager.reassign")} @submit=${reassign}>
+      <div>
+        <label for="reassign-visit">${t("manager.visit")}</label>
+        <select id="reassign-visit" name="visit" required>
+          <option value="">${t("manager.chooseVisit")}</option>
+          ${reassignable.map((x) => html`<option value=${x.visitId}>${visitLabel(x)}</option>`)}
+        </select>
       </div>
-    </section>
-    <section aria-labelledby="alerts-title">
-      <h2 id="alerts-title">${t("manager.alerts", { count: v.alerts.length })}</h2>
-      <ul class="alerts">
-        ${v.alerts.map(
-          (a) => html`<li class="card" data-alert=${a.kind}>
-            <strong>${t(`alert.${a.kind}`)}</strong> ${a.code ?? ""} ${a.associateId ? `· ${a.associateId}` : ""}
-            ${a.note ? html`<p>${a.note}</p>` : ""}
-            <div class="row">
-              ${
-                a.visitId !== null && a.kind === "sla"
-                  ? html`<button @click=${() => ctx.send("visit:set-priority", { visitId: a.visitId ?? "", priority: 9 })}>${t("manager.prioritize")}</button>`
-                  : ""
-              }
-              <button @click=${() => ctx.send("alert:resolve", { alertId: a.alertId })}>${t("manager.resolve")}</button>
-            </div>
-          </li>`,
-        )}
-      </ul>
-    </section>
-    <section aria-labelledby="overrides-title">
-      <h2 id="overrides-title">${t("manager.overrides")}</h2>
-      <form class="row" @submit=${(e: Event) => {
-        e.preventDefault();
-        const form = new FormData(e.target as HTMLFormElement);
-        const visitId = String(form.get("visit"));
-        const to = String(form.get("to"));
-        void ctx.send("visit:reassign", { visitId, ...(to ? { toAssociateId: to } : {}) });
-      }}>
-        <label for="reassign-visit" class="visually-hidden">${t("manager.visit")}</label>
-        <select id="reassign-visit" name="visit" required>${v.line.map((x) => html`<option value=${x.visitId}>${x.code} · ${x.topicName}</option>`)}</select>
-        <label for="reassign-to" class="visually-hidden">${t("manager.to")}</label>
-        <select id="reassign-to" name="to"><option value="">${t("manager.anyone")}</option>${[v.me, ...v.colleagues].map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select>
-        <button type="submit">${t("manager.reassign")}</button>
-      </form>
-      <form class="row" @submit=${(e: Event) => {
-        e.preventDefault();
-        const form = new FormData(e.target as HTMLFormElement);
-        void ctx.send("visit:set-priority", {
-          visitId: String(form.get("visit")),
-          priority: Number(form.get("priority")),
-        });
-      }}>
-        <label for="priority-visit" class="visually-hidden">${t("manager.visit")}</label>
-        <select id="priority-visit" name="visit" required>${v.line.filter((x) => x.status !== "serving").map((x) => html`<option value=${x.visitId}>${x.code} · ${x.topicName}</option>`)}</select>
-        <label for="priority" class="visually-hidden">${t("manager.priority")}</label>
+      <div>
+        <label for="reassign-to">${t("manager.to")}</label>
+        <select id="reassign-to" name="to">
+          <option value="">${t("manager.anyone")}</option>
+          ${people(v).map((c) => html`<option value=${c.id}>${c.name} (${t(`presence.${c.presence}`)})</option>`)}
+        </select>
+      </div>
+      <button type="submit">${t("manager.reassign")}</button>
+      ${noticeAt("reassign")}
+    </form>
+    <form class="card override" aria-label=${t("manager.setPriority")} @submit=${prioritize}>
+      <div>
+        <label for="priority-visit">${t("manager.visit")}</label>
+        <select id="priority-visit" name="visit" required>
+          <option value="">${t("manager.chooseVisit")}</option>
+          ${prioritizable.map((x) => html`<option value=${x.visitId}>${visitLabel(x)}</option>`)}
+        </select>
+      </div>
+      <div>
+        <label for="priority">${t("manager.priority")}</label>
         <select id="priority" name="priority">${[0, 1, 2, 5, 9].map((p) => html`<option value=${p}>${t("manager.priorityN", { p })}</option>`)}</select>
-        <button type="submit">${t("manager.setPriority")}</button>
-      </form>
-    </section>
-    <section aria-labelledby="today-title">
-      <h2 id="today-title">${t("manager.today", { count: v.recent.length })}</h2>
-      <button @click=${() => exportCsv(v)}>${t("manager.csv")}</button>
-      <table>
+      </div>
+      <button type="submit">${t("manager.setPriority")}</button>
+      ${noticeAt("priority")}
+    </form>
+  </section>`;
+}
+
+function today(v: ManagerView) {
+  return html`<section aria-labelledby="today-title">
+      <div class="row panel-head">
+        <h2 id="today-title">${t("manager.today", { count: v.recent.length })}</h2>
+        <button @click=${() => exportCsv(v)}>${t("manager.csv")}</button>
+      </div>
+      <table class="today">
         <thead><tr><th scope="col">${t("staff.code")}</th><th scope="col">${t("staff.need")}</th><th scope="col">${t("manager.by")}</th><th scope="col">${t("manager.outcome")}</th><th scope="col">${t("manager.feedback")}</th></tr></thead>
         <tbody>
           ${v.recent.map(
             (r) => html`<tr data-visit=${r.visitId}>
               <td>${r.code}</td><td>${r.topicName}</td><td>${nameOf(v, r.associateId)}</td>
               <td>${r.outcome ? t(`outcome.${r.outcome}`) : t(`status.${r.status}`)}</td>
-              <td>${r.feedback ? html`${t(`visit.sat.${r.feedback.satisfaction}`)}${r.feedback.kudos ? html` <span class="badge ok">${t("manager.kudos")}</span>` : ""}${r.feedback.comment ? html`<br /><small>${r.feedback.comment}</small>` : ""}` : "—"}</td>
+              <td>${r.feedback ? html`${t(`visit.sat.${r.feedback.satisfaction}`)}${r.feedback.kudos ? html` <span class="badge ok">${t("manager.kudos")}</span>` : ""}${r.feedback.comment ? html`<br /><small class="comment">${r.feedback.comment}</small>` : ""}` : "—"}</td>
             </tr>`,
           )}
         </tbody>
@@ -117,17 +300,25 @@ function charts(v: ManagerView) {
   </section>`;
 }
 
-function nameOf(v: ManagerView, associateId: string | null): string {
-  if (!associateId) return "";
-  return [v.me, ...v.colleagues].find((c) => c.id === associateId)?.name ?? associateId;
-}
-
 function stat(label: string, value: string | number) {
   return html`<div class="card"><div class="muted">${label}</div><div class="stat">${value}</div></div>`;
 }
 
-function exportCsv(v: ManagerView): void {
-  const quote = (x: unknown) => `"${String(x ?? "").replaceAll('"', '""')}"`;
+const timeZoneOf = (v: ManagerView) => (v.settings as { timezone?: string } | null)?.timezone;
+
+/**
+ * Today's visits as a CSV file a spreadsheet opens as it is: UTF-8 with a byte order mark,
+ * RFC 4180 (CRLF, fields quoted when they hold a comma, quote or line break), times in the
+ * store's time zone, people by name. A cell that a spreadsheet would run as a formula is
+ * prefixed with an apostrophe.
+ */
+function visitsCsv(v: ManagerView): string {
+  const zone = timeZoneOf(v) ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const cell = (x: unknown) => {
+    let text = x === null || x === undefined ? "" : String(x);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
   const rows = [
     [
       "code",
@@ -135,8 +326,8 @@ function exportCsv(v: ManagerView): void {
       "status",
       "outcome",
       "associate",
-      "checked_in",
-      "closed",
+      `checked_in (${zone})`,
+      `closed (${zone})`,
       "waited_min",
       "satisfaction",
       "kudos",
@@ -147,21 +338,26 @@ function exportCsv(v: ManagerView): void {
       r.topicName,
       r.status,
       r.outcome,
-      r.associateId,
-      new Date(r.checkedInAt).toISOString(),
-      r.closedAt ? new Date(r.closedAt).toISOString() : "",
+      nameOf(v, r.associateId),
+      storeDateTime(r.checkedInAt, zone),
+      r.closedAt ? storeDateTime(r.closedAt, zone) : "",
       r.waitedMin,
       r.feedback?.satisfaction,
-      r.feedback?.kudos,
+      r.feedback?.kudos === undefined ? "" : r.feedback.kudos ? "yes" : "no",
       r.feedback?.comment,
     ]),
   ];
-  const blob = new Blob([rows.map((row) => row.map(quote).join(",")).join("\n")], {
-    type: "text/csv",
-  });
+  return rows
+    .map((row) => row.map(cell).join(","))
+    .join("\r\n")
+    .concat("\r\n");
+}
+
+function exportCsv(v: ManagerView): void {
+  const blob = new Blob([`\uFEFF${visitsCsv(v)}`], { type: "text/csv;charset=utf-8" });
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
-  a.download = `visits-${new Date().toISOString().slice(0, 10)}.csv`;
+  a.download = `visits-${storeDateTime(Date.now(), timeZoneOf(v)).slice(0, 10)}.csv`;
   a.click();
   URL.revokeObjectURL(a.href);
 }
@@ -169,5 +365,9 @@ function exportCsv(v: ManagerView): void {
 startStaffPage<ManagerView>({
   sessionKey: "undivided.manager.session",
   requireManager: true,
-  extra: (v, ctx) => html`${board(v, ctx)} ${charts(v)} ${settingsPanel(v, ctx)}`,
+  extra: (v, ctx) => {
+    soundNewAlerts(v);
+    return html`<div class="console-side">${alertsPanel(v, ctx)} ${board(v, ctx)} ${overrides(v, ctx)}</div>
+      <div class="console-below">${today(v)} ${charts(v)} ${settingsPanel(v, ctx)}</div>`;
+  },
 });
