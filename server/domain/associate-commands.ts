@@ -81,8 +81,8 @@ export const NO_SHOW_UNDO_MS = 60_000;
 
 /**
  * The customer turned up after all: within NO_SHOW_UNDO_MS the associate who recorded the
- * no-show reopens the visit. They serve it again if they hold nothing else (a wrap-up ends);
- * otherwise it goes back to its place in line.
+ * no-show reopens the visit. They serve it again if they hold nothing else and are not offline
+ * (a wrap-up ends); otherwise it goes back to its place in line.
  */
 export function undoNoShow(d: Draft, c: CommandOf<"visit:undo-no-show">): Reply {
   const a = requireAssociate(d.state, c.associateId);
@@ -95,7 +95,8 @@ export function undoNoShow(d: Draft, c: CommandOf<"visit:undo-no-show">): Reply 
     fail("NOT_SERVING", `Only the associate who recorded ${visit.code}'s no-show may undo it.`);
   if ((visit.closedAt ?? 0) + NO_SHOW_UNDO_MS < d.at)
     fail("UNDO_EXPIRED", `The no-show of ${visit.code} can no longer be undone.`);
-  const serving = a.offerId === undefined && a.visitId === undefined;
+  // Back with them only if they hold nobody else and are on the floor (not offline).
+  const serving = a.offerId === undefined && a.visitId === undefined && a.presence !== "offline";
   d.emit({ type: "visit:no-show-undone", visitId: visit.id, serving });
   return { visitId: visit.id, status: serving ? "serving" : "waiting" };
 }

@@ -126,6 +126,19 @@ describe("undoing a no-show", () => {
     ).toBe("VISIT_NOT_FOUND");
   });
 
+  it("an associate gone offline meanwhile puts it back in its place, not held by them", () => {
+    let { state: s, visitId } = serving();
+    s = run(s, { type: "visit:no-show", associateId: "ana", visitId }, T0 + MIN).state;
+    s = run(
+      s,
+      { type: "associate:set-presence", associateId: "ana", presence: "offline" },
+      T0 + MIN,
+    ).state;
+    const undo = run(s, { type: "visit:undo-no-show", associateId: "ana", visitId }, T0 + MIN);
+    expect(undo.reply).toEqual({ visitId, status: "waiting" });
+    expect(associateOf(undo.state, "ana").visitId).toBeUndefined();
+  });
+
   it("an associate already holding another customer puts the visit back first in line", () => {
     let { state: s, visitId } = serving();
     s = checkIn(s, T0 + 2 * SEC).state; // v-2 waits behind v-1
