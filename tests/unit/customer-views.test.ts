@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Projection } from "../../server/domain/index.js";
+import { topicSchema } from "../../shared/settings.js";
 import { MIN, SEC, T0, checkIn, demoSettings, storeWith } from "../support/engine.js";
 
 /** What customers, kiosks and displays are shown of topics set per language, and call-aheads. */
@@ -60,5 +61,17 @@ describe("customer-side views", () => {
     expect(view?.wait).not.toBeNull();
     // Nothing set: no names, nothing to bring.
     expect(view).toMatchObject({ topicNames: {}, bring: null });
+  });
+
+  it("read topics from before names and bring as they were, and refuse bad ones", () => {
+    const old = { id: "phones", name: "Phones", letter: "P", skill: "phones" };
+    expect(topicSchema.parse(old)).toEqual({ ...old, expectedServiceMin: 5, meetAt: {} });
+    expect(topicSchema.parse({ ...old, names: { uk: " Телефони " } }).names).toEqual({
+      uk: "Телефони",
+    });
+    expect(topicSchema.safeParse({ ...old, names: { Ukrainian: "Телефони" } }).success).toBe(false);
+    expect(topicSchema.safeParse({ ...old, names: { uk: "" } }).success).toBe(false);
+    expect(topicSchema.safeParse({ ...old, bring: { en: "x".repeat(121) } }).success).toBe(false);
+    expect(topicSchema.safeParse({ ...old, name_uk: "Телефони" }).success).toBe(false);
   });
 });
