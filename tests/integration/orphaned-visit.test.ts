@@ -65,7 +65,12 @@ for (const backend of serverBackends) {
 
       await world.advance(15 * SEC);
       const alerted = await max.until<ManagerView>((v) => droppedAlert(v) !== undefined);
-      expect(droppedAlert(alerted)).toMatchObject({ visitId: first.visitId });
+      expect(droppedAlert(alerted)).toMatchObject({
+        visitId: first.visitId,
+        associateName: "Ana Lindqvist",
+        visitStatus: "serving",
+        actions: ["reassign", "resolve"],
+      });
       expect((phone.view as CustomerView).status).toBe("serving");
 
       await world.advance(5 * MIN - 15 * SEC - 1);
@@ -98,8 +103,11 @@ for (const backend of serverBackends) {
 
       await world.advance(4 * MIN);
       const back = await world.connect({ sessionToken: String(world.sessions.get("ana")) });
+      // The tablet is back: the alert closes itself on the console.
       await max.until<ManagerView>(
-        (v) => v.colleagues.find((c) => c.id === "ana")?.connected === true,
+        (v) =>
+          v.colleagues.find((c) => c.id === "ana")?.connected === true &&
+          droppedAlert(v) === undefined,
       );
       await world.advance(5 * MIN);
       expect((back.view as AssociateView).visit?.visitId).toBe(first.visitId);
