@@ -162,6 +162,11 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
     for (const name of ["Associate tablet", "Manager console", "Call ahead"])
       await page.getByRole("link", { name }).waitFor();
     await page.getByRole("heading", { name: /pair a kiosk or a wall display/i }).waitFor();
+    // In the product's languages.
+    await page.getByRole("link", { name: "Українська" }).click();
+    await page.getByRole("heading", { name: "Як під'єднати кіоск або настінний екран" }).waitFor();
+    expect(await page.locator("html").getAttribute("lang")).toBe("uk");
+    await axe(page, "root page in Ukrainian");
     // A kiosk opened without its device link says how to pair it, not a developer message.
     const unpaired = await floor.open(floor.server.page("kiosk"), { width: 1280, height: 800 });
     await unpaired.getByRole("heading", { name: "This screen is not paired" }).waitFor();
