@@ -204,6 +204,10 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
       .poll(() => manager.evaluate('localStorage.getItem("undivided.manager.alertSound")'))
       .toBe("off");
     await axe(manager, "console");
+    // The alert carries its action; closing it says so.
+    await alert.getByRole("button", { name: "Resolved" }).click();
+    await alert.waitFor({ state: "detached" });
+    await manager.getByRole("status").filter({ hasText: "Alert closed." }).waitFor();
 
     // Overrides are labelled, name associates, and say whether they worked.
     const reassign = manager.getByRole("form", { name: "Reassign" });
