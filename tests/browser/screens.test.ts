@@ -11,6 +11,8 @@ import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser
  * people, and exports today's visits in the store's time.
  */
 
+// The tests run in order on one demo store, as a morning does: later ones go on from what earlier
+// ones left (Julia serving the phones customer from the display test).
 describe.skipIf(!hasChromium)("screens in Chromium", () => {
   const floor = useDemoFloor({ beforeAll, afterAll });
   const problems = floor.problems;

@@ -48,6 +48,9 @@ function announce(next: DisplayView): void {
     (s) => s.associateFirstName !== null && !called.has(callKey(s)),
   );
   for (const s of fresh) called.set(callKey(s), Date.now());
+  // Calls no longer on the screen are forgotten (the display runs all day).
+  const shown = new Set(next.nowServing.map(callKey));
+  for (const key of called.keys()) if (!shown.has(key)) called.delete(key);
   // The first view lists who is already being served: only changes are called.
   if (!view || fresh.length === 0 || sound === "off") return;
   chime();
