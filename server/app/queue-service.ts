@@ -244,7 +244,8 @@ export class QueueService {
    */
   async runDueTimers(now: number, limit = 100): Promise<number> {
     const store = this.options.store;
-    const due = await store.dueStores(now, limit);
+    // Claimed: another process polling meanwhile does not tick them too (and lose the race).
+    const due = await store.dueStores(now, limit, TICK_CLAIM_MS);
     await Promise.all(
       due.map(async (storeId) => {
         const result = await this.tick(storeId, now);
@@ -678,6 +679,12 @@ export class QueueService {
     await Promise.allSettled([...this.background]);
   }
 }
+
+/**
+ * How long a due store claimed by one process's timer poll is hidden from the others' (it sets
+ * the exact next deadline once ticked; if it dies, another ticks the store after this).
+ */
+const TICK_CLAIM_MS = 2000;
 
 /** A store's copy in this process is dropped after this long unused. */
 const IDLE_STORE_MS = 60 * 60 * 1000;

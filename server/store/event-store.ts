@@ -112,8 +112,12 @@ export interface EventStore {
    * deadline earlier (safe from any writer); `exact` sets it (null removes it).
    */
   setDeadline(storeId: string, at: number | null, mode: "lower" | "exact"): Promise<void>;
-  /** Stores whose deadline is at or before `now`, earliest first, at most `limit`. */
-  dueStores(now: number, limit: number): Promise<string[]>;
+  /**
+   * Stores whose deadline is at or before `now`, earliest first, at most `limit`. With
+   * `claimMs`, each one returned is also moved to `now + claimMs`, atomically, so that other
+   * processes polling meanwhile do not tick it too; the caller then sets its exact deadline.
+   */
+  dueStores(now: number, limit: number, claimMs?: number): Promise<string[]>;
   /** Every store that has a log. */
   storeIds(): Promise<string[]>;
   /** Throws if the back end cannot be reached. */

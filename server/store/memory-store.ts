@@ -244,13 +244,15 @@ export class MemoryStore implements EventStore {
     if (mode === "exact" || current === undefined || at < current) this.deadlines.set(storeId, at);
   }
 
-  async dueStores(now: number, limit: number): Promise<string[]> {
+  async dueStores(now: number, limit: number, claimMs = 0): Promise<string[]> {
     this.usable();
-    return [...this.deadlines]
+    const due = [...this.deadlines]
       .filter(([, at]) => at <= now)
       .sort((a, b) => a[1] - b[1])
       .slice(0, limit)
       .map(([storeId]) => storeId);
+    if (claimMs > 0) for (const storeId of due) this.deadlines.set(storeId, now + claimMs);
+    return due;
   }
 
   async storeIds(): Promise<string[]> {

@@ -53,6 +53,7 @@ class Script {
 const appendScript = new Script("append-batch.lua");
 const encode = (commit: Commit) => JSON.stringify(commit);
 const snapshotScript = new Script("save-snapshot.lua");
+const claimScript = new Script("claim-due.lua");
 
 /**
  * The Redis event store: one stream per store as its log, appended by a Lua script that checks
@@ -220,7 +221,14 @@ export class RedisStore implements EventStore {
     );
   }
 
-  async dueStores(now: number, limit: number): Promise<string[]> {
+  async dueStores(now: number, limit: number, claimMs = 0): Promise<string[]> {
+    if (claimMs > 0) {
+      return (await this.evalScript(
+        claimScript,
+        [this.keys.timers()],
+        [String(now), String(limit), String(now + claimMs)],
+      )) as string[];
+    }
     return this.client.zRange(this.keys.timers(), "-inf", now, {
       BY: "SCORE",
       LIMIT: { offset: 0, count: limit },

@@ -177,6 +177,12 @@ describe.each(backends)("event store contract: $name", (backend) => {
     expect(await store.dueStores(T + 600, 10)).toEqual(["b"]);
     await store.setDeadline("b", null, "exact");
     expect(await store.dueStores(T + 5000, 10)).toEqual(["a", "c"]);
+    // Claimed: hidden from the next poll until the claim runs out, or a deadline lowers it.
+    expect(await store.dueStores(T + 5000, 10, 2000)).toEqual(["a", "c"]);
+    expect(await store.dueStores(T + 5000, 10, 2000)).toEqual([]);
+    expect(await store.dueStores(T + 7000, 10)).toEqual(["a", "c"]);
+    await store.setDeadline("c", T + 5500, "lower");
+    expect(await store.dueStores(T + 6000, 10)).toEqual(["c"]);
   });
 
   it("keeps everything across a restart", async () => {
