@@ -124,4 +124,36 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     expect(await seriousViolations(kiosk)).toEqual([]);
     expect(floor.problems).toEqual([]);
   });
+
+  it("lets staff bring a browsing customer back and serve them; the console's alert about them closes itself", async () => {
+    const kiosk = await floor.open(floor.server.kioskUrl, { width: 1280, height: 800 });
+    await kiosk.locator("[data-link=live]").waitFor();
+    await kiosk.getByRole("button", { name: /Phones/ }).click();
+    await kiosk.getByRole("button", { name: "Check in" }).click();
+    const code = String(await kiosk.locator("[data-code]").getAttribute("data-code"));
+    await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).click();
+    await kiosk
+      .getByText(/place is kept/i)
+      .first()
+      .waitFor();
+
+    // Julia brings them back from the line on her tablet, is offered them, and serves them.
+    const julia = await floor.open(floor.server.page("tablet"), { width: 800, height: 1280 });
+    await floor.signIn(julia, "julia", "1111");
+    await julia.getByRole("button", { name: `Bring ${code} back into the line` }).click();
+    await julia.locator("[data-offer]").waitFor();
+    await julia.getByRole("button", { name: "Accept" }).click();
+    await julia.getByRole("heading", { name: `Serving ${code}` }).waitFor();
+
+    // She calls a manager: the console shows it by name; once the visit ends, it is gone.
+    const console = await floor.open(floor.server.page("manager"), { width: 1440, height: 900 });
+    await floor.signIn(console, "sam", "9999");
+    await julia.locator("[data-action=call-manager]").click();
+    const alert = console.locator("[data-alert=manager_called]");
+    await alert.getByText(/Julia/).first().waitFor();
+    await julia.locator("[data-outcome=resolved]").click();
+    await alert.waitFor({ state: "detached" });
+    expect(await seriousViolations(console)).toEqual([]);
+    expect(floor.problems).toEqual([]);
+  });
 });
