@@ -48,16 +48,7 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
 
   it("lets an offer on an unattended tablet expire, and sends that associate away", async () => {
     // A store of its own with the shortest offer timeout the settings allow.
-    const admin = {
-      authorization: `Bearer ${floor.server.adminToken}`,
-      "content-type": "application/json",
-    };
-    const post = (path: string, body: unknown) =>
-      fetch(`${floor.server.url}/api/admin/stores${path}`, {
-        method: "POST",
-        headers: admin,
-        body: JSON.stringify(body),
-      });
+    const post = floor.admin;
     await post("", {
       storeId: "expiry",
       settings: {
@@ -83,7 +74,10 @@ describe.skipIf(!hasChromium)("kiosk and tablet edge cases in Chromium", () => {
 
     const ticket = await fetch(`${floor.server.url}/api/stores/expiry/visits`, {
       method: "POST",
-      headers: admin,
+      headers: {
+        authorization: `Bearer ${floor.server.adminToken}`,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ requestId: "expiry-1", topicId: "phones", name: "Pat" }),
     });
     expect(ticket.status).toBe(201);

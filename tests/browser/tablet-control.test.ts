@@ -13,16 +13,7 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
   const floor = useDemoFloor({ beforeAll, afterAll });
 
   it("walks an associate through a walk-in, a no-show taken back and ready now", async () => {
-    const admin = {
-      authorization: `Bearer ${floor.server.adminToken}`,
-      "content-type": "application/json",
-    };
-    const post = (path: string, body: unknown) =>
-      fetch(`${floor.server.url}/api/admin/stores${path}`, {
-        method: "POST",
-        headers: admin,
-        body: JSON.stringify(body),
-      });
+    const post = floor.admin;
     await post("", {
       storeId: "control",
       settings: {

@@ -276,6 +276,18 @@ for (const backend of [...serverBackends, clusterBackend]) {
       return JSON.parse(decrypt(delivery.body, browser.ecdh, browser.auth)) as Message;
     };
 
+    /** The server's VAPID public key, as the phone page asks for it. */
+    const publicKeyOf = async (running: Running, storeId: string, token: string) =>
+      (
+        await request<{ publicKey: string }>(
+          running.url,
+          "GET",
+          pushPath(storeId),
+          undefined,
+          token,
+        )
+      ).body.publicKey;
+
     it("tells a customer who is coming once an associate accepts, and the next one they are next, each once, in their language", async () => {
       const server = await start();
       const { storeId } = await provision(server.url, {
@@ -423,16 +435,7 @@ for (const backend of [...serverBackends, clusterBackend]) {
         const token = tokenOf(joined.body.customerUrl);
         // Subscribed through the other process; both agree on one VAPID key (SET NX).
         const phone = await subscribe(two.url, storeId, token, "/push/both");
-        const keyOf = async (running: Running) =>
-          (
-            await request<{ publicKey: string }>(
-              running.url,
-              "GET",
-              pushPath(storeId),
-              undefined,
-              token,
-            )
-          ).body.publicKey;
+        const keyOf = (running: Running) => publicKeyOf(running, storeId, token);
         const publicKey = await keyOf(one);
         expect(await keyOf(two)).toBe(publicKey);
 
@@ -467,16 +470,7 @@ for (const backend of [...serverBackends, clusterBackend]) {
       const long = { ...good, endpoint: `${receiver.url}/${"a".repeat(2100)}` };
       expect((await put({ subscription: long }, token)).status).toBe(400);
 
-      const keyOf = async (running: Running) =>
-        (
-          await request<{ publicKey: string }>(
-            running.url,
-            "GET",
-            pushPath(storeId),
-            undefined,
-            token,
-          )
-        ).body.publicKey;
+      const keyOf = (running: Running) => publicKeyOf(running, storeId, token);
       const before = await keyOf(server);
       if (backend.name === "embedded") {
         const file = await stat(join(dataDir, "vapid.json"));

@@ -178,6 +178,8 @@ export interface DemoFloor {
   socketsOf(page: Page): ReadonlySet<unknown>;
   /** Signs in on a tablet or console page and waits until it is live. */
   signIn(page: Page, associateId: string, pin: string): Promise<void>;
+  /** POSTs `body` to the admin API at `/api/admin/stores<path>` with the admin token. */
+  admin(path: string, body: unknown): Promise<Response>;
 }
 
 /**
@@ -235,6 +237,14 @@ export function useDemoFloor(
       await page.getByLabel("PIN").fill(pin);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.locator("[data-link=live]").waitFor();
+    },
+    admin(path, body) {
+      const { url, adminToken } = started(server, "the demo server");
+      return fetch(`${url}/api/admin/stores${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     },
   };
 }
