@@ -118,6 +118,8 @@ class Pipeline {
   flightSince: number | undefined;
   /** The head must be read from the log (others appended, or an append's fate is unknown). */
   catchUp = false;
+  /** What the last conflict's answer carried: the commits appended since (see BatchResult). */
+  since: StoreCommit[] | undefined;
 
   /** How long the oldest command waiting here has waited, ms. */
   lag(now: number): number {
@@ -317,9 +319,12 @@ export class QueueService {
           try {
             // After a conflict or a failed append: read what the log has since.
             pipeline.head = await io(() =>
-              pipeline.catchUp ? this.cache.catchUp(storeId) : this.cache.get(storeId),
+              pipeline.catchUp
+                ? this.cache.catchUp(storeId, pipeline.since)
+                : this.cache.get(storeId),
             );
             pipeline.catchUp = false;
+            pipeline.since = undefined;
           } catch (error) {
             this.failAll(pipeline.undecided.splice(0), error);
             continue;
@@ -518,6 +523,7 @@ export class QueueService {
       return false;
     });
     this.redecideLater(pipeline, again);
+    pipeline.since = result.commits as StoreCommit[] | undefined;
     this.deadlines.delete(storeId);
     // A writer that just lost would lose again to one that needs no catch-up: back off a
     // random moment, growing with each loss, so that two busy writers take turns.
@@ -538,6 +544,7 @@ export class QueueService {
     );
     pipeline.head = undefined;
     pipeline.catchUp = true;
+    pipeline.since = undefined;
   }
 
   /** A batch is durable: the cache takes its commits, then everyone is told, in order. */

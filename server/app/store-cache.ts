@@ -46,10 +46,19 @@ export class StoreCache {
     return this.oneAtATime(storeId, async () => (await this.entry(storeId)).state);
   }
 
-  /** Reads commits appended since the cached version (by any process) and applies them. */
-  catchUp(storeId: string): Promise<StoreState> {
+  /**
+   * Reads commits appended since the cached version (by any process) and applies them. With
+   * `known` (the commits a conflict's answer carried), no read when they take the cached
+   * version to their last without a gap.
+   */
+  catchUp(storeId: string, known?: readonly StoreCommit[]): Promise<StoreState> {
     return this.oneAtATime(storeId, async () => {
       const entry = await this.entry(storeId);
+      const first = known?.[0];
+      if (known && first && first.version <= entry.state.version + 1) {
+        for (const commit of known) this.apply(entry, commit);
+        return entry.state;
+      }
       let commits: StoreCommit[];
       try {
         commits = (await this.store.read(storeId, entry.state.version)) as StoreCommit[];

@@ -42,7 +42,11 @@ export interface Batch {
 
 export type BatchResult =
   | { status: "appended"; version: number }
-  | { status: "conflict"; actualVersion: number }
+  /**
+   * `commits`: those after `expectedVersion`, when they are few (up to CONFLICT_COMMITS), so
+   * the loser can catch up without reading the log again.
+   */
+  | { status: "conflict"; actualVersion: number; commits?: Commit[] }
   /** `requestId` (of a commit or a checked id) was appended before: here is that commit. */
   | { status: "duplicate"; requestId: string; commit: Commit };
 
@@ -52,6 +56,9 @@ export interface Snapshot {
   schema: number;
   data: unknown;
 }
+
+/** At most this many commits come back with a conflict (see BatchResult). */
+export const CONFLICT_COMMITS = 32;
 
 /** How long a request id is remembered for deduplication, counted from its commit's `at`. */
 export const REQUEST_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -138,5 +145,8 @@ export async function appendOne(
     commits: [commit],
     checked: [],
   });
-  return result.status === "duplicate" ? { status: "duplicate", commit: result.commit } : result;
+  if (result.status === "duplicate") return { status: "duplicate", commit: result.commit };
+  if (result.status === "conflict")
+    return { status: "conflict", actualVersion: result.actualVersion };
+  return result;
 }

@@ -5,6 +5,7 @@ import {
   type AppendResult,
   type Batch,
   type BatchResult,
+  CONFLICT_COMMITS,
   type Commit,
   type EventStore,
   LogTrimmed,
@@ -136,7 +137,15 @@ export class MemoryStore implements EventStore {
         (c, i) => c.storeId !== batch.storeId || c.version !== batch.expectedVersion + 1 + i,
       )
     ) {
-      return { status: "conflict", actualVersion };
+      const log = this.logs.get(batch.storeId);
+      const behind = actualVersion - batch.expectedVersion;
+      return log && behind > 0 && behind <= CONFLICT_COMMITS && batch.expectedVersion >= log.base
+        ? {
+            status: "conflict",
+            actualVersion,
+            commits: log.commits.slice(batch.expectedVersion - log.base),
+          }
+        : { status: "conflict", actualVersion };
     }
     // Recorded at once so that the next batch sees these versions; acknowledged once on disk.
     // A journal write that fails stops the store (see usable()), so memory never runs ahead

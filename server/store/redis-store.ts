@@ -12,6 +12,7 @@ import {
   type AppendResult,
   type Batch,
   type BatchResult,
+  CONFLICT_COMMITS,
   type Commit,
   type EventStore,
   LogTrimmed,
@@ -117,14 +118,25 @@ export class RedisStore implements EventStore {
         this.keys.version(storeId),
         ...requestIds.map((id) => this.keys.request(storeId, id)),
       ],
-      [String(expectedVersion), String(REQUEST_RETENTION_MS), ...commits.map(encode)],
-    )) as [string, string, string?];
-    const [status, value, commit] = reply;
+      [
+        String(expectedVersion),
+        String(REQUEST_RETENTION_MS),
+        String(CONFLICT_COMMITS),
+        ...commits.map(encode),
+      ],
+    )) as [string, string, ...string[]];
+    const [status, value, commit, ...more] = reply;
     if (status === "appended") {
       if (commits.length > 0) await this.replicated(storeId);
       return { status, version: Number(value) };
     }
-    if (status === "conflict") return { status, actualVersion: Number(value) };
+    if (status === "conflict") {
+      const actualVersion = Number(value);
+      const after = commit === undefined ? [] : [commit, ...more];
+      return after.length > 0 && after.length === actualVersion - expectedVersion
+        ? { status, actualVersion, commits: after.map((c) => JSON.parse(c) as Commit) }
+        : { status, actualVersion };
+    }
     return {
       status: "duplicate",
       requestId: requestIds[Number(value) - 1] ?? "",

@@ -77,6 +77,26 @@ describe.each(backends)("event store contract: $name", (backend) => {
     expect(await store.version("s1")).toBe(2);
   });
 
+  it("answers a conflict with the few commits after the expected version, so the loser need not read", async () => {
+    await fill(store, "s1", 5);
+    const batch = (expectedVersion: number) =>
+      store.appendBatch({
+        storeId: "s1",
+        expectedVersion,
+        commits: [commit("s1", expectedVersion + 1, `late-${expectedVersion}`)],
+        checked: [],
+      });
+    expect(await batch(2)).toEqual({
+      status: "conflict",
+      actualVersion: 5,
+      commits: [3, 4, 5].map((v) => commit("s1", v)),
+    });
+    // Too far behind: only the version (the loser reads the log).
+    for (let v = 6; v <= 40; v++) await store.append(commit("s1", v), v - 1);
+    expect(await batch(3)).toEqual({ status: "conflict", actualVersion: 40 });
+    expect(await store.version("s1")).toBe(40);
+  });
+
   it("answers a repeated request id with the first commit and writes nothing", async () => {
     await fill(store, "s1", 2);
     const again = { ...commit("s1", 3, "r-1"), reply: { visitId: "other" } };
