@@ -1,0 +1,304 @@
+import type { DomainEvent } from "../domain/events.js";
+import type { Channel } from "../domain/state.js";
+import type { Commit } from "../store/event-store.js";
+import { type Counters, bump, observe } from "./counters.js";
+import { declineReason } from "./decline-reasons.js";
+import { localDayHour } from "./local-time.js";
+
+/** What the fold remembers of a visit while it may still be counted (ids, times; no names). */
+export interface TrackedVisit {
+  topicId: string;
+  language: string;
+  channel: Channel;
+  /** In the store since (check-in, or arrival after calling ahead); waits count from here. */
+  presentSince: number | undefined;
+  offered: boolean;
+  /** Its wait was measured (the first accept); a transfer's second wait is not a new one. */
+  waited: boolean;
+  quote: { lowMin: number; highMin: number } | undefined;
+  associateId: string | undefined;
+  servingSince: number | undefined;
+  closedAt: number | undefined;
+}
+
+/**
+ * The fold's working memory, saved with its cursor: the version folded up to, the store's time
+ * zone, the visits open (and closed ones awaiting feedback), pending offers, wrap-ups, and the
+ * associates' display names (staff data, for the CSV). No customer data.
+ */
+export interface Working {
+  version: number;
+  timezone: string;
+  visits: Map<string, TrackedVisit>;
+  offers: Map<string, { visitId: string; associateId: string }>;
+  wrapUps: Map<string, number>;
+  names: Map<string, string>;
+}
+
+/** One store-local day: counters per cell, and the newest version folded into it. */
+export interface DayModel {
+  day: string;
+  through: number;
+  cells: Record<string, Counters>;
+}
+
+/** A store's analytics read model: its working memory and its days. */
+export interface Projection {
+  working: Working;
+  days: Map<string, DayModel>;
+}
+
+export interface Cell {
+  hour: number;
+  topicId: string;
+  language: string;
+  associateId: string;
+  channel: string;
+}
+
+/** How long a closed visit is remembered for its feedback (the window is 7 days at most). */
+const FEEDBACK_MEMORY_MS = 8 * 24 * 60 * 60 * 1000;
+
+export const cellKey = (c: Cell) =>
+  [c.hour, c.topicId, c.language, c.associateId, c.channel].join("|");
+
+export function cellOf(key: string): Cell {
+  const [hour, topicId, language, associateId, channel] = key.split("|");
+  return {
+    hour: Number(hour),
+    topicId: topicId ?? "",
+    language: language ?? "",
+    associateId: associateId ?? "",
+    channel: channel ?? "",
+  };
+}
+
+export function emptyProjection(): Projection {
+  return {
+    working: {
+      version: 0,
+      timezone: "UTC",
+      visits: new Map(),
+      offers: new Map(),
+      wrapUps: new Map(),
+      names: new Map(),
+    },
+    days: new Map(),
+  };
+}
+
+/**
+ * Folds one commit into `projection` (in place) and answers the days it changed. Idempotent: a
+ * commit at or below the working version changes nothing, and a day already folded past a
+ * commit (`through`, a day saved before its cursor was) is not counted again. Commits must come
+ * in order; a gap throws.
+ */
+export function foldCommit(projection: Projection, commit: Commit<DomainEvent>): Set<string> {
+  const { working } = projection;
+  const touched = new Set<string>();
+  if (commit.version <= working.version) return touched;
+  if (commit.version !== working.version + 1)
+    throw new Error(`analytics: log jumps from ${working.version} to ${commit.version}`);
+  const at = commit.at;
+  const count = (visit: TrackedVisit | undefined, associateId: string | undefined): Counters => {
+    const { day, hour } = localDayHour(at, working.timezone);
+    let model = projection.days.get(day);
+    if (!model) {
+      model = { day, through: 0, cells: {} };
+      projection.days.set(day, model);
+    }
+    // Counted into this day before its cursor was saved: a throwaway cell.
+    if (model.through >= commit.version) return {};
+    touched.add(day);
+    const key = cellKey({
+      hour,
+      topicId: visit?.topicId ?? "",
+      language: visit?.language ?? "",
+      associateId: associateId ?? "",
+      channel: visit?.channel ?? "",
+    });
+    model.cells[key] ??= {};
+    return model.cells[key];
+  };
+  for (const event of commit.events) foldEvent(working, event, at, count);
+  for (const day of touched) (projection.days.get(day) as DayModel).through = commit.version;
+  working.version = commit.version;
+  forgetOldVisits(working, at);
+  return touched;
+}
+
+type Count = (visit: TrackedVisit | undefined, associateId: string | undefined) => Counters;
+
+function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
+  switch (e.type) {
+    case "store:created":
+    case "store:settings-changed":
+      w.timezone = e.settings.timezone;
+      return;
+    case "associate:registered":
+      w.names.set(e.associateId, e.name);
+      return;
+    case "visit:checked-in": {
+      const visit: TrackedVisit = {
+        topicId: e.topicId,
+        language: e.language ?? "",
+        channel: e.channel,
+        presentSince: e.holdUntil === undefined ? at : undefined,
+        offered: false,
+        waited: false,
+        quote: undefined,
+        associateId: undefined,
+        servingSince: undefined,
+        closedAt: undefined,
+      };
+      w.visits.set(e.visitId, visit);
+      if (e.holdUntil === undefined) bump(count(visit, undefined), `arrivals.${e.channel}`);
+      else bump(count(visit, undefined), "callAheads");
+      return;
+    }
+    case "visit:arrived": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      visit.presentSince = at;
+      bump(count(visit, undefined), `arrivals.${visit.channel}`);
+      return;
+    }
+    case "visit:quoted": {
+      const visit = w.visits.get(e.visitId);
+      if (visit) visit.quote = { lowMin: e.lowMin, highMin: e.highMin };
+      return;
+    }
+    case "offer:created": {
+      w.offers.set(e.offerId, { visitId: e.visitId, associateId: e.associateId });
+      const visit = w.visits.get(e.visitId);
+      if (visit) visit.offered = true;
+      return;
+    }
+    case "offer:accepted": {
+      const offer = w.offers.get(e.offerId);
+      w.offers.delete(e.offerId);
+      const visit = offer && w.visits.get(offer.visitId);
+      if (!offer || !visit) return;
+      visit.associateId = offer.associateId;
+      visit.servingSince = at;
+      if (visit.waited || visit.presentSince === undefined) return;
+      visit.waited = true;
+      const counters = count(visit, offer.associateId);
+      const waitMs = at - visit.presentSince;
+      observe(counters, "wait", waitMs);
+      if (visit.quote) {
+        const min = waitMs / 60_000;
+        const side =
+          min < visit.quote.lowMin ? "below" : min > visit.quote.highMin ? "above" : "inside";
+        bump(counters, `quote.${side}`);
+      }
+      return;
+    }
+    case "offer:declined": {
+      const offer = w.offers.get(e.offerId);
+      w.offers.delete(e.offerId);
+      if (offer)
+        bump(
+          count(w.visits.get(offer.visitId), offer.associateId),
+          `declines.${declineReason(e.reason)}`,
+        );
+      return;
+    }
+    case "offer:expired": {
+      const offer = w.offers.get(e.offerId);
+      w.offers.delete(e.offerId);
+      if (offer) bump(count(w.visits.get(offer.visitId), offer.associateId), "offerExpiries");
+      return;
+    }
+    case "offer:withdrawn":
+      w.offers.delete(e.offerId);
+      return;
+    case "visit:completed": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      const counters = count(visit, visit.associateId);
+      if (e.outcome === "no_show") bump(counters, "noShows");
+      else {
+        bump(counters, "served");
+        bump(counters, `outcome.${e.outcome}`);
+        if (visit.servingSince !== undefined) observe(counters, "service", at - visit.servingSince);
+      }
+      if (visit.associateId) w.wrapUps.set(visit.associateId, at);
+      close(w, e.visitId, visit, at);
+      return;
+    }
+    case "visit:no-show-undone": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      bump(count(visit, visit.associateId), "noShowsUndone");
+      visit.closedAt = undefined;
+      if (!e.serving) visit.servingSince = undefined;
+      return;
+    }
+    case "associate:wrap-up-ended": {
+      const since = w.wrapUps.get(e.associateId);
+      w.wrapUps.delete(e.associateId);
+      if (since !== undefined) observe(count(undefined, e.associateId), "wrapUp", at - since);
+      return;
+    }
+    case "visit:transferred": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      bump(count(visit, visit.associateId), "transfers");
+      if (e.toTopicId) visit.topicId = e.toTopicId;
+      visit.associateId = undefined;
+      visit.servingSince = undefined;
+      return;
+    }
+    case "visit:reassigned": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      visit.associateId = undefined;
+      visit.servingSince = undefined;
+      return;
+    }
+    case "visit:left": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      bump(count(visit, undefined), visit.offered ? "left.afterOffer" : "left.beforeOffer");
+      close(w, e.visitId, visit, at);
+      return;
+    }
+    case "visit:expired": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      bump(count(visit, undefined), "callAheadsExpired");
+      close(w, e.visitId, visit, at);
+      return;
+    }
+    case "feedback:given": {
+      const visit = w.visits.get(e.visitId);
+      if (!visit) return;
+      const counters = count(visit, visit.associateId);
+      bump(counters, `satisfaction.${e.satisfaction}`);
+      if (e.kudos) bump(counters, "kudos");
+      return;
+    }
+    case "alert:raised":
+      if (e.kind === "manager_called")
+        bump(count(e.visitId ? w.visits.get(e.visitId) : undefined, e.associateId), "managerCalls");
+      return;
+    default:
+      return;
+  }
+}
+
+/** A closed visit is kept (for its feedback) at the end of the map, oldest close first. */
+function close(w: Working, visitId: string, visit: TrackedVisit, at: number): void {
+  visit.closedAt = at;
+  w.visits.delete(visitId);
+  w.visits.set(visitId, visit);
+}
+
+function forgetOldVisits(w: Working, at: number): void {
+  for (const [visitId, visit] of w.visits) {
+    if (visit.closedAt === undefined) continue;
+    if (at - visit.closedAt < FEEDBACK_MEMORY_MS) return;
+    w.visits.delete(visitId);
+  }
+}

@@ -1,0 +1,171 @@
+import { type Counters, addInto, percentile } from "./counters.js";
+import { DECLINE_REASONS } from "./decline-reasons.js";
+import { type DayModel, cellOf } from "./fold.js";
+
+export const BREAKDOWNS = ["day", "hour", "topic", "associate", "language"] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+
+/** One row of a breakdown: counts, and times in whole seconds (null with nothing measured). */
+export interface AnalyticsRow {
+  /** The day (YYYY-MM-DD), the hour ("09:00", store-local), or a topic, associate or language id ("" for none). */
+  key: string;
+  /** A topic's or associate's display name, else the key. */
+  label: string;
+  arrivals: number;
+  arrivalsKiosk: number;
+  arrivalsRemote: number;
+  arrivalsStaff: number;
+  callAheads: number;
+  served: number;
+  leftBeforeOffer: number;
+  leftAfterOffer: number;
+  noShows: number;
+  callAheadsExpired: number;
+  declines: number;
+  declinesByReason: Record<string, number>;
+  offerExpiries: number;
+  transfers: number;
+  waitP50Sec: number | null;
+  waitP90Sec: number | null;
+  serviceP50Sec: number | null;
+  serviceP90Sec: number | null;
+  wrapUpAvgSec: number | null;
+  quoteInside: number;
+  quoteBelow: number;
+  quoteAbove: number;
+  satisfactionYes: number;
+  satisfactionPartly: number;
+  satisfactionNo: number;
+  kudos: number;
+  managerCalls: number;
+}
+
+/** Adds up the days' cells by `by`, rows in key order. */
+export function breakdown(
+  days: readonly DayModel[],
+  by: Breakdown,
+  labels: {
+    topic?: (id: string) => string | undefined;
+    associate?: (id: string) => string | undefined;
+  } = {},
+): AnalyticsRow[] {
+  const groups = new Map<string, Counters>();
+  for (const day of days)
+    for (const [key, counters] of Object.entries(day.cells)) {
+      const cell = cellOf(key);
+      const group =
+        by === "day"
+          ? day.day
+          : by === "hour"
+            ? `${String(cell.hour).padStart(2, "0")}:00`
+            : by === "topic"
+              ? cell.topicId
+              : by === "associate"
+                ? cell.associateId
+                : cell.language;
+      let sum = groups.get(group);
+      if (!sum) {
+        sum = {};
+        groups.set(group, sum);
+      }
+      addInto(sum, counters);
+    }
+  const labelOf = (key: string) =>
+    (by === "topic"
+      ? labels.topic?.(key)
+      : by === "associate"
+        ? labels.associate?.(key)
+        : undefined) ?? key;
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, c]) => rowOf(key, labelOf(key), c));
+}
+
+function rowOf(key: string, label: string, c: Counters): AnalyticsRow {
+  const n = (name: string) => c[name] ?? 0;
+  const declinesByReason: Record<string, number> = {};
+  for (const reason of DECLINE_REASONS)
+    if (n(`declines.${reason}`) > 0) declinesByReason[reason] = n(`declines.${reason}`);
+  const wrapUps = n("wrapUp.n");
+  return {
+    key,
+    label,
+    arrivals: n("arrivals.kiosk") + n("arrivals.remote") + n("arrivals.staff"),
+    arrivalsKiosk: n("arrivals.kiosk"),
+    arrivalsRemote: n("arrivals.remote"),
+    arrivalsStaff: n("arrivals.staff"),
+    callAheads: n("callAheads"),
+    served: n("served"),
+    leftBeforeOffer: n("left.beforeOffer"),
+    leftAfterOffer: n("left.afterOffer"),
+    noShows: n("noShows") - n("noShowsUndone"),
+    callAheadsExpired: n("callAheadsExpired"),
+    declines: Object.values(declinesByReason).reduce((a, b) => a + b, 0),
+    declinesByReason,
+    offerExpiries: n("offerExpiries"),
+    transfers: n("transfers"),
+    waitP50Sec: percentile(c, "wait", 0.5) ?? null,
+    waitP90Sec: percentile(c, "wait", 0.9) ?? null,
+    serviceP50Sec: percentile(c, "service", 0.5) ?? null,
+    serviceP90Sec: percentile(c, "service", 0.9) ?? null,
+    wrapUpAvgSec: wrapUps > 0 ? Math.round(n("wrapUp.ms") / wrapUps / 1000) : null,
+    quoteInside: n("quote.inside"),
+    quoteBelow: n("quote.below"),
+    quoteAbove: n("quote.above"),
+    satisfactionYes: n("satisfaction.yes"),
+    satisfactionPartly: n("satisfaction.partly"),
+    satisfactionNo: n("satisfaction.no"),
+    kudos: n("kudos"),
+    managerCalls: n("managerCalls"),
+  };
+}
+
+const CSV_COLUMNS = [
+  "arrivals",
+  "arrivalsKiosk",
+  "arrivalsRemote",
+  "arrivalsStaff",
+  "callAheads",
+  "served",
+  "leftBeforeOffer",
+  "leftAfterOffer",
+  "noShows",
+  "callAheadsExpired",
+  "declines",
+  "offerExpiries",
+  "transfers",
+  "waitP50Sec",
+  "waitP90Sec",
+  "serviceP50Sec",
+  "serviceP90Sec",
+  "wrapUpAvgSec",
+  "quoteInside",
+  "quoteBelow",
+  "quoteAbove",
+  "satisfactionYes",
+  "satisfactionPartly",
+  "satisfactionNo",
+  "kudos",
+  "managerCalls",
+] as const satisfies ReadonlyArray<keyof AnalyticsRow>;
+
+/**
+ * The rows as CSV (RFC 4180: CRLF lines, fields quoted when they hold a comma, quote or line
+ * break, quotes doubled), UTF-8 with a byte-order mark so spreadsheet programs read names right.
+ * The first two columns are the breakdown's key (store-local day or hour) and its label.
+ */
+export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
+  const lines = [[by, "label", ...CSV_COLUMNS, ...DECLINE_REASONS.map((r) => `declines_${r}`)]];
+  for (const row of rows)
+    lines.push([
+      row.key,
+      row.label,
+      ...CSV_COLUMNS.map((column) => String(row[column] ?? "")),
+      ...DECLINE_REASONS.map((r) => String(row.declinesByReason[r] ?? 0)),
+    ]);
+  return `\uFEFF${lines.map((fields) => fields.map(csvField).join(",")).join("\r\n")}\r\n`;
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
