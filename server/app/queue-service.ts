@@ -51,6 +51,12 @@ export interface QueueServiceOptions {
   maxLagMs?: number;
   /** Told of every command answered, with how long it took (metrics). */
   onAnswered?: (command: string, result: CommandResult, ms: number) => void;
+  /**
+   * Read models folded from the log (analytics): before retention trims a store's log they
+   * catch up, and the log is trimmed no further than the version they answer, so every
+   * commit is folded before it is gone.
+   */
+  readModels?: { catchUp(storeId: string): Promise<number> };
 }
 
 /** A command or a read waiting in a store's pipeline. */
@@ -633,8 +639,9 @@ export class QueueService {
 
   /**
    * Retention, after the commit that expired a store's old data (`data:expired`), or at start:
-   * a snapshot of a state without it, then the log trimmed behind that snapshot. Off the
-   * command's path; whatever fails is done again at the next expiry or start.
+   * the read models caught up, a snapshot of a state without it, then the log trimmed behind
+   * that snapshot, no further than the read models have folded. Off the command's path;
+   * whatever fails is done again at the next expiry or start.
    */
   private forgetBehind(state: StoreState): void {
     const expiry = state.dataExpiry;
@@ -642,9 +649,12 @@ export class QueueService {
     const { store, logger } = this.options;
     const snapshot = { version: state.version, schema: SNAPSHOT_SCHEMA, data: toStateData(state) };
     this.track(
-      store
-        .saveSnapshot(state.storeId, snapshot)
-        .then(() => store.forget(state.storeId, expiry.before, state.version))
+      // The read models first: the embedded journal may drop what a snapshot holds.
+      Promise.resolve(this.options.readModels?.catchUp(state.storeId) ?? state.version)
+        .then(async (folded) => {
+          await store.saveSnapshot(state.storeId, snapshot);
+          await store.forget(state.storeId, expiry.before, Math.min(state.version, folded));
+        })
         .catch((err: unknown) => {
           logger.warn({ err, storeId: state.storeId }, "retention: trimming the log failed");
         }),

@@ -1,0 +1,160 @@
+import { snapshotState } from "../app/store-cache.js";
+import type { DomainEvent } from "../domain/events.js";
+import type { StoreState } from "../domain/state.js";
+import type { Logger } from "../logger.js";
+import { type Commit, type EventStore, LogTrimmed } from "../store/event-store.js";
+import {
+  type DayModel,
+  type Projection,
+  type Working,
+  emptyProjection,
+  foldCommit,
+} from "./fold.js";
+import { localDayHour } from "./local-time.js";
+import type { AnalyticsStorage } from "./storage.js";
+
+/** At most this many commits are folded between two saves of a long catch-up. */
+const SAVE_EVERY = 1000;
+
+export interface AnalyticsRead {
+  working: Working;
+  days: DayModel[];
+}
+
+/**
+ * Keeps each store's analytics read models up to date from its log, off the command path: a
+ * commit only wakes the store's fold (`kick`), which reads the log after the saved cursor,
+ * folds it (fold.ts) and saves the changed days and the cursor (storage.ts). One fold per
+ * store at a time in a process; several processes may fold the same store, as saves are
+ * monotone. `catchUp` answers the version durably folded, which bounds retention's trimming.
+ */
+export class AnalyticsProjector {
+  private readonly projections = new Map<string, Projection>();
+  /** The fold running per store, and one queued behind it (kicks meanwhile join that one). */
+  private readonly running = new Map<string, Promise<number>>();
+  private readonly queued = new Map<string, Promise<number>>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: { store: EventStore; storage: AnalyticsStorage; logger: Logger },
+  ) {}
+
+  /** A store has new commits: fold them soon. */
+  kick(storeId: string): void {
+    if (this.closed) return;
+    this.catchUp(storeId).catch((err: unknown) =>
+      this.deps.logger.warn({ err, storeId }, "analytics: folding the log failed"),
+    );
+  }
+
+  /** Folds every commit durable now and answers the version saved (the cursor). */
+  catchUp(storeId: string): Promise<number> {
+    const queued = this.queued.get(storeId);
+    if (queued) return queued;
+    const before = this.running.get(storeId) ?? Promise.resolve(0);
+    const next = before
+      .catch(() => 0)
+      .then(() => {
+        this.queued.delete(storeId);
+        this.running.set(storeId, next);
+        return this.fold(storeId);
+      })
+      .finally(() => {
+        if (this.running.get(storeId) === next) this.running.delete(storeId);
+      });
+    this.queued.set(storeId, next);
+    return next;
+  }
+
+  /** The store's days in `days` (store-local dates) with the fold's memory, once caught up. */
+  async read(storeId: string, days: readonly string[]): Promise<AnalyticsRead> {
+    await this.catchUp(storeId);
+    const working = (this.projections.get(storeId) as Projection).working;
+    return { working, days: await this.deps.storage.loadDays(storeId, days) };
+  }
+
+  /** Lets running folds end; later kicks do nothing. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running.values(), ...this.queued.values()]);
+  }
+
+  private async fold(storeId: string): Promise<number> {
+    const { store, storage, logger } = this.deps;
+    let projection = this.projections.get(storeId);
+    const saved = await storage.loadWorking(storeId);
+    // Another process (or an earlier run) folded further: go on from there.
+    if (!projection || (saved && saved.version > projection.working.version))
+      projection = { working: saved ?? emptyProjection().working, days: new Map() };
+    this.projections.set(storeId, projection);
+    let commits: Commit<DomainEvent>[];
+    try {
+      commits = (await store.read(storeId, projection.working.version)) as Commit<DomainEvent>[];
+    } catch (err) {
+      if (!(err instanceof LogTrimmed)) throw err;
+      // The log was trimmed before analytics followed it (a store older than analytics):
+      // counting starts at the snapshot, with the visits open there.
+      const state = await snapshotState(store, storeId);
+      if (!state) throw err;
+      logger.warn(
+        { storeId, from: projection.working.version + 1, to: state.version },
+        "analytics: commits trimmed before they were folded are not counted",
+      );
+      projection = { working: workingOf(state), days: new Map() };
+      this.projections.set(storeId, projection);
+      commits = (await store.read(storeId, state.version)) as Commit<DomainEvent>[];
+    }
+    let changed = new Set<string>();
+    let folded = 0;
+    for (const commit of commits) {
+      const { day } = localDayHour(commit.at, projection.working.timezone);
+      if (!projection.days.has(day)) {
+        const [kept] = await storage.loadDays(storeId, [day]);
+        projection.days.set(day, kept ?? { day, through: 0, cells: {} });
+      }
+      for (const d of foldCommit(projection, commit)) changed.add(d);
+      if (++folded % SAVE_EVERY === 0) {
+        await this.save(storeId, projection, changed);
+        changed = new Set();
+      }
+    }
+    if (changed.size > 0 || folded % SAVE_EVERY !== 0)
+      await this.save(storeId, projection, changed);
+    return projection.working.version;
+  }
+
+  private async save(storeId: string, projection: Projection, changed: Set<string>) {
+    const days = [...changed].map((d) => projection.days.get(d) as DayModel);
+    await this.deps.storage.save(storeId, projection.working, days);
+    // Only the newest day stays in memory: the next commits most likely land there.
+    const newest = days
+      .map((d) => d.day)
+      .sort()
+      .at(-1);
+    for (const day of projection.days.keys()) if (day !== newest) projection.days.delete(day);
+  }
+}
+
+/** The fold's memory at a snapshot: its time zone, names and the visits still open there. */
+function workingOf(state: StoreState): Working {
+  const working = emptyProjection().working;
+  working.version = state.version;
+  working.timezone = state.settings.timezone;
+  for (const a of state.associates.values()) working.names.set(a.id, a.name);
+  for (const v of state.visits.values())
+    working.visits.set(v.id, {
+      topicId: v.topicId,
+      language: v.language ?? "",
+      channel: v.channel,
+      presentSince: v.presentSince,
+      offered: v.offerId !== undefined || v.associateId !== undefined,
+      waited: v.servingSince !== undefined,
+      quote: v.quotes.at(-1),
+      associateId: v.status === "serving" ? v.associateId : undefined,
+      servingSince: v.servingSince,
+      closedAt: undefined,
+    });
+  for (const o of state.offers.values())
+    working.offers.set(o.id, { visitId: o.visitId, associateId: o.associateId });
+  return working;
+}

@@ -1,0 +1,202 @@
+import { readFileSync } from "node:fs";
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type RedisLink, sendCommand } from "../redis-client.js";
+import { analyticsKeys } from "./analytics-keys.js";
+import type { DayModel, TrackedVisit, Working } from "./fold.js";
+
+/**
+ * Where a store's analytics read models are kept: the cursor with the fold's working memory,
+ * and a document per store-local day. `save` is monotone: a day is replaced only by a copy
+ * folded further (`through`), the cursor only by a later version, so a restart or a second
+ * process folding the same log never counts a commit twice nor puts an older copy back.
+ */
+export interface AnalyticsStorage {
+  loadWorking(storeId: string): Promise<Working | undefined>;
+  /** The days asked for that have data. */
+  loadDays(storeId: string, days: readonly string[]): Promise<DayModel[]>;
+  /** Saves `days` (first) and then the cursor `working`; see the interface's guarantee. */
+  save(storeId: string, working: Working, days: readonly DayModel[]): Promise<void>;
+}
+
+interface WorkingJson {
+  version: number;
+  timezone: string;
+  visits: Array<[string, TrackedVisit]>;
+  offers: Array<[string, { visitId: string; associateId: string }]>;
+  wrapUps: Array<[string, number]>;
+  names: Array<[string, string]>;
+}
+
+export function workingToJson(w: Working): string {
+  const json: WorkingJson = {
+    version: w.version,
+    timezone: w.timezone,
+    visits: [...w.visits],
+    offers: [...w.offers],
+    wrapUps: [...w.wrapUps],
+    names: [...w.names],
+  };
+  return JSON.stringify(json);
+}
+
+export function workingFromJson(text: string): Working {
+  const json = JSON.parse(text) as WorkingJson;
+  return {
+    version: json.version,
+    timezone: json.timezone,
+    visits: new Map(json.visits),
+    offers: new Map(json.offers),
+    wrapUps: new Map(json.wrapUps),
+    names: new Map(json.names),
+  };
+}
+
+/** In memory only (embedded without DATA_DIR, tests): folded again from the log at start. */
+export class MemoryAnalyticsStorage implements AnalyticsStorage {
+  private readonly stores = new Map<string, { working?: string; days: Map<string, string> }>();
+
+  async loadWorking(storeId: string) {
+    const text = this.stores.get(storeId)?.working;
+    return text === undefined ? undefined : workingFromJson(text);
+  }
+
+  async loadDays(storeId: string, days: readonly string[]) {
+    const kept = this.stores.get(storeId)?.days;
+    return days.flatMap((day) => {
+      const text = kept?.get(day);
+      return text === undefined ? [] : [JSON.parse(text) as DayModel];
+    });
+  }
+
+  async save(storeId: string, working: Working, days: readonly DayModel[]) {
+    let kept = this.stores.get(storeId);
+    if (!kept) {
+      kept = { days: new Map() };
+      this.stores.set(storeId, kept);
+    }
+    for (const day of days) {
+      const old = kept.days.get(day.day);
+      if (old === undefined || (JSON.parse(old) as DayModel).through < day.through)
+        kept.days.set(day.day, JSON.stringify(day));
+    }
+    const old = kept.working;
+    if (old === undefined || workingFromJson(old).version < working.version)
+      kept.working = workingToJson(working);
+  }
+}
+
+/**
+ * Embedded: `DATA_DIR/analytics/<storeId>/<day>.json` per day and `cursor.json`, each written
+ * whole to a `.new` file, synced, renamed into place and the directory synced; the days before
+ * the cursor, so a crash between them leaves days folded past the cursor, which `through` keeps
+ * from being counted again. One process (like the journal), so no check-and-set is needed.
+ */
+export class FileAnalyticsStorage implements AnalyticsStorage {
+  constructor(private readonly dir: string) {}
+
+  private storeDir(storeId: string) {
+    return join(this.dir, storeId);
+  }
+
+  async loadWorking(storeId: string) {
+    const text = await readIfThere(join(this.storeDir(storeId), "cursor.json"));
+    return text === undefined ? undefined : workingFromJson(text);
+  }
+
+  async loadDays(storeId: string, days: readonly string[]) {
+    const out: DayModel[] = [];
+    for (const day of days) {
+      const text = await readIfThere(join(this.storeDir(storeId), `${day}.json`));
+      if (text !== undefined) out.push(JSON.parse(text) as DayModel);
+    }
+    return out;
+  }
+
+  async save(storeId: string, working: Working, days: readonly DayModel[]) {
+    const dir = this.storeDir(storeId);
+    await mkdir(dir, { recursive: true });
+    for (const day of days) await writeWhole(join(dir, `${day.day}.json`), JSON.stringify(day));
+    await writeWhole(join(dir, "cursor.json"), workingToJson(working));
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Deletes `.new` files a crash left behind. */
+  async clean(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true }))
+      if (entry.isFile() && entry.name.endsWith(".new"))
+        await rm(join(entry.parentPath, entry.name), { force: true });
+  }
+}
+
+async function readIfThere(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+async function writeWhole(path: string, text: string): Promise<void> {
+  const temp = `${path}.new`;
+  const file = await open(temp, "w", 0o600);
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path);
+}
+
+const saveScript = readFileSync(new URL("./save.lua", import.meta.url), "utf8");
+
+/**
+ * Redis (and Redis Cluster): three hashes per store under its hash tag (analytics-keys.ts),
+ * written by save.lua in one atomic, monotone step, so any number of processes may fold.
+ */
+export class RedisAnalyticsStorage implements AnalyticsStorage {
+  private readonly keys: ReturnType<typeof analyticsKeys>;
+
+  constructor(
+    private readonly link: RedisLink,
+    prefix: string,
+  ) {
+    this.keys = analyticsKeys(prefix);
+  }
+
+  async loadWorking(storeId: string) {
+    const key = this.keys.cursor(storeId);
+    const text = await sendCommand<string | null>(this.link, key, ["HGET", key, "working"]);
+    return text === null ? undefined : workingFromJson(text);
+  }
+
+  async loadDays(storeId: string, days: readonly string[]) {
+    if (days.length === 0) return [];
+    const key = this.keys.days(storeId);
+    const texts = await sendCommand<Array<string | null>>(this.link, key, ["HMGET", key, ...days]);
+    return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as DayModel]));
+  }
+
+  async save(storeId: string, working: Working, days: readonly DayModel[]) {
+    const cursor = this.keys.cursor(storeId);
+    const args = [String(working.version), workingToJson(working)];
+    for (const day of days) args.push(day.day, String(day.through), JSON.stringify(day));
+    await sendCommand(this.link, cursor, [
+      "EVAL",
+      saveScript,
+      "3",
+      cursor,
+      this.keys.days(storeId),
+      this.keys.through(storeId),
+      ...args,
+    ]);
+  }
+}
