@@ -45,7 +45,12 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
 
     // A customer who did not use the kiosk.
     await tablet.getByRole("button", { name: "Add a walk-in" }).click();
-    await tablet.getByLabel("Their name (optional)").fill("Walt");
+    // The form says its limits (a longer name is cut by the field, so the associate is told).
+    const name = tablet.getByLabel("Their name (optional)");
+    expect(await name.getAttribute("aria-describedby")).toBe("walk-in-name-limit");
+    await tablet.locator("#walk-in-name-limit", { hasText: "Up to 40 characters" }).waitFor();
+    await tablet.locator("#walk-in-note-limit", { hasText: "Up to 500 characters" }).waitFor();
+    await name.fill("Walt");
     await tablet.getByRole("button", { name: "Add to the line" }).click();
     await tablet.getByText(/P-001 is in the line/).waitFor();
     await tablet.locator("[data-offer]").waitFor();
@@ -145,6 +150,14 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     await julia.locator("[data-outcome=resolved]").click();
     await alert.waitFor({ state: "detached" });
     expect(await seriousViolations(console)).toEqual([]);
+
+    // The walk-in form names the languages Julia helps in, not their codes.
+    await julia.getByRole("button", { name: "Add a walk-in" }).click();
+    const options = await julia
+      .getByLabel("Language", { exact: true })
+      .locator("option")
+      .allTextContents();
+    expect(options).toEqual(["Any language", "English", "Українська"]);
     expect(floor.problems).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { type TemplateResult, html, render } from "lit-html";
 import { renderSVG } from "uqr";
 import type { Ack, ClientEvent, Payload, Reply } from "../../../shared/protocol.js";
 import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../../shared/views.js";
-import { preferredLanguage, setLanguage, t } from "./i18n.js";
+import { limitHint } from "./form-hints.js";
+import { languageName, preferredLanguage, setLanguage, t } from "./i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "./live.js";
 import { linkBar, minutesAgo, waitText } from "./view.js";
 import "./staff-actions.css";
@@ -409,18 +410,20 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
         ${v.topics.map((topic) => html`<option value=${topic.id}>${topic.name}</option>`)}
       </select>
       <label for="walk-in-name">${t("staff.walkInName")}</label>
-      <input id="walk-in-name" name="name" maxlength="40" autocomplete="off" />
+      <input id="walk-in-name" name="name" maxlength="40" autocomplete="off" aria-describedby="walk-in-name-limit" />
+      ${limitHint("walk-in-name-limit", 40)}
       ${
         languages.length > 0
           ? html`<label for="walk-in-language">${t("staff.walkInLanguage")}</label>
             <select id="walk-in-language" name="language">
               <option value="">${t("staff.walkInAnyLanguage")}</option>
-              ${languages.map((l) => html`<option value=${l}>${l}</option>`)}
+              ${languages.map((l) => html`<option value=${l}>${languageName(l)}</option>`)}
             </select>`
           : ""
       }
       <label for="walk-in-note">${t("staff.walkInNote")}</label>
-      <input id="walk-in-note" name="note" maxlength="500" autocomplete="off" />
+      <input id="walk-in-note" name="note" maxlength="500" autocomplete="off" aria-describedby="walk-in-note-limit" />
+      ${limitHint("walk-in-note-limit", 500)}
       <button class="primary" type="submit">${t("staff.walkInAdd")}</button>
     </form>`;
   }
