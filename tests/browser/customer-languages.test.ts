@@ -128,6 +128,14 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     expect(await lang(join)).toBe("uk");
     await join.getByText(/Ваше місце збережено: ви \d+-і в черзі/).waitFor();
     await join.getByText("Будь ласка, візьміть із собою: ваш телефон.").waitFor();
+    // The alerts settings fold away, with a sign that they open.
+    const marker = () =>
+      join.evaluate(
+        `getComputedStyle(document.querySelector("details > summary"), "::before").content`,
+      );
+    expect(await marker()).toBe('"▸"');
+    await join.getByText("Сповіщення", { exact: true }).click();
+    expect(await marker()).toBe('"▾"');
     // The hold ends in 5 minutes: the reminder is due at once, on the page and as a notification.
     const reminder = join.locator(".hold-soon[role=alert]");
     await reminder.waitFor();
