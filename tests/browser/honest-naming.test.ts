@@ -143,7 +143,7 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
     await kiosk.locator("[data-link=live]").waitFor();
     // The start screen shows the wait for the language picked: Sam is free, but speaks no
     // Spanish, so a Spanish speaker waits until returns open to anyone (wideningMin).
-    const returnsButton = kiosk.getByRole("button", { name: /Returns/ });
+    const returnsButton = kiosk.getByRole("button", { name: /Returns|Devoluciones/ });
     await expect.poll(() => returnsButton.textContent()).toContain("Almost no wait");
     await kiosk.getByRole("button", { name: "Español" }).click();
     await expect.poll(() => returnsButton.textContent()).toMatch(/unos \d+–\d+ min/);
