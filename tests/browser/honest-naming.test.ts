@@ -89,6 +89,8 @@ describe.skipIf(!hasChromium)("who is coming, told honestly, in Chromium", () =>
     await julia.getByLabel("Transfer to").selectOption("associate:marco");
     await julia.locator("form.transfer button[type=submit]").click();
     await marco.locator("[data-offer]").waitFor();
+    // Julia's tablet says where the customer went (the visit leaves her screen).
+    await julia.getByText(`${code} is handed over to Marco Ruiz.`).waitFor();
     const handedOn = await bothSay(
       "offered",
       "Sorry — Julia had to hand you on; we're finding someone else.",

@@ -516,11 +516,20 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       const form = new FormData(e.target as HTMLFormElement);
       const target = String(form.get("target") ?? "");
       const [kind, id] = target.split(":");
-      void ctx.send("visit:transfer", {
-        visitId: visit.visitId,
-        ...(kind === "topic" ? { toTopicId: id } : { toAssociateId: id }),
-        note: String(form.get("note") ?? ""),
-      });
+      const select = (e.target as HTMLFormElement).querySelector<HTMLSelectElement>("#target");
+      const to = select?.selectedOptions[0]?.textContent ?? "";
+      void ctx
+        .send("visit:transfer", {
+          visitId: visit.visitId,
+          ...(kind === "topic" ? { toTopicId: id } : { toAssociateId: id }),
+          note: String(form.get("note") ?? ""),
+        })
+        .then((done) => {
+          // The visit leaves this tablet: say where it went.
+          if (!done) return;
+          notice = t("staff.transferred", { code: visit.code, to });
+          draw();
+        });
     }}>
       <label for="target">${t("staff.transferTo")}</label>
       <select id="target" name="target" required>
@@ -532,7 +541,8 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
         </optgroup>
       </select>
       <label for="transfer-note">${t("staff.transferNote")}</label>
-      <input id="transfer-note" name="note" maxlength="500" />
+      <input id="transfer-note" name="note" maxlength="500" aria-describedby="transfer-note-limit" />
+      ${limitHint("transfer-note-limit", 500)}
       <button class="primary" type="submit">${t("staff.transferConfirm")}</button>
     </form>`;
   }
