@@ -1,7 +1,14 @@
 import type { Server as HttpServer } from "node:http";
+import { join } from "node:path";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../shared/protocol.js";
+import { AnalyticsProjector } from "./analytics/projector.js";
+import {
+  FileAnalyticsStorage,
+  MemoryAnalyticsStorage,
+  RedisAnalyticsStorage,
+} from "./analytics/storage.js";
 import { QueueService } from "./app/queue-service.js";
 import { TimerLagMeter, TimerLoop } from "./app/timer-loop.js";
 import { Credentials } from "./auth/credentials.js";
@@ -65,6 +72,11 @@ export interface AppOptions {
    */
   webhooks?: WebhookOptions;
   /**
+   * Analytics read models: with the embedded back end, kept in `dataDir/analytics` (DATA_DIR;
+   * memory only without, folded again from the log at start); with Redis, in Redis.
+   */
+  analytics?: { dataDir?: string };
+  /**
    * Web Push to customers' phones: where the embedded back end keeps its keys and subscriptions
    * (`DATA_DIR`; memory only without), configured VAPID keys, and whether endpoints on private
    * addresses or plain http are allowed (`PUSH_ALLOW_PRIVATE`, tests only).
@@ -94,14 +106,6 @@ export async function createApp(
   const clock = options.clock ?? Date.now;
   const { logger, store } = deps;
   const metrics = new Metrics();
-  const service = new QueueService({
-    store,
-    logger,
-    onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),
-    maxQueuedPerStore: options.commandQueue?.perStore,
-    maxQueued: options.commandQueue?.total,
-    maxLagMs: options.commandQueue?.maxLagMs,
-  });
   const credentials = new Credentials(deps.directory);
   const prefix = deps.redisPrefix ?? "undivided:";
   // With Redis: links for socket.io's adapter (publish, subscribe); rate limits count in Redis
@@ -140,6 +144,22 @@ export async function createApp(
     adapterLinks = [pub, sub];
     redisLinks.push(pub, sub);
   }
+  // Analytics fold the log off the command path; retention trims nothing they have not folded.
+  const analyticsStorage = adapterLinks
+    ? new RedisAnalyticsStorage(adapterLinks[0], prefix)
+    : options.analytics?.dataDir
+      ? await FileAnalyticsStorage.open(join(options.analytics.dataDir, "analytics"))
+      : new MemoryAnalyticsStorage();
+  const analytics = new AnalyticsProjector({ store, storage: analyticsStorage, logger });
+  const service = new QueueService({
+    store,
+    logger,
+    onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),
+    maxQueuedPerStore: options.commandQueue?.perStore,
+    maxQueued: options.commandQueue?.total,
+    maxLagMs: options.commandQueue?.maxLagMs,
+    readModels: analytics,
+  });
   const limits = new RateLimits(
     options.rateLimits,
     adapterLinks ? { client: adapterLinks[0], prefix } : undefined,
@@ -194,6 +214,7 @@ export async function createApp(
     managerRoutes,
     webhooks,
     push,
+    analytics,
     endDevice: (storeId, deviceId) =>
       endSockets(rooms.device(storeId, deviceId), {
         code: "UNAUTHORIZED",
@@ -276,6 +297,7 @@ export async function createApp(
   service.events.on("committed", (committed) => {
     timerLag.committed(committed);
     dispatcher.kick(committed.storeId);
+    analytics.kick(committed.storeId);
     push.committed(committed);
   });
   push.start();
@@ -327,6 +349,7 @@ export async function createApp(
         await trackingDone();
         await service.drain();
         await dispatcher.close();
+        await analytics.close();
         await push.close();
         await store.close();
         await deps.directory.close();

@@ -62,6 +62,7 @@ const app = await createApp(
     },
     staticDir: existsSync(staticDir) ? staticDir : undefined,
     webhooks: { allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE },
+    analytics: { dataDir: redis ? undefined : config.DATA_DIR },
     push: {
       dataDir: redis ? undefined : config.DATA_DIR,
       vapid: {

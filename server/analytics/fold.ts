@@ -29,6 +29,8 @@ export interface TrackedVisit {
 export interface Working {
   version: number;
   timezone: string;
+  /** The store-local day of the first commit folded: no data before it. */
+  since: string | undefined;
   visits: Map<string, TrackedVisit>;
   offers: Map<string, { visitId: string; associateId: string }>;
   wrapUps: Map<string, number>;
@@ -78,6 +80,7 @@ export function emptyProjection(): Projection {
     working: {
       version: 0,
       timezone: "UTC",
+      since: undefined,
       visits: new Map(),
       offers: new Map(),
       wrapUps: new Map(),
@@ -123,6 +126,7 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
   for (const event of commit.events) foldEvent(working, event, at, count);
   for (const day of touched) (projection.days.get(day) as DayModel).through = commit.version;
   working.version = commit.version;
+  working.since ??= localDayHour(at, working.timezone).day;
   forgetOldVisits(working, at);
   return touched;
 }

@@ -140,6 +140,7 @@ function workingOf(state: StoreState): Working {
   const working = emptyProjection().working;
   working.version = state.version;
   working.timezone = state.settings.timezone;
+  working.since = localDayHour(state.clock, working.timezone).day;
   for (const a of state.associates.values()) working.names.set(a.id, a.name);
   for (const v of state.visits.values())
     working.visits.set(v.id, {

@@ -81,6 +81,13 @@ export function breakdown(
     .map(([key, c]) => rowOf(key, labelOf(key), c));
 }
 
+/** Every cell of the days added up: the range's total. */
+export function total(days: readonly DayModel[]): AnalyticsRow {
+  const sum: Counters = {};
+  for (const day of days) for (const counters of Object.values(day.cells)) addInto(sum, counters);
+  return rowOf("total", "total", sum);
+}
+
 function rowOf(key: string, label: string, c: Counters): AnalyticsRow {
   const n = (name: string) => c[name] ?? 0;
   const declinesByReason: Record<string, number> = {};

@@ -22,6 +22,7 @@ export interface AnalyticsStorage {
 interface WorkingJson {
   version: number;
   timezone: string;
+  since?: string;
   visits: Array<[string, TrackedVisit]>;
   offers: Array<[string, { visitId: string; associateId: string }]>;
   wrapUps: Array<[string, number]>;
@@ -32,6 +33,7 @@ export function workingToJson(w: Working): string {
   const json: WorkingJson = {
     version: w.version,
     timezone: w.timezone,
+    since: w.since,
     visits: [...w.visits],
     offers: [...w.offers],
     wrapUps: [...w.wrapUps],
@@ -45,6 +47,7 @@ export function workingFromJson(text: string): Working {
   return {
     version: json.version,
     timezone: json.timezone,
+    since: json.since,
     visits: new Map(json.visits),
     offers: new Map(json.offers),
     wrapUps: new Map(json.wrapUps),
@@ -93,7 +96,16 @@ export class MemoryAnalyticsStorage implements AnalyticsStorage {
  * from being counted again. One process (like the journal), so no check-and-set is needed.
  */
 export class FileAnalyticsStorage implements AnalyticsStorage {
-  constructor(private readonly dir: string) {}
+  private constructor(private readonly dir: string) {}
+
+  /** Opens the directory (made if missing), deleting `.new` files a crash left behind. */
+  static async open(dir: string): Promise<FileAnalyticsStorage> {
+    await mkdir(dir, { recursive: true });
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
+      if (entry.isFile() && entry.name.endsWith(".new"))
+        await rm(join(entry.parentPath, entry.name), { force: true });
+    return new FileAnalyticsStorage(dir);
+  }
 
   private storeDir(storeId: string) {
     return join(this.dir, storeId);
@@ -124,14 +136,6 @@ export class FileAnalyticsStorage implements AnalyticsStorage {
     } finally {
       await handle.close();
     }
-  }
-
-  /** Deletes `.new` files a crash left behind. */
-  async clean(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true }))
-      if (entry.isFile() && entry.name.endsWith(".new"))
-        await rm(join(entry.parentPath, entry.name), { force: true });
   }
 }
 

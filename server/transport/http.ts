@@ -5,6 +5,7 @@ import { nanoid } from "nanoid";
 import { AppError, type ErrorBody, type ErrorCode } from "../../shared/errors.js";
 import type { Logger } from "../logger.js";
 import { adminRoutes } from "./http/admin.js";
+import { analyticsRoutes } from "./http/analytics.js";
 import { type HttpDeps, httpContext } from "./http/context.js";
 import { healthRoutes } from "./http/health.js";
 import { integrationRoutes } from "./http/integrations.js";
@@ -105,6 +106,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.use(integrationRoutes(ctx));
   api.use(adminRoutes(ctx));
   if (deps.push) api.use(pushRoutes(ctx, deps.push));
+  if (deps.analytics) api.use(analyticsRoutes(ctx, deps.analytics));
   if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));
   app.use("/api", api);

@@ -32,6 +32,7 @@ let requests = 0;
 
 interface Process {
   store: EventStore;
+  storage: AnalyticsStorage;
   service: QueueService;
   projector: AnalyticsProjector;
 }
@@ -128,7 +129,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
       await link.connect();
       closers.push(() => link.close());
       storage = new RedisAnalyticsStorage(link, place.redisPrefix);
-    } else storage = new FileAnalyticsStorage(analyticsDir);
+    } else storage = await FileAnalyticsStorage.open(analyticsDir);
     const projector = new AnalyticsProjector({ store, storage, logger: silentLogger });
     closers.push(() => projector.close());
     const service = new QueueService({
@@ -138,7 +139,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     });
     if (kick) service.events.on("committed", ({ storeId }) => projector.kick(storeId));
     closers.push(() => service.drain());
-    return { store, service, projector };
+    return { store, storage, service, projector };
   }
 
   it("folds the log into the store-local day, and counts it once across a restart", async () => {
@@ -155,6 +156,8 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
 
     await closeAll();
     const second = await start();
+    // The cursor was kept: nothing to fold again.
+    expect((await second.storage.loadWorking(STORE))?.version).toBe(version);
     expect(await dayRow(second.projector)).toEqual(before);
     await wholeVisit(second.service, "Ivan", T0 + 2 * HOUR);
     expect(await dayRow(second.projector)).toMatchObject({ arrivals: 3, served: 3 });

@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from "express";
 import { nanoid } from "nanoid";
 import { AppError } from "../../../shared/errors.js";
 import { idSchema } from "../../../shared/settings.js";
+import type { AnalyticsProjector } from "../../analytics/projector.js";
 import type { CommandResult, QueueService } from "../../app/queue-service.js";
 import type { Credentials } from "../../auth/credentials.js";
 import type { StoreState } from "../../domain/index.js";
@@ -43,6 +44,8 @@ export interface HttpDeps {
   webhooks?: WebhookRegistry;
   /** Customers' notifications with their page closed (Web Push): /api/stores/:id/visit/push. */
   push?: PushService;
+  /** The analytics read models: GET /api/stores/:id/analytics. */
+  analytics?: AnalyticsProjector;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;

@@ -1,0 +1,122 @@
+import express, { type Request } from "express";
+import { z } from "zod";
+import { AppError } from "../../../shared/errors.js";
+import type { AnalyticsProjector } from "../../analytics/projector.js";
+import { BREAKDOWNS, breakdown, toCsv, total } from "../../analytics/report.js";
+import type { StoreState } from "../../domain/index.js";
+import { bearer, parse } from "../validate.js";
+import type { HttpContext } from "./context.js";
+
+/** The longest range one request may ask for, in days. */
+export const MAX_RANGE_DAYS = 400;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const dateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
+  .refine((d) => {
+    const at = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d);
+  }, "not a calendar date");
+
+const querySchema = z
+  .object({
+    from: dateSchema,
+    to: dateSchema,
+    by: z.enum(BREAKDOWNS).default("day"),
+    format: z.enum(["json", "csv"]).optional(),
+  })
+  .strict()
+  .refine((q) => q.from <= q.to, { message: "must not be before from", path: ["to"] })
+  .refine((q) => daysBetween(q.from, q.to).length <= MAX_RANGE_DAYS, {
+    message: `at most ${MAX_RANGE_DAYS} days at a time`,
+    path: ["to"],
+  });
+
+/** Every date from `from` to `to`, both included (at most MAX_RANGE_DAYS + 1 are made). */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  const end = Date.parse(`${to}T00:00:00Z`);
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= end; at += DAY_MS) {
+    days.push(new Date(at).toISOString().slice(0, 10));
+    if (days.length > MAX_RANGE_DAYS) break;
+  }
+  return days;
+}
+
+/**
+ * A store's analytics over a range of its local days, by day, hour, topic, associate or
+ * language (docs/HTTP-API.md, "Analytics"): JSON, or CSV with `format=csv` or `Accept: text/csv`.
+ * For a manager of the store (session token) or the admin token. Read from the read models
+ * (server/analytics), which are caught up first; nothing is recomputed from the log.
+ */
+export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector): express.Router {
+  const { deps, route, requireAdmin, createdStore } = ctx;
+  const router = express.Router();
+
+  async function authorize(req: Request, state: StoreState): Promise<void> {
+    try {
+      requireAdmin(req);
+      return;
+    } catch {
+      // Not the admin token: a manager's session, then.
+    }
+    const token = bearer(req) ?? "";
+    if (token.length < 20)
+      throw new AppError("UNAUTHORIZED", "Sign in as a manager, or send the admin token.");
+    const identity = await deps.credentials.identify(
+      { storeId: state.storeId, sessionToken: token },
+      state,
+    );
+    if (identity.role !== "manager")
+      throw new AppError("NOT_A_MANAGER", "Only a manager may read the store's analytics.");
+  }
+
+  router.get(
+    "/stores/:storeId/analytics",
+    route(async (req, res) => {
+      const state = await createdStore(req);
+      await authorize(req, state);
+      const query = parse(querySchema, req.query);
+      const { working, days } = await analytics.read(
+        state.storeId,
+        daysBetween(query.from, query.to),
+      );
+      const topics = new Map(state.settings.topics.map((t) => [t.id, t.name]));
+      const rows = breakdown(days, query.by, {
+        topic: (id) => topics.get(id),
+        associate: (id) => working.names.get(id) ?? state.associates.get(id)?.name,
+      });
+      const csv =
+        query.format === "csv" ||
+        (query.format === undefined &&
+          req.accepts(["application/json", "text/csv"]) === "text/csv");
+      if (csv) {
+        res.setHeader("content-type", "text/csv; charset=utf-8");
+        res.setHeader(
+          "content-disposition",
+          `attachment; filename="analytics-${state.storeId}-${query.from}-${query.to}-${query.by}.csv"`,
+        );
+        res.send(toCsv(rows, query.by));
+        return;
+      }
+      const since = working.since;
+      res.json({
+        storeId: state.storeId,
+        timezone: working.timezone,
+        from: query.from,
+        to: query.to,
+        by: query.by,
+        version: working.version,
+        countedSince: since ?? null,
+        notes:
+          since === undefined || query.from < since
+            ? [`No data before ${since ?? "the store's first visit"}: counting started then.`]
+            : [],
+        total: total(days),
+        rows,
+      });
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,256 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseCsv } from "csv-parse/sync";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AnalyticsRow } from "../../server/analytics/report.js";
+import {
+  ADMIN_TOKEN,
+  Clock,
+  MIN,
+  type Place,
+  type Running,
+  SEC,
+  T0,
+  clusterBackend,
+  freshPlace,
+  provision,
+  request,
+  serverBackends,
+  sessionOf,
+  staff,
+  startServer,
+} from "../support/server.js";
+
+/**
+ * GET /api/stores/:storeId/analytics over a real server on each back end: visits played
+ * through the server, read back as JSON and as CSV (parsed by a real CSV parser), across a
+ * restart; bad queries and missing credentials refused with stable codes.
+ */
+
+/** A display name a spreadsheet would break: non-ASCII, a comma and quotes. */
+const ANA = 'Ана "Аня" Ковальчук, Phones';
+const members = staff.map((m) => (m.associateId === "ana" ? { ...m, name: ANA } : m));
+/** T0 is 11:00 in Kyiv on 2026-11-23. */
+const RANGE = "from=2026-11-23&to=2026-11-23";
+let checkIns = 0;
+
+interface AnalyticsBody {
+  timezone: string;
+  countedSince: string | null;
+  notes: string[];
+  total: AnalyticsRow;
+  rows: AnalyticsRow[];
+}
+
+async function getText(url: string, path: string, token: string, accept?: string) {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (accept) headers.accept = accept;
+  const res = await fetch(`${url}${path}`, { headers });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return {
+    status: res.status,
+    type: res.headers.get("content-type") ?? "",
+    // Read as bytes: fetch's text() would drop a byte-order mark.
+    bom: bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf,
+    body: new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes),
+  };
+}
+
+describe.each([...serverBackends, clusterBackend])("analytics API: $name", (backend) => {
+  let place: Place;
+  let dataDir: string;
+  let running: Running | undefined;
+  const clock = new Clock();
+
+  beforeEach(async (context) => {
+    if (!backend.available) context.skip();
+    place = await freshPlace(backend.name);
+    dataDir = await mkdtemp(join(tmpdir(), "undivided-analytics-http-"));
+    clock.now = T0;
+  });
+  afterEach(async () => {
+    if (!backend.available) return;
+    await running?.close();
+    running = undefined;
+    await place.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    running = await startServer(place, clock, { analytics: { dataDir } });
+    return running;
+  };
+
+  async function serve(
+    server: Running,
+    storeId: string,
+    channel: "kiosk" | "staff",
+    waitMs: number,
+  ) {
+    const ok = async (input: Record<string, unknown>) => {
+      const result = await server.app.service.execute(
+        storeId,
+        { requestId: `command-${++checkIns}`, ...input },
+        clock.now,
+      );
+      if (!result.ok) throw new Error(`${String(input.type)}: ${result.error.code}`);
+      return result.data as Record<string, unknown>;
+    };
+    const checkIn = await request<{ visitId: string }>(
+      server.url,
+      "POST",
+      `/api/stores/${storeId}/visits`,
+      { requestId: `check-in-${++checkIns}`, topicId: "phones", name: "Olena Customer", channel },
+      ADMIN_TOKEN,
+    );
+    expect(checkIn.status).toBe(201);
+    clock.advance(waitMs);
+    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
+    await ok({ type: "offer:accept", associateId: "ana", offerId });
+    clock.advance(4 * MIN);
+    await ok({
+      type: "visit:complete",
+      associateId: "ana",
+      visitId: checkIn.body.visitId,
+      outcome: "resolved",
+    });
+    clock.advance(30 * SEC);
+    return checkIn.body.visitId;
+  }
+
+  it("answers what was played, as JSON and CSV, for a manager and the admin token, across a restart", async () => {
+    let server = await start();
+    const { storeId } = await provision(server.url, undefined, members);
+    const signIn = await server.app.service.execute(
+      storeId,
+      { requestId: "sign-in-ana", type: "associate:sign-in", associateId: "ana" },
+      clock.now,
+    );
+    expect(signIn.ok).toBe(true);
+    await serve(server, storeId, "kiosk", 10 * SEC);
+    await serve(server, storeId, "staff", 20 * SEC);
+    const manager = await sessionOf(server.url, storeId, "max");
+
+    const byDay = await request<AnalyticsBody>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/analytics?${RANGE}&by=day`,
+      undefined,
+      manager,
+    );
+    expect(byDay.status).toBe(200);
+    expect(byDay.body.timezone).toBe("Europe/Kyiv");
+    expect(byDay.body.countedSince).toBe("2026-11-23");
+    expect(byDay.body.rows).toHaveLength(1);
+    expect(byDay.body.rows[0]).toMatchObject({
+      key: "2026-11-23",
+      arrivals: 2,
+      arrivalsKiosk: 1,
+      arrivalsStaff: 1,
+      served: 2,
+    });
+    expect(byDay.body.total).toMatchObject({ arrivals: 2, served: 2 });
+
+    const byHour = await request<AnalyticsBody>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/analytics?${RANGE}&by=hour`,
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(byHour.status).toBe(200);
+    // 09:00 UTC is 11:00 in Kyiv.
+    expect(byHour.body.rows.map((r) => r.key)).toEqual(["11:00"]);
+
+    const csv = await getText(
+      server.url,
+      `/api/stores/${storeId}/analytics?${RANGE}&by=associate`,
+      manager,
+      "text/csv",
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.type).toMatch(/^text\/csv; charset=utf-8/);
+    expect(csv.bom).toBe(true);
+    const records = parseCsv(csv.body, { bom: true, columns: true }) as Record<string, string>[];
+    const ana = records.find((r) => r.associate === "ana");
+    expect(ana).toMatchObject({ label: ANA, served: "2" });
+    // Two 4-minute services: the 240–300 s bucket.
+    expect(Number(ana?.serviceP50Sec)).toBeGreaterThanOrEqual(240);
+    expect(Number(ana?.serviceP50Sec)).toBeLessThanOrEqual(300);
+    // Arrivals belong to no associate yet: their own row, so the columns add up.
+    expect(records.find((r) => r.associate === "")).toMatchObject({ arrivals: "2" });
+
+    await server.close();
+    server = await start();
+    const again = await request<AnalyticsBody>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/analytics?${RANGE}&by=day`,
+      undefined,
+      manager,
+    );
+    expect(again.body.rows).toEqual(byDay.body.rows);
+    await serve(server, storeId, "kiosk", 15 * SEC);
+    const csvAfter = await getText(
+      server.url,
+      `/api/stores/${storeId}/analytics?${RANGE}&by=topic&format=csv`,
+      ADMIN_TOKEN,
+    );
+    const topics = parseCsv(csvAfter.body, { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(topics.find((r) => r.topic === "phones")).toMatchObject({
+      label: "Phones",
+      arrivals: "3",
+      served: "3",
+    });
+  });
+
+  it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403", async () => {
+    const server = await start();
+    const { storeId } = await provision(server.url, undefined, members);
+    const path = (q: string) => `/api/stores/${storeId}/analytics?${q}`;
+    for (const q of [
+      "from=2026-11-23",
+      "from=2026-11-31&to=2026-12-01",
+      "from=23.11.2026&to=2026-11-24",
+      "from=2026-11-24&to=2026-11-23",
+      "from=2025-01-01&to=2026-11-23",
+      `${RANGE}&by=week`,
+      `${RANGE}&format=xml`,
+      `${RANGE}&extra=1`,
+      `${RANGE}&by=day&by=hour`,
+    ]) {
+      const reply = await request<{ error: { code: string; message: string } }>(
+        server.url,
+        "GET",
+        path(q),
+        undefined,
+        ADMIN_TOKEN,
+      );
+      expect([q, reply.status, reply.body.error.code]).toEqual([q, 400, "INVALID_COMMAND"]);
+      expect(reply.body.error.message.length).toBeGreaterThan(5);
+    }
+    expect((await request(server.url, "GET", path(RANGE))).status).toBe(401);
+    const associate = await sessionOf(server.url, storeId, "ana");
+    const refused = await request<{ error: { code: string } }>(
+      server.url,
+      "GET",
+      path(RANGE),
+      undefined,
+      associate,
+    );
+    expect([refused.status, refused.body.error.code]).toEqual([403, "NOT_A_MANAGER"]);
+    const early = await request<AnalyticsBody>(
+      server.url,
+      "GET",
+      path("from=2026-10-01&to=2026-11-23"),
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(early.status).toBe(200);
+    expect(early.body.notes.join(" ")).toContain("No data before 2026-11-23");
+  });
+});
