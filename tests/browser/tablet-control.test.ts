@@ -51,9 +51,12 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     await tablet.locator("#walk-in-name-limit", { hasText: "Up to 40 characters" }).waitFor();
     await tablet.locator("#walk-in-note-limit", { hasText: "Up to 500 characters" }).waitFor();
     await name.fill("Walt");
+    // A note typed without a space: the offer and the line wrap it, no sideways scroll.
+    await tablet.getByLabel("What they need (optional)").fill("case_for_the_phone_".repeat(12));
     await tablet.getByRole("button", { name: "Add to the line" }).click();
     await tablet.getByText(/P-001 is in the line/).waitFor();
     await tablet.locator("[data-offer]").waitFor();
+    expect(await tablet.evaluate("document.documentElement.scrollWidth - innerWidth")).toBe(0);
     await tablet.getByRole("button", { name: "Accept" }).click();
     await tablet.getByRole("heading", { name: "Serving P-001" }).waitFor();
 
