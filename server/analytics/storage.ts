@@ -13,6 +13,8 @@ import type { DayModel, TrackedVisit, Working } from "./fold.js";
  */
 export interface AnalyticsStorage {
   loadWorking(storeId: string): Promise<Working | undefined>;
+  /** The saved cursor's version alone (0 if none): cheap, to see whether another process is ahead. */
+  cursor(storeId: string): Promise<number>;
   /** The days asked for that have data. */
   loadDays(storeId: string, days: readonly string[]): Promise<DayModel[]>;
   /** Saves `days` (first) and then the cursor `working`; see the interface's guarantee. */
@@ -64,6 +66,10 @@ export class MemoryAnalyticsStorage implements AnalyticsStorage {
     return text === undefined ? undefined : workingFromJson(text);
   }
 
+  async cursor(storeId: string) {
+    return (await this.loadWorking(storeId))?.version ?? 0;
+  }
+
   async loadDays(storeId: string, days: readonly string[]) {
     const kept = this.stores.get(storeId)?.days;
     return days.flatMap((day) => {
@@ -96,6 +102,8 @@ export class MemoryAnalyticsStorage implements AnalyticsStorage {
  * from being counted again. One process (like the journal), so no check-and-set is needed.
  */
 export class FileAnalyticsStorage implements AnalyticsStorage {
+  private readonly cursors = new Map<string, number>();
+
   private constructor(private readonly dir: string) {}
 
   /** Opens the directory (made if missing), deleting `.new` files a crash left behind. */
@@ -116,6 +124,16 @@ export class FileAnalyticsStorage implements AnalyticsStorage {
     return text === undefined ? undefined : workingFromJson(text);
   }
 
+  async cursor(storeId: string) {
+    // One process writes them: what it saved last is what is there.
+    let version = this.cursors.get(storeId);
+    if (version === undefined) {
+      version = (await this.loadWorking(storeId))?.version ?? 0;
+      this.cursors.set(storeId, version);
+    }
+    return version;
+  }
+
   async loadDays(storeId: string, days: readonly string[]) {
     const out: DayModel[] = [];
     for (const day of days) {
@@ -130,6 +148,7 @@ export class FileAnalyticsStorage implements AnalyticsStorage {
     await mkdir(dir, { recursive: true });
     for (const day of days) await writeWhole(join(dir, `${day.day}.json`), JSON.stringify(day));
     await writeWhole(join(dir, "cursor.json"), workingToJson(working));
+    this.cursors.set(storeId, working.version);
     const handle = await open(dir, "r");
     try {
       await handle.sync();
@@ -180,6 +199,13 @@ export class RedisAnalyticsStorage implements AnalyticsStorage {
     const key = this.keys.cursor(storeId);
     const text = await sendCommand<string | null>(this.link, key, ["HGET", key, "working"]);
     return text === null ? undefined : workingFromJson(text);
+  }
+
+  async cursor(storeId: string) {
+    const key = this.keys.cursor(storeId);
+    return Number(
+      (await sendCommand<string | null>(this.link, key, ["HGET", key, "version"])) ?? 0,
+    );
   }
 
   async loadDays(storeId: string, days: readonly string[]) {
