@@ -150,6 +150,15 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     await julia.locator("[data-action=call-manager]").click();
     const alert = console.locator("[data-alert=manager_called]");
     await alert.getByText(/Julia/).first().waitFor();
+    // The console's line keeps each code on one line ("P-001", not "P-" over "001").
+    const codeCell = console.locator('section[aria-labelledby="line-title"] td', { hasText: code });
+    const cellStyle = await codeCell.evaluate(
+      (cell) =>
+        (
+          globalThis as unknown as { getComputedStyle: (e: unknown) => { whiteSpace: string } }
+        ).getComputedStyle(cell).whiteSpace,
+    );
+    expect(cellStyle).toBe("nowrap");
     await julia.locator("[data-outcome=resolved]").click();
     await alert.waitFor({ state: "detached" });
     expect(await seriousViolations(console)).toEqual([]);
