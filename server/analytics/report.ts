@@ -2,12 +2,15 @@ import { type Counters, addInto, percentile } from "./counters.js";
 import { DECLINE_REASONS } from "./decline-reasons.js";
 import { type DayModel, cellOf } from "./fold.js";
 
-export const BREAKDOWNS = ["day", "hour", "topic", "associate", "language"] as const;
+export const BREAKDOWNS = ["day", "hour", "topic", "associate", "language", "channel"] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
 
 /** One row of a breakdown: counts, and times in whole seconds (null with nothing measured). */
 export interface AnalyticsRow {
-  /** The day (YYYY-MM-DD), the hour ("09:00", store-local), or a topic, associate or language id ("" for none). */
+  /**
+   * The day (YYYY-MM-DD), the hour ("09:00", store-local), or a topic, associate or language id
+   * or channel ("" for none).
+   */
   key: string;
   /** A topic's or associate's display name, else the key. */
   label: string;
@@ -62,7 +65,9 @@ export function breakdown(
               ? cell.topicId
               : by === "associate"
                 ? cell.associateId
-                : cell.language;
+                : by === "language"
+                  ? cell.language
+                  : cell.channel;
       let sum = groups.get(group);
       if (!sum) {
         sum = {};

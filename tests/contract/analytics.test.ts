@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,15 +95,50 @@ async function dayRow(projector: AnalyticsProjector, day = TODAY) {
   return breakdown(days, "day")[0];
 }
 
+/** Saves of the read models, as events a test can wait for (never a sleep). */
+class Saves extends EventEmitter<{ saved: [number] }> {
+  private newest = 0;
+
+  watch(storage: AnalyticsStorage): AnalyticsStorage {
+    return {
+      loadWorking: (storeId) => storage.loadWorking(storeId),
+      cursor: (storeId) => storage.cursor(storeId),
+      loadDays: (storeId, days) => storage.loadDays(storeId, days),
+      save: async (storeId, working, days) => {
+        await storage.save(storeId, working, days);
+        this.newest = Math.max(this.newest, working.version);
+        this.emit("saved", working.version);
+      },
+    };
+  }
+
+  /** Resolves once a save reached `version`; fails the test after 4 s. */
+  until(version: number): Promise<void> {
+    if (this.newest >= version) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no save reached ${version}`)), 4000);
+      const seen = (v: number) => {
+        if (v < version) return;
+        clearTimeout(timer);
+        this.off("saved", seen);
+        resolve();
+      };
+      this.on("saved", seen);
+    });
+  }
+}
+
 describe.each([...serverBackends, clusterBackend])("analytics read models: $name", (backend) => {
   let place: Place;
   let analyticsDir: string;
   let closers: Array<() => Promise<unknown>> = [];
+  let saved: Saves;
 
   beforeEach(async (context) => {
     if (!backend.available) context.skip();
     place = await freshPlace(backend.name);
     analyticsDir = await mkdtemp(join(tmpdir(), "undivided-analytics-"));
+    saved = new Saves();
   });
   afterEach(async () => {
     if (!backend.available) return;
@@ -130,7 +166,11 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
       closers.push(() => link.close());
       storage = new RedisAnalyticsStorage(link, place.redisPrefix);
     } else storage = await FileAnalyticsStorage.open(analyticsDir);
-    const projector = new AnalyticsProjector({ store, storage, logger: silentLogger });
+    storage = saved.watch(storage);
+    const projector = new AnalyticsProjector(
+      { store, storage, logger: silentLogger },
+      { saveAfterMs: 20 },
+    );
     closers.push(() => projector.close());
     const service = new QueueService({
       store,
@@ -161,6 +201,15 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     expect(await dayRow(second.projector)).toEqual(before);
     await wholeVisit(second.service, "Ivan", T0 + 2 * HOUR);
     expect(await dayRow(second.projector)).toMatchObject({ arrivals: 3, served: 3 });
+  });
+
+  it("saves what a commit woke within saveAfterMs, unasked", async () => {
+    const { service, storage } = await start();
+    await openStore(service);
+    await wholeVisit(service, "Olena", T0);
+    const version = (await service.state(STORE)).version;
+    await saved.until(version);
+    expect((await storage.loadDays(STORE, [TODAY]))[0]?.through).toBe(version);
   });
 
   it("two processes folding the same store count each commit once", async (context) => {

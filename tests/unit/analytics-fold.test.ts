@@ -141,6 +141,8 @@ describe("the analytics fold", () => {
     expect(day23?.serviceP90Sec).toBeLessThanOrEqual(420);
     const byHour = breakdown([dayOf(p, "2026-11-23")], "hour");
     expect(byHour.map((r) => r.key)).toEqual(["23:00"]);
+    const byChannel = breakdown([dayOf(p, "2026-11-23")], "channel");
+    expect(byChannel.find((r) => r.key === "kiosk")).toMatchObject({ arrivals: 2, served: 1 });
   });
 
   it("cuts days at the store's midnight (Europe/Kyiv), not UTC's", () => {
