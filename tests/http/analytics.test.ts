@@ -234,6 +234,9 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       expect(reply.body.error.message.length).toBeGreaterThan(5);
     }
     expect((await request(server.url, "GET", path(RANGE))).status).toBe(401);
+    const elsewhere = `/api/stores/no-such-store/analytics?${RANGE}`;
+    expect((await request(server.url, "GET", elsewhere)).status).toBe(401);
+    expect((await request(server.url, "GET", elsewhere, undefined, ADMIN_TOKEN)).status).toBe(404);
     const associate = await sessionOf(server.url, storeId, "ana");
     const refused = await request<{ error: { code: string } }>(
       server.url,

@@ -51,7 +51,7 @@ function daysBetween(from: string, to: string): string[] {
  * (server/analytics), which are caught up first; nothing is recomputed from the log.
  */
 export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector): express.Router {
-  const { deps, route, requireAdmin, createdStore } = ctx;
+  const { deps, route, requireAdmin, storeIdOf } = ctx;
   const router = express.Router();
 
   async function authorize(req: Request, state: StoreState): Promise<void> {
@@ -75,8 +75,11 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
   router.get(
     "/stores/:storeId/analytics",
     route(async (req, res) => {
-      const state = await createdStore(req);
+      // Credentials first: a stranger learns nothing, not even whether the store exists.
+      const state = await deps.service.state(storeIdOf(req));
       await authorize(req, state);
+      if (!state.created)
+        throw new AppError("STORE_NOT_FOUND", `There is no store ${state.storeId}.`);
       const query = parse(querySchema, req.query);
       const { working, days } = await analytics.read(
         state.storeId,
