@@ -104,6 +104,12 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await marco.getByRole("button", { name: "Resolved", exact: true }).click();
     await customer.getByRole("group", { name: /resolved to your satisfaction/ }).waitFor();
     await check(customer, "visit-feedback");
+    // The feedback card stands apart from the status card above it.
+    const status = await customer.locator("section.status").boundingBox();
+    const feedback = await customer.locator("form.feedback").boundingBox();
+    expect((feedback?.y ?? 0) - ((status?.y ?? 0) + (status?.height ?? 0))).toBeGreaterThanOrEqual(
+      8,
+    );
     await customer.getByRole("radio", { name: "Yes" }).check();
     await customer.getByLabel(/Anything you want to tell us/).fill("Quick and kind");
     await customer.getByRole("checkbox", { name: "Give kudos to Marco" }).check();
