@@ -147,6 +147,14 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     // She calls a manager: the console shows it by name; once the visit ends, it is gone.
     const console = await floor.open(floor.server.page("manager"), { width: 1440, height: 900 });
     await floor.signIn(console, "sam", "9999");
+    // The console's buttons under its header keep clear of it, and both columns start level.
+    const [clear, level] = (await console.evaluate(`(() => {
+      const box = (s) => document.querySelector(s).getBoundingClientRect();
+      return [box("[data-action=walk-in]").top - box(".staff-head").bottom,
+        box("#line-title").top - box("#alerts-title").top];
+    })()`)) as [number, number];
+    expect(clear).toBeGreaterThanOrEqual(8);
+    expect(Math.abs(level)).toBeLessThan(2);
     await julia.locator("[data-action=call-manager]").click();
     const alert = console.locator("[data-alert=manager_called]");
     await alert.getByText(/Julia/).first().waitFor();
