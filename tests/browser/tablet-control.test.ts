@@ -139,6 +139,10 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     // Julia brings them back from the line on her tablet, is offered them, and serves them.
     const julia = await floor.open(floor.server.page("tablet"), { width: 800, height: 1280 });
     await floor.signIn(julia, "julia", "1111");
+    // Colleagues not on shift show their Offline badge, without "(tablet offline)" as well.
+    const marco = julia.locator("li", { hasText: "Marco Ruiz" });
+    await marco.getByText("Offline", { exact: true }).waitFor();
+    expect(await marco.textContent()).not.toContain("tablet offline");
     await julia.getByRole("button", { name: `Bring ${code} back into the line` }).click();
     await julia.locator("[data-offer]").waitFor();
     await julia.getByRole("button", { name: "Accept" }).click();

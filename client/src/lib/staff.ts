@@ -585,7 +585,12 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
 
   function colleagueItem(c: Colleague) {
     return html`<li><span class="badge ${c.presence === "available" ? "ok" : c.presence === "away" ? "warn" : ""}">${t(`presence.${c.presence}`)}</span>
-      ${c.name}${c.busy ? html` <small class="muted">${t(`busy.${c.busy}`)}</small>` : ""}${c.connected ? "" : html` <small class="muted">${t("staff.noTablet")}</small>`}</li>`;
+      ${c.name}${c.busy ? html` <small class="muted">${t(`busy.${c.busy}`)}</small>` : ""}${
+        // "Tablet offline" matters for someone on shift; an Offline badge says it already.
+        c.connected || c.presence === "offline"
+          ? ""
+          : html` <small class="muted">${t("staff.noTablet")}</small>`
+      }</li>`;
   }
 
   // Countdowns (offer, wrap-up, undo) tick every second without a new view.
