@@ -23,55 +23,66 @@ export interface AnalyticsRead {
 
 export interface ProjectorOptions {
   /**
-   * How long folded commits may wait to be saved (default 1 s): a busy store saves its read
-   * models about once a second, not once a commit. Unsaved folds are only redone from the log
-   * after a crash: the log keeps them until retention, which waits for a save (`catchUp`).
+   * How long after a commit its store is folded and saved (default 1 s): a busy store is folded
+   * about once a second, in one read of the log and one save, not once a commit, so the command
+   * path pays nothing. A read of the API, retention and a clean stop catch up at once.
    */
-  saveAfterMs?: number;
-}
-
-/** A store's fold waiting to run: whether one of those waiting for it needs a save. */
-interface Step {
-  done: Promise<number>;
-  save: boolean;
+  foldAfterMs?: number;
 }
 
 /**
  * Keeps each store's analytics read models up to date from its log, off the command path: a
- * commit only wakes the store's fold (`kick`), which reads the log after its cursor, folds it
- * (fold.ts), and saves the changed days and the cursor (storage.ts) within `saveAfterMs`.
+ * commit only wakes the store's fold (`kick`), which within `foldAfterMs` reads the log after
+ * its cursor, folds it (fold.ts), and saves the changed days and the cursor (storage.ts).
  * One fold per store at a time in a process; several processes may fold the same store, as
  * saves are monotone. `catchUp` folds and saves at once and answers the version saved, which
  * bounds retention's trimming.
  */
 export class AnalyticsProjector {
   private readonly projections = new Map<string, Projection>();
-  /** Per store: days folded but not saved yet. */
-  private readonly unsaved = new Map<string, Set<string>>();
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<number>>();
-  private readonly queued = new Map<string, Step>();
-  private readonly saveAfterMs: number;
+  private readonly queued = new Map<string, Promise<number>>();
+  private readonly foldAfterMs: number;
   private closed = false;
 
   constructor(
     private readonly deps: { store: EventStore; storage: AnalyticsStorage; logger: Logger },
     options: ProjectorOptions = {},
   ) {
-    this.saveAfterMs = options.saveAfterMs ?? 1000;
+    this.foldAfterMs = options.foldAfterMs ?? 1000;
   }
 
-  /** A store has new commits: fold them now, save them soon. */
+  /** A store has new commits: fold and save them soon. */
   kick(storeId: string): void {
-    if (this.closed) return;
-    this.step(storeId, false).catch((err: unknown) =>
-      this.deps.logger.warn({ err, storeId }, "analytics: folding the log failed"),
-    );
+    if (this.closed || this.timers.has(storeId)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(storeId);
+      this.catchUp(storeId).catch((err: unknown) =>
+        this.deps.logger.warn({ err, storeId }, "analytics: folding the log failed"),
+      );
+    }, this.foldAfterMs);
+    timer.unref();
+    this.timers.set(storeId, timer);
   }
 
   /** Folds every commit durable now, saves, and answers the version saved (the cursor). */
   catchUp(storeId: string): Promise<number> {
-    return this.step(storeId, true);
+    const queued = this.queued.get(storeId);
+    if (queued) return queued;
+    const before = this.running.get(storeId) ?? Promise.resolve(0);
+    const next: Promise<number> = before
+      .catch(() => 0)
+      .then(() => {
+        this.queued.delete(storeId);
+        this.running.set(storeId, next);
+        return this.fold(storeId);
+      })
+      .finally(() => {
+        if (this.running.get(storeId) === next) this.running.delete(storeId);
+      });
+    this.queued.set(storeId, next);
+    return next;
   }
 
   /** The store's days in `days` (store-local dates) with the fold's memory, once caught up. */
@@ -81,43 +92,21 @@ export class AnalyticsProjector {
     return { working, days: await this.deps.storage.loadDays(storeId, days) };
   }
 
-  /** Saves what was folded and lets running folds end; later kicks do nothing. */
+  /** Folds and saves what commits woke, lets running folds end; later kicks do nothing. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.saveTimers.values()) clearTimeout(timer);
-    this.saveTimers.clear();
-    const saves = [...this.unsaved.keys()].map((storeId) =>
-      this.step(storeId, true).catch((err: unknown) =>
-        this.deps.logger.warn({ err, storeId }, "analytics: saving at close failed"),
+    const woken = [...this.timers.keys()];
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const folds = woken.map((storeId) =>
+      this.catchUp(storeId).catch((err: unknown) =>
+        this.deps.logger.warn({ err, storeId }, "analytics: folding at close failed"),
       ),
     );
-    await Promise.allSettled([...saves, ...this.running.values()]);
+    await Promise.allSettled([...folds, ...this.running.values()]);
   }
 
-  /** Runs the store's fold after the one running; callers meanwhile share the next one. */
-  private step(storeId: string, save: boolean): Promise<number> {
-    const queued = this.queued.get(storeId);
-    if (queued) {
-      queued.save ||= save;
-      return queued.done;
-    }
-    const before = this.running.get(storeId) ?? Promise.resolve(0);
-    const next: Step = { done: Promise.resolve(0), save };
-    next.done = before
-      .catch(() => 0)
-      .then(() => {
-        this.queued.delete(storeId);
-        this.running.set(storeId, next.done);
-        return this.fold(storeId, next.save);
-      })
-      .finally(() => {
-        if (this.running.get(storeId) === next.done) this.running.delete(storeId);
-      });
-    this.queued.set(storeId, next);
-    return next.done;
-  }
-
-  private async fold(storeId: string, save: boolean): Promise<number> {
+  private async fold(storeId: string): Promise<number> {
     const { store, storage } = this.deps;
     let projection = this.projections.get(storeId);
     // Another process (or an earlier run) saved further: go on from there.
@@ -125,7 +114,6 @@ export class AnalyticsProjector {
       const saved = await storage.loadWorking(storeId);
       projection = { working: saved ?? emptyProjection().working, days: new Map() };
       this.projections.set(storeId, projection);
-      this.unsaved.delete(storeId);
     }
     let commits: Commit<DomainEvent>[];
     try {
@@ -135,42 +123,26 @@ export class AnalyticsProjector {
       projection = await this.fromSnapshot(storeId, projection, err);
       commits = (await store.read(storeId, projection.working.version)) as Commit<DomainEvent>[];
     }
-    let unsaved = this.unsaved.get(storeId);
-    if (!unsaved) {
-      unsaved = new Set();
-      this.unsaved.set(storeId, unsaved);
-    }
+    let changed = new Set<string>();
     for (const [i, commit] of commits.entries()) {
       const { day } = localDayHour(commit.at, projection.working.timezone);
       if (!projection.days.has(day)) {
         const [kept] = await storage.loadDays(storeId, [day]);
         projection.days.set(day, kept ?? { day, through: 0, cells: {} });
       }
-      for (const d of foldCommit(projection, commit)) unsaved.add(d);
-      if ((i + 1) % SAVE_EVERY === 0) await this.save(storeId, projection);
-    }
-    if (save || this.closed) await this.save(storeId, projection);
-    else if (commits.length > 0 && !this.saveTimers.has(storeId)) {
-      const timer = setTimeout(() => {
-        this.saveTimers.delete(storeId);
-        this.step(storeId, true).catch((err: unknown) =>
-          this.deps.logger.warn({ err, storeId }, "analytics: saving failed"),
-        );
-      }, this.saveAfterMs);
-      timer.unref();
-      this.saveTimers.set(storeId, timer);
+      for (const d of foldCommit(projection, commit)) changed.add(d);
+      if ((i + 1) % SAVE_EVERY === 0 || i === commits.length - 1) {
+        await this.save(storeId, projection, changed);
+        changed = new Set();
+      }
     }
     return projection.working.version;
   }
 
-  /** Saves the folded days and the cursor; only the newest day stays in memory. */
-  private async save(storeId: string, projection: Projection): Promise<void> {
-    clearTimeout(this.saveTimers.get(storeId));
-    this.saveTimers.delete(storeId);
-    const unsaved = this.unsaved.get(storeId) ?? new Set<string>();
-    const days = [...unsaved].map((d) => projection.days.get(d) as DayModel);
+  /** Saves the changed days and the cursor; only the newest day stays in memory. */
+  private async save(storeId: string, projection: Projection, changed: Set<string>) {
+    const days = [...changed].map((d) => projection.days.get(d) as DayModel);
     await this.deps.storage.save(storeId, projection.working, days);
-    unsaved.clear();
     const newest = [...projection.days.keys()].sort().at(-1);
     for (const day of projection.days.keys()) if (day !== newest) projection.days.delete(day);
   }
@@ -192,7 +164,6 @@ export class AnalyticsProjector {
     );
     const projection: Projection = { working: workingOf(state), days: new Map() };
     this.projections.set(storeId, projection);
-    this.unsaved.delete(storeId);
     return projection;
   }
 }

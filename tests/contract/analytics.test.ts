@@ -169,7 +169,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     storage = saved.watch(storage);
     const projector = new AnalyticsProjector(
       { store, storage, logger: silentLogger },
-      { saveAfterMs: 20 },
+      { foldAfterMs: 20 },
     );
     closers.push(() => projector.close());
     const service = new QueueService({
@@ -203,7 +203,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     expect(await dayRow(second.projector)).toMatchObject({ arrivals: 3, served: 3 });
   });
 
-  it("saves what a commit woke within saveAfterMs, unasked", async () => {
+  it("folds and saves what a commit woke within foldAfterMs, unasked", async () => {
     const { service, storage } = await start();
     await openStore(service);
     await wholeVisit(service, "Olena", T0);
