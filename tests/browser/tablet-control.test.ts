@@ -143,6 +143,8 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     const marco = julia.locator("li", { hasText: "Marco Ruiz" });
     await marco.getByText("Offline", { exact: true }).waitFor();
     expect(await marco.textContent()).not.toContain("tablet offline");
+    // A customer who gave no name reads "(no name)" in the line, as on the serving card.
+    await julia.locator("tr", { hasText: code }).getByText("(no name)").waitFor();
     await julia.getByRole("button", { name: `Bring ${code} back into the line` }).click();
     await julia.locator("[data-offer]").waitFor();
     await julia.getByRole("button", { name: "Accept" }).click();

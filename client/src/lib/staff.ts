@@ -564,7 +564,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       <tbody>
         ${line.map(
           (v) => html`<tr data-visit=${v.visitId}>
-            <td>${v.code}</td><td>${v.topicName}</td><td>${v.name}${v.note ? html`<br /><small class="muted">${v.note}</small>` : ""}</td>
+            <td>${v.code}</td><td>${v.topicName}</td><td>${v.name || html`<span class="muted">${t("staff.noName")}</span>`}${v.note ? html`<br /><small class="muted">${v.note}</small>` : ""}</td>
             <td>${t("staff.minutes", { minutes: v.waitedMin })}${v.wait ? html`<br /><small class="muted">${waitText(v.wait)}</small>` : ""}</td>
             <td><span class="badge ${v.slaBreached ? "danger" : ""}">${t(`status.${v.status}`)}${v.paused ? ` · ${t("status.paused")}` : ""}</span>${
               v.paused && v.status === "waiting"
