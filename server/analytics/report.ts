@@ -163,7 +163,8 @@ const CSV_COLUMNS = [
 
 /**
  * The rows as CSV (RFC 4180: CRLF lines, fields quoted when they hold a comma, quote or line
- * break, quotes doubled), UTF-8 with a byte-order mark so spreadsheet programs read names right.
+ * break, quotes doubled), UTF-8 with a byte-order mark so spreadsheet programs read names right;
+ * a name that starts like a formula (`=`, `+`, `-`, `@`) is prefixed with an apostrophe.
  * The first two columns are the breakdown's key (store-local day or hour) and its label.
  */
 export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
@@ -178,6 +179,8 @@ export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
   return `\uFEFF${lines.map((fields) => fields.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
+/** A field as RFC 4180 wants it; text a spreadsheet would run as a formula gets an apostrophe. */
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const text = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

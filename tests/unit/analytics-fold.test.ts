@@ -215,5 +215,10 @@ describe("the analytics fold", () => {
     expect(csv.startsWith("\uFEFFassociate,label,arrivals,")).toBe(true);
     expect(csv).toContain('"Ана ""Comma, Quote"""');
     expect(csv.split("\r\n").length).toBe(rows.length + 2);
+    const formula = toCsv(
+      breakdown([...p.days.values()], "associate", { associate: () => "=HYPERLINK(1)" }),
+      "associate",
+    );
+    expect(formula).toContain("'=HYPERLINK(1)");
   });
 });
