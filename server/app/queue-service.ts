@@ -529,7 +529,9 @@ export class QueueService {
       return false;
     });
     this.redecideLater(pipeline, again);
-    pipeline.since = result.commits as StoreCommit[] | undefined;
+    // Fresh as of the lost race: used at once; after a back-off below, read the log instead
+    // (others have appended meanwhile, and deciding on the stale state would lose again).
+    pipeline.since = pipeline.conflicts > 1 ? undefined : (result.commits as StoreCommit[]);
     this.deadlines.delete(storeId);
     // A writer that just lost would lose again to one that needs no catch-up: back off a
     // random moment, growing with each loss, so that two busy writers take turns.
