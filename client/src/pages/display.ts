@@ -91,12 +91,30 @@ function chime(): void {
   }
 }
 
+/** Calls left out of the "now serving" row for want of room (said as "+N more"). */
+let hiddenCalls = 0;
+
 function draw(): void {
   render(
     html`<main data-link=${link.state} data-chimes=${chimes} data-sound=${sound}>${body()}</main>${link.notice()}`,
     root,
   );
+  countHidden();
 }
+
+/** Counts the calls the row could not show, and says so: nobody being called goes unseen. */
+function countHidden(): void {
+  const list = root.querySelector(".serving-list");
+  const bottom = list?.getBoundingClientRect().bottom ?? 0;
+  const hidden = [...(list?.querySelectorAll(".serving-item") ?? [])].filter(
+    (item) => item.getBoundingClientRect().top >= bottom - 1,
+  ).length;
+  if (hidden === hiddenCalls) return;
+  hiddenCalls = hidden;
+  draw();
+}
+
+window.addEventListener("resize", () => draw());
 
 function body() {
   if (link.state === "refused") return link.unpaired();
@@ -109,7 +127,7 @@ function body() {
       ${view.open ? "" : html`<p class="closed" role="status">${t("display.closed")}</p>`}
     </header>
     <section class="now" aria-labelledby="serving-title">
-      <h2 id="serving-title">${t("display.nowServing")}</h2>
+      <h2 id="serving-title">${t("display.nowServing")}${hiddenCalls > 0 ? html` <span class="more" data-more=${hiddenCalls}>${t("display.more", { count: hiddenCalls })}</span>` : ""}</h2>
       <ul class="serving-list" aria-live="polite">
         ${serving.length === 0 ? html`<li class="nobody">—</li>` : ""}
         ${serving.map(
