@@ -120,7 +120,7 @@ export class Credentials {
     if (!matches || stored === undefined || associate === undefined) {
       const count = await this.directory.increment(storeId, failsKey, LOCKOUT_MS);
       if (count >= MAX_PIN_TRIES) throw locked();
-      throw new AppError("WRONG_PIN", "That name and PIN do not match.");
+      throw new AppError("WRONG_PIN", "That associate id and PIN do not match.");
     }
     await this.directory.delete(storeId, failsKey);
     // The browser is now known for this associate; one the server does not know gets a token.

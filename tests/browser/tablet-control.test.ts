@@ -34,6 +34,11 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
       width: 800,
       height: 1280,
     });
+    // A wrong PIN is named for what the form asks (an associate id), not a name.
+    await tablet.getByLabel("Your associate id").fill("una");
+    await tablet.getByLabel("PIN").fill("0000");
+    await tablet.getByRole("button", { name: "Sign in" }).click();
+    await tablet.getByText("That associate id and PIN do not match.").waitFor();
     await floor.signIn(tablet, "UNA", "4444");
     const pressed = (p: string) => tablet.locator(`[data-presence=${p}][aria-pressed="true"]`);
 

@@ -151,10 +151,14 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       token?: string;
       role?: string;
       name?: string;
-      error?: { message: string };
+      error?: { code?: string; message: string };
     };
     if (!response.ok || !body.token) {
-      signInError = body.error?.message ?? t("staff.signInFailed");
+      // A wrong PIN or id is said in the page's language; anything else as the server put it.
+      signInError =
+        body.error?.code === "WRONG_PIN"
+          ? t("staff.wrongPin")
+          : (body.error?.message ?? t("staff.signInFailed"));
       draw();
       return;
     }
