@@ -25,6 +25,8 @@ export interface TopicInfo {
   id: string;
   name: string;
   letter: string;
+  /** The name per language, where the store set one (staff views; the page picks its own). */
+  names?: Record<string, string>;
 }
 
 /** Kiosk by the door: what it may offer. No names, notes or contact details, ever. */

@@ -246,11 +246,11 @@ export class Projection {
   }
 
   private topics(): TopicInfo[] {
-    this.topicsCache ??= this.state.settings.topics.map((t) => ({
-      id: t.id,
-      name: t.name,
-      letter: t.letter,
-    }));
+    this.topicsCache ??= this.state.settings.topics.map((t) =>
+      t.names && Object.keys(t.names).length > 0
+        ? { id: t.id, name: t.name, letter: t.letter, names: { ...t.names } }
+        : { id: t.id, name: t.name, letter: t.letter },
+    );
     return this.topicsCache;
   }
 

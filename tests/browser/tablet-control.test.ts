@@ -191,4 +191,31 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
     expect(options).toEqual(["Any language", "English", "Українська"]);
     expect(floor.problems).toEqual([]);
   });
+
+  it("names the topics in the tablet's language where the store named them so", async () => {
+    const response = await fetch(`${floor.server.url}/api/stores/demo/visits`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${floor.server.adminToken}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ requestId: "uk-topic-1", topicId: "returns", name: "Оксана" }),
+    });
+    expect(response.status).toBe(201);
+    const { code } = (await response.json()) as { code: string };
+    const context = await floor.browser.newContext({
+      locale: "uk-UA",
+      viewport: { width: 800, height: 1280 },
+    });
+    const tablet = await context.newPage();
+    await tablet.goto(floor.server.page("tablet"));
+    await tablet.locator("#associateId").fill("olena");
+    await tablet.locator("#pin").fill("3333");
+    await tablet.locator("form.sign-in button[type=submit]").click();
+    await tablet.locator("[data-link=live]").waitFor();
+    // The demo store names Returns "Повернення" in Ukrainian.
+    await tablet.locator("tr", { hasText: code }).getByText("Повернення").waitFor();
+    expect(await tablet.locator("tr", { hasText: code }).getByText("Returns").count()).toBe(0);
+    await context.close();
+  });
 });

@@ -3,7 +3,7 @@ import { renderSVG } from "uqr";
 import type { Ack, ClientEvent, Payload, Reply } from "../../../shared/protocol.js";
 import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { limitHint } from "./form-hints.js";
-import { languageName, preferredLanguage, setLanguage, t } from "./i18n.js";
+import { language, languageName, preferredLanguage, setLanguage, t } from "./i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "./live.js";
 import { linkBar, minutesAgo, waitText } from "./view.js";
 import "./staff-actions.css";
@@ -553,7 +553,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
 
   function visitDetails(visit: StaffVisit) {
     return html`<dl class="visit-details">
-      <dt>${t("staff.need")}</dt><dd>${visit.topicName}</dd>
+      <dt>${t("staff.need")}</dt><dd>${topicNameIn(view, visit)}</dd>
       <dt>${t("staff.customer")}</dt><dd>${visit.name || t("staff.noName")}${visit.language ? ` (${visit.language})` : ""}</dd>
       ${visit.note ? html`<dt>${t("staff.noteLabel")}</dt><dd>${visit.note}</dd>` : ""}
       ${visit.notes.map((n) => html`<dt>${t("staff.handover")}</dt><dd>${n.text}</dd>`)}
@@ -568,7 +568,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       <tbody>
         ${line.map(
           (v) => html`<tr data-visit=${v.visitId}>
-            <td>${v.code}</td><td>${v.topicName}</td><td>${v.name || html`<span class="muted">${t("staff.noName")}</span>`}${v.note ? html`<br /><small class="muted">${v.note}</small>` : ""}</td>
+            <td>${v.code}</td><td>${topicNameIn(view, v)}</td><td>${v.name || html`<span class="muted">${t("staff.noName")}</span>`}${v.note ? html`<br /><small class="muted">${v.note}</small>` : ""}</td>
             <td>${t("staff.minutes", { minutes: v.waitedMin })}${v.wait ? html`<br /><small class="muted">${waitText(v.wait)}</small>` : ""}</td>
             <td><span class="badge ${v.slaBreached ? "danger" : ""}">${t(`status.${v.status}`)}${v.paused ? ` · ${t("status.paused")}` : ""}</span>${
               v.paused && v.status === "waiting"
@@ -606,6 +606,12 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
 }
 
 /** A short two-tone chime for a new offer (browsers allow it once the page has been touched). */
+/** A visit's topic in the page's language, where the store named it so; else its name. */
+function topicNameIn(view: AssociateView | undefined, visit: StaffVisit): string {
+  const topic = view?.topics.find((x) => x.id === visit.topicId);
+  return topic?.names?.[language()] ?? visit.topicName;
+}
+
 function chime(): void {
   try {
     const audio = new AudioContext();
