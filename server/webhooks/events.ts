@@ -7,6 +7,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "visit:offered",
   "visit:serving",
   "visit:done",
+  "visit:reopened",
   "visit:left",
   "feedback:given",
 ] as const;
@@ -93,6 +94,16 @@ function describe(event: DomainEvent, state: StoreState, reply: unknown): Descri
           ...visitBasics(event.visitId, state),
           associateId: visitOf(event.visitId, state)?.associateId ?? null,
           outcome: event.outcome,
+        },
+      };
+    case "visit:no-show-undone":
+      // A no-show taken back: the `visit:done` (no_show) sent before no longer stands.
+      return {
+        type: "visit:reopened",
+        data: {
+          ...visitBasics(event.visitId, state),
+          associateId: visitOf(event.visitId, state)?.associateId ?? null,
+          status: event.serving ? "serving" : "waiting",
         },
       };
     case "visit:left":

@@ -151,6 +151,35 @@ describe("outgoing webhooks", () => {
     expect(left?.data).toMatchObject({ visitId: second.visitId, reason: "left" });
   });
 
+  it("says when a no-show is taken back (visit:reopened after the visit:done)", async () => {
+    const hook = await receiver();
+    const { storeId } = await storeWithWebhook(hook.url);
+    await must(
+      call(t.url, "POST", `/api/stores/${storeId}/sessions`, {
+        body: { associateId: "ana", pin: "1357" },
+      }),
+    );
+    const visit = await checkIn(storeId, "phones");
+    const offerId = (await t.app.service.state(storeId)).associates.get("ana")?.offerId;
+    await run(storeId, { type: "offer:accept", associateId: "ana", offerId });
+    await run(storeId, { type: "visit:no-show", associateId: "ana", visitId: visit.visitId });
+    await run(storeId, { type: "visit:undo-no-show", associateId: "ana", visitId: visit.visitId });
+    const events = (await hook.until(5)).map((r) => JSON.parse(r.body) as WebhookEvent);
+    expect(events.map((e) => e.type)).toEqual([
+      "visit:checked-in",
+      "visit:offered",
+      "visit:serving",
+      "visit:done",
+      "visit:reopened",
+    ]);
+    expect(events[3]?.data).toMatchObject({ visitId: visit.visitId, outcome: "no_show" });
+    expect(events[4]?.data).toMatchObject({
+      visitId: visit.visitId,
+      associateId: "ana",
+      status: "serving",
+    });
+  });
+
   it("retries after 500s with the same id and body, then stops at a success", async () => {
     let answered = 0;
     const hook = await receiver((_req, res) => {
