@@ -1,9 +1,9 @@
 import type { DomainEvent } from "../domain/events.js";
+import { localDayHour } from "../domain/local-time.js";
 import type { Channel } from "../domain/state.js";
 import type { Commit } from "../store/event-store.js";
 import { type Counters, bump, observe } from "./counters.js";
 import { declineReason } from "./decline-reasons.js";
-import { localDayHour } from "./local-time.js";
 
 /** What the fold remembers of a visit while it may still be counted (ids, times; no names). */
 export interface TrackedVisit {

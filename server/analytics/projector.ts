@@ -1,5 +1,6 @@
 import { snapshotState } from "../app/store-cache.js";
 import type { DomainEvent } from "../domain/events.js";
+import { localDayHour } from "../domain/local-time.js";
 import type { StoreState } from "../domain/state.js";
 import type { Logger } from "../logger.js";
 import { type Commit, type EventStore, LogTrimmed } from "../store/event-store.js";
@@ -10,7 +11,6 @@ import {
   emptyProjection,
   foldCommit,
 } from "./fold.js";
-import { localDayHour } from "./local-time.js";
 import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */

@@ -1,6 +1,5 @@
+import { localDayHour } from "./local-time.js";
 import type { StoreState } from "./state.js";
-
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Per time zone, the day of the last minute asked about (every check-in asks; zones' day
  * boundaries fall on whole minutes, so a minute has one day). */
@@ -11,23 +10,9 @@ export function localDay(at: number, timeZone: string): string {
   const minute = Math.floor(at / 60_000);
   const last = lastDays.get(timeZone);
   if (last?.minute === minute) return last.day;
-  const day = formatDay(at, timeZone);
+  const { day } = localDayHour(at, timeZone);
   lastDays.set(timeZone, { minute, day });
   return day;
-}
-
-function formatDay(at: number, timeZone: string): string {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-    });
-    dayFormats.set(timeZone, format);
-  }
-  return format.format(at);
 }
 
 /** The next public code for a topic letter: "P-017", numbered per letter per local day. */
