@@ -33,21 +33,9 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
     for (const v of await seriousViolations(page)) problems.push(`${name}: ${v}`);
   }
 
-  const admin = {
-    authorization: "",
-    "content-type": "application/json",
-  };
   let checkIns = 0;
-  async function checkIn(topicId: string, name: string, note = ""): Promise<{ code: string }> {
-    admin.authorization = `Bearer ${floor.server.adminToken}`;
-    const response = await fetch(`${floor.server.url}/api/stores/demo/visits`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({ requestId: `screens-${++checkIns}`, topicId, name, note }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as { code: string };
-  }
+  const checkIn = (topicId: string, name: string, note = "") =>
+    floor.checkIn({ requestId: `screens-${++checkIns}`, topicId, name, note });
 
   /** Whether the page scrolls sideways. */
   const scrollsSideways = (page: Page) =>
@@ -141,13 +129,11 @@ describe.skipIf(!hasChromium)("screens in Chromium", () => {
   });
 
   it("fits the customer's phone page at 360 px", async () => {
-    admin.authorization = `Bearer ${floor.server.adminToken}`;
-    const response = await fetch(`${floor.server.url}/api/stores/demo/visits`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({ requestId: "screens-phone", topicId: "returns", name: "Kim" }),
+    const { customerUrl } = await floor.checkIn({
+      requestId: "screens-phone",
+      topicId: "returns",
+      name: "Kim",
     });
-    const { customerUrl } = (await response.json()) as { customerUrl: string };
     const phone = await open(customerUrl, { width: 360, height: 740 });
     await phone.locator(".customer-status").waitFor();
     expect(await scrollsSideways(phone)).toBe(false);

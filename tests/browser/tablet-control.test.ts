@@ -12,6 +12,21 @@ import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser
 describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () => {
   const floor = useDemoFloor({ beforeAll, afterAll });
 
+  /** A customer checks in at the kiosk for `topic` and goes browsing: the kiosk and their code. */
+  async function browseAtKiosk(topic: RegExp) {
+    const kiosk = await floor.open(floor.server.kioskUrl, { width: 1280, height: 800 });
+    await kiosk.locator("[data-link=live]").waitFor();
+    await kiosk.getByRole("button", { name: topic }).click();
+    await kiosk.getByRole("button", { name: "Check in" }).click();
+    const code = String(await kiosk.locator("[data-code]").getAttribute("data-code"));
+    await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).click();
+    await kiosk
+      .getByText(/place is kept/i)
+      .first()
+      .waitFor();
+    return { kiosk, code };
+  }
+
   it("walks an associate through a walk-in, a no-show taken back and ready now", async () => {
     const post = floor.admin;
     await post("", {
@@ -108,16 +123,7 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
   });
 
   it("brings a browsing customer without a phone back by the code on their ticket", async () => {
-    const kiosk = await floor.open(floor.server.kioskUrl, { width: 1280, height: 800 });
-    await kiosk.locator("[data-link=live]").waitFor();
-    await kiosk.getByRole("button", { name: /Fitting room/ }).click();
-    await kiosk.getByRole("button", { name: "Check in" }).click();
-    const code = String(await kiosk.locator("[data-code]").getAttribute("data-code"));
-    await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).click();
-    await kiosk
-      .getByText(/place is kept/i)
-      .first()
-      .waitFor();
+    const { kiosk, code } = await browseAtKiosk(/Fitting room/);
 
     // Later, at the kiosk again (a fresh start screen): the code, typed as it comes.
     await kiosk.reload();
@@ -130,16 +136,7 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
   });
 
   it("lets staff bring a browsing customer back and serve them; the console's alert about them closes itself", async () => {
-    const kiosk = await floor.open(floor.server.kioskUrl, { width: 1280, height: 800 });
-    await kiosk.locator("[data-link=live]").waitFor();
-    await kiosk.getByRole("button", { name: /Phones/ }).click();
-    await kiosk.getByRole("button", { name: "Check in" }).click();
-    const code = String(await kiosk.locator("[data-code]").getAttribute("data-code"));
-    await kiosk.getByRole("button", { name: "I'm browsing, keep my place" }).click();
-    await kiosk
-      .getByText(/place is kept/i)
-      .first()
-      .waitFor();
+    const { kiosk, code } = await browseAtKiosk(/Phones/);
 
     // Julia brings them back from the line on her tablet, is offered them, and serves them.
     const julia = await floor.open(floor.server.page("tablet"), { width: 800, height: 1280 });
@@ -193,16 +190,11 @@ describe.skipIf(!hasChromium)("the tablet keeps the associate in control", () =>
   });
 
   it("names the topics in the tablet's language where the store named them so", async () => {
-    const response = await fetch(`${floor.server.url}/api/stores/demo/visits`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${floor.server.adminToken}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ requestId: "uk-topic-1", topicId: "returns", name: "Оксана" }),
+    const { code } = await floor.checkIn({
+      requestId: "uk-topic-1",
+      topicId: "returns",
+      name: "Оксана",
     });
-    expect(response.status).toBe(201);
-    const { code } = (await response.json()) as { code: string };
     const context = await floor.browser.newContext({
       locale: "uk-UA",
       viewport: { width: 800, height: 1280 },

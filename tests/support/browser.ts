@@ -180,6 +180,8 @@ export interface DemoFloor {
   signIn(page: Page, associateId: string, pin: string): Promise<void>;
   /** POSTs `body` to the admin API at `/api/admin/stores<path>` with the admin token. */
   admin(path: string, body: unknown): Promise<Response>;
+  /** Checks a customer into the demo store over HTTP (the admin token); throws unless 201. */
+  checkIn(body: Record<string, unknown>): Promise<{ code: string; customerUrl: string }>;
 }
 
 /**
@@ -210,6 +212,15 @@ export function useDemoFloor(
     if (!value) throw new Error(`${what} is not started (use the floor inside its describe)`);
     return value;
   };
+  /** POSTs `body` as JSON to the demo server with the admin token. */
+  const post = (path: string, body: unknown) => {
+    const { url, adminToken } = started(server, "the demo server");
+    return fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  };
   return {
     get server() {
       return started(server, "the demo server");
@@ -239,12 +250,13 @@ export function useDemoFloor(
       await page.locator("[data-link=live]").waitFor();
     },
     admin(path, body) {
-      const { url, adminToken } = started(server, "the demo server");
-      return fetch(`${url}/api/admin/stores${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      return post(`/api/admin/stores${path}`, body);
+    },
+    async checkIn(body) {
+      const response = await post("/api/stores/demo/visits", body);
+      if (response.status !== 201)
+        throw new Error(`check-in answered ${response.status}: ${await response.text()}`);
+      return (await response.json()) as { code: string; customerUrl: string };
     },
   };
 }
