@@ -252,8 +252,8 @@ export async function provision(
   url: string,
   settings: StoreSettingsInput = testSettings,
   members: StaffMember[] = staff,
+  storeId = `it-${nanoid(8).replace(/[^A-Za-z0-9]/g, "x")}`,
 ): Promise<Provisioned> {
-  const storeId = `it-${nanoid(8).replace(/[^A-Za-z0-9]/g, "x")}`;
   const admin = <T>(path: string, body: unknown) =>
     must<T>(request<T>(url, "POST", `/api${path}`, body, ADMIN_TOKEN));
   await admin("/admin/stores", { storeId, settings });
@@ -503,10 +503,15 @@ export class World {
 
   private constructor(readonly place: Place) {}
 
-  static async start(backend: BackendName): Promise<World> {
+  /**
+   * A world on a fresh place. `storeId` fixes the store's id (each place is its own directory
+   * or key prefix, so ids never collide): estimates are seeded by store and time, so a test
+   * comparing two of them draws the same numbers on every run.
+   */
+  static async start(backend: BackendName, storeId?: string): Promise<World> {
     const world = new World(await freshPlace(backend));
     world.server = await startServer(world.place, world.clock);
-    world.ids = await provision(world.server.url);
+    world.ids = await provision(world.server.url, testSettings, staff, storeId);
     return world;
   }
 
