@@ -77,6 +77,17 @@ export const storeSettingsSchema = z
      * kept; then it is erased from every copy the server holds (docs/STORES.md, "Retention").
      */
     retentionDays: z.number().int().min(1).max(365).default(30),
+    /**
+     * The share (%) of served customers the store means to serve inside the wait it quoted
+     * them; analytics marks the days below it.
+     */
+    quoteTargetPct: z.number().int().min(1).max(100).default(80),
+    /**
+     * The service level the staffing advisor plans for: `serviceLevelPct` % of customers served
+     * (their offer accepted) within `serviceLevelSec` of arriving.
+     */
+    serviceLevelPct: z.number().int().min(1).max(99).default(80),
+    serviceLevelSec: z.number().int().min(30).max(3600).default(300),
   })
   .strict()
   .superRefine((s, ctx) => {

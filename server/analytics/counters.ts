@@ -10,8 +10,11 @@ export const BUCKETS_SEC = [
   15, 30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200,
 ] as const;
 
-/** The measured times kept as histograms. */
-export type Timed = "wait" | "service" | "wrapUp";
+/**
+ * The measured times kept as histograms: waits, service and wrap-up times, and how far a served
+ * customer's wait fell above (`quoteOver`) or below (`quoteUnder`) the range they were quoted.
+ */
+export type Timed = "wait" | "service" | "wrapUp" | "quoteOver" | "quoteUnder";
 
 /** Adds `by` to counter `name`. */
 export function bump(counters: Counters, name: string, by = 1): void {

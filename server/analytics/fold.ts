@@ -19,6 +19,8 @@ export interface TrackedVisit {
   associateId: string | undefined;
   servingSince: number | undefined;
   closedAt: number | undefined;
+  /** How the associate closed it (feedback is counted against it); absent until then. */
+  outcome?: string;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface Working {
   offers: Map<string, { visitId: string; associateId: string }>;
   wrapUps: Map<string, number>;
   names: Map<string, string>;
+  /** Associates signed in (any presence but offline), since when: staffed time per hour. */
+  signedIn: Map<string, number>;
 }
 
 /** One store-local day: counters per cell, and the newest version folded into it. */
@@ -85,6 +89,7 @@ export function emptyProjection(): Projection {
       offers: new Map(),
       wrapUps: new Map(),
       names: new Map(),
+      signedIn: new Map(),
     },
     days: new Map(),
   };
@@ -103,8 +108,12 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
   if (commit.version !== working.version + 1)
     throw new Error(`analytics: log jumps from ${working.version} to ${commit.version}`);
   const at = commit.at;
-  const count = (visit: TrackedVisit | undefined, associateId: string | undefined): Counters => {
-    const { day, hour } = localDayHour(at, working.timezone);
+  const count = (
+    visit: TrackedVisit | undefined,
+    associateId: string | undefined,
+    when = at,
+  ): Counters => {
+    const { day, hour } = localDayHour(when, working.timezone);
     let model = projection.days.get(day);
     if (!model) {
       model = { day, through: 0, cells: {} };
@@ -131,7 +140,34 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
   return touched;
 }
 
-type Count = (visit: TrackedVisit | undefined, associateId: string | undefined) => Counters;
+type Count = (
+  visit: TrackedVisit | undefined,
+  associateId: string | undefined,
+  when?: number,
+) => Counters;
+
+/** Staffed time is split at every quarter hour (UTC), so it lands in the right local hour. */
+const STAFFED_STEP_MS = 15 * 60_000;
+
+/** Counts `associateId`'s signed-in time from `since` to `until` into the hours it fell in. */
+function countStaffed(count: Count, associateId: string, since: number, until: number): void {
+  for (let from = since; from < until; ) {
+    const to = Math.min(until, from - (from % STAFFED_STEP_MS) + STAFFED_STEP_MS);
+    bump(count(undefined, associateId, from), "staffed.ms", to - from);
+    from = to;
+  }
+}
+
+function signIn(w: Working, associateId: string, at: number): void {
+  if (!w.signedIn.has(associateId)) w.signedIn.set(associateId, at);
+}
+
+function signOut(w: Working, associateId: string, at: number, count: Count): void {
+  const since = w.signedIn.get(associateId);
+  if (since === undefined) return;
+  w.signedIn.delete(associateId);
+  countStaffed(count, associateId, since, at);
+}
 
 function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
   switch (e.type) {
@@ -141,6 +177,15 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
       return;
     case "associate:registered":
       w.names.set(e.associateId, e.name);
+      return;
+    case "associate:signed-in":
+    case "associate:presence-changed":
+      if (e.presence === "offline") signOut(w, e.associateId, at, count);
+      else signIn(w, e.associateId, at);
+      return;
+    case "associate:signed-out":
+    case "associate:removed":
+      signOut(w, e.associateId, at, count);
       return;
     case "visit:checked-in": {
       const visit: TrackedVisit = {
@@ -191,10 +236,15 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
       const waitMs = at - visit.presentSince;
       observe(counters, "wait", waitMs);
       if (visit.quote) {
-        const min = waitMs / 60_000;
-        const side =
-          min < visit.quote.lowMin ? "below" : min > visit.quote.highMin ? "above" : "inside";
-        bump(counters, `quote.${side}`);
+        const lowMs = visit.quote.lowMin * 60_000;
+        const highMs = visit.quote.highMin * 60_000;
+        if (waitMs < lowMs) {
+          bump(counters, "quote.below");
+          observe(counters, "quoteUnder", lowMs - waitMs);
+        } else if (waitMs > highMs) {
+          bump(counters, "quote.above");
+          observe(counters, "quoteOver", waitMs - highMs);
+        } else bump(counters, "quote.inside");
       }
       return;
     }
@@ -225,6 +275,7 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
       else {
         bump(counters, "served");
         bump(counters, `outcome.${e.outcome}`);
+        visit.outcome = e.outcome;
         if (visit.servingSince !== undefined) observe(counters, "service", at - visit.servingSince);
       }
       if (visit.associateId) w.wrapUps.set(visit.associateId, at);
@@ -280,6 +331,8 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
       if (!visit) return;
       const counters = count(visit, visit.associateId);
       bump(counters, `satisfaction.${e.satisfaction}`);
+      // Outcome against satisfaction: "resolved" that the customer says was not is a dispute.
+      if (visit.outcome) bump(counters, `satisfaction.${visit.outcome}.${e.satisfaction}`);
       if (e.kudos) bump(counters, "kudos");
       return;
     }

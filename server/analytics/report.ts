@@ -36,12 +36,28 @@ export interface AnalyticsRow {
   quoteInside: number;
   quoteBelow: number;
   quoteAbove: number;
+  /** Of the served customers who were quoted a wait, the share (%) served inside it. */
+  quoteInsidePct: number | null;
+  /** How far the misses were: mean and p90 of the time past the quote's high end (late)... */
+  quoteOverAvgSec: number | null;
+  quoteOverP90Sec: number | null;
+  /** ...and before its low end (early). */
+  quoteUnderAvgSec: number | null;
   satisfactionYes: number;
   satisfactionPartly: number;
   satisfactionNo: number;
+  /** Satisfaction answers by the outcome the associate recorded. */
+  satisfactionByOutcome: Record<Outcome, { yes: number; partly: number; no: number }>;
+  /** Visits the associate marked resolved that the customer said were not, or only partly. */
+  disputed: number;
   kudos: number;
   managerCalls: number;
+  /** Hours associates were signed in (any presence but offline), to one decimal. */
+  staffedHours: number;
 }
+
+const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
+type Outcome = (typeof OUTCOMES)[number];
 
 /** Adds up the days' cells by `by`, rows in key order. */
 export function breakdown(
@@ -99,6 +115,19 @@ function rowOf(key: string, label: string, c: Counters): AnalyticsRow {
   for (const reason of DECLINE_REASONS)
     if (n(`declines.${reason}`) > 0) declinesByReason[reason] = n(`declines.${reason}`);
   const wrapUps = n("wrapUp.n");
+  const avgSec = (kind: string) =>
+    n(`${kind}.n`) > 0 ? Math.round(n(`${kind}.ms`) / n(`${kind}.n`) / 1000) : null;
+  const quoted = n("quote.inside") + n("quote.below") + n("quote.above");
+  const satisfactionByOutcome = Object.fromEntries(
+    OUTCOMES.map((o) => [
+      o,
+      {
+        yes: n(`satisfaction.${o}.yes`),
+        partly: n(`satisfaction.${o}.partly`),
+        no: n(`satisfaction.${o}.no`),
+      },
+    ]),
+  ) as AnalyticsRow["satisfactionByOutcome"];
   return {
     key,
     label,
@@ -120,15 +149,22 @@ function rowOf(key: string, label: string, c: Counters): AnalyticsRow {
     waitP90Sec: percentile(c, "wait", 0.9) ?? null,
     serviceP50Sec: percentile(c, "service", 0.5) ?? null,
     serviceP90Sec: percentile(c, "service", 0.9) ?? null,
-    wrapUpAvgSec: wrapUps > 0 ? Math.round(n("wrapUp.ms") / wrapUps / 1000) : null,
+    wrapUpAvgSec: avgSec("wrapUp"),
     quoteInside: n("quote.inside"),
     quoteBelow: n("quote.below"),
     quoteAbove: n("quote.above"),
+    quoteInsidePct: quoted > 0 ? Math.round((1000 * n("quote.inside")) / quoted) / 10 : null,
+    quoteOverAvgSec: avgSec("quoteOver"),
+    quoteOverP90Sec: percentile(c, "quoteOver", 0.9) ?? null,
+    quoteUnderAvgSec: avgSec("quoteUnder"),
     satisfactionYes: n("satisfaction.yes"),
     satisfactionPartly: n("satisfaction.partly"),
     satisfactionNo: n("satisfaction.no"),
+    satisfactionByOutcome,
+    disputed: satisfactionByOutcome.resolved.partly + satisfactionByOutcome.resolved.no,
     kudos: n("kudos"),
     managerCalls: n("managerCalls"),
+    staffedHours: Math.round(n("staffed.ms") / 360_000) / 10,
   };
 }
 
@@ -154,11 +190,17 @@ const CSV_COLUMNS = [
   "quoteInside",
   "quoteBelow",
   "quoteAbove",
+  "quoteInsidePct",
+  "quoteOverAvgSec",
+  "quoteOverP90Sec",
+  "quoteUnderAvgSec",
   "satisfactionYes",
   "satisfactionPartly",
   "satisfactionNo",
+  "disputed",
   "kudos",
   "managerCalls",
+  "staffedHours",
 ] as const satisfies ReadonlyArray<keyof AnalyticsRow>;
 
 /**

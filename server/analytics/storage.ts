@@ -29,6 +29,8 @@ interface WorkingJson {
   offers: Array<[string, { visitId: string; associateId: string }]>;
   wrapUps: Array<[string, number]>;
   names: Array<[string, string]>;
+  /** Absent in cursors saved before staffed time was counted. */
+  signedIn?: Array<[string, number]>;
 }
 
 export function workingToJson(w: Working): string {
@@ -40,6 +42,7 @@ export function workingToJson(w: Working): string {
     offers: [...w.offers],
     wrapUps: [...w.wrapUps],
     names: [...w.names],
+    signedIn: [...w.signedIn],
   };
   return JSON.stringify(json);
 }
@@ -54,6 +57,7 @@ export function workingFromJson(text: string): Working {
     offers: new Map(json.offers),
     wrapUps: new Map(json.wrapUps),
     names: new Map(json.names),
+    signedIn: new Map(json.signedIn ?? []),
   };
 }
 

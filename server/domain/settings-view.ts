@@ -25,6 +25,13 @@ export const orphanedVisitMs = (state: StoreState): number =>
 export const retentionMs = (state: StoreState): number =>
   (state.settings.retentionDays ?? 30) * 24 * 60 * 60_000;
 
+/** The analytics targets a manager sets (older stores: the defaults). */
+export const analyticsTargets = (state: StoreState) => ({
+  quoteTargetPct: state.settings.quoteTargetPct ?? 80,
+  serviceLevelPct: state.settings.serviceLevelPct ?? 80,
+  serviceLevelSec: state.settings.serviceLevelSec ?? 300,
+});
+
 export const callAheadHoldMs = (state: StoreState): number =>
   state.settings.callAheadHoldMin * 60_000;
 

@@ -235,6 +235,9 @@ export const emptySettings: StoreSettings = {
   declineCooldownSec: 60,
   orphanedVisitMin: 5,
   retentionDays: 30,
+  quoteTargetPct: 80,
+  serviceLevelPct: 80,
+  serviceLevelSec: 300,
 };
 
 /** The state of a store that has no log yet. */

@@ -199,6 +199,78 @@ describe("the analytics fold", () => {
     expect(breakdown([...p.days.values()], "day")[0]?.declinesByReason).toEqual({ other: 1 });
   });
 
+  it("counts how far misses were from their quote, outcome against satisfaction, and staffed hours", () => {
+    const commits = log();
+    const at = (n: number) => commits.length + n;
+    const add = (when: number, ...events: DomainEvent[]) =>
+      commits.push({
+        storeId: "s",
+        version: at(1),
+        requestId: `r${at(1)}`,
+        command: "test",
+        at: when,
+        events,
+        reply: {},
+      });
+    // Ana signs in at 22:40 local on the 23rd (half an hour before it is counted), away a
+    // while, offline at 00:20 on the 24th: 1 h 40 min signed in, split across hours and days.
+    const T = EVENING - 20 * MIN;
+    add(T, { type: "associate:signed-in", associateId: "ana", presence: "available" });
+    add(T + 30 * MIN, { type: "associate:presence-changed", associateId: "ana", presence: "away" });
+    add(T + 100 * MIN, {
+      type: "associate:presence-changed",
+      associateId: "ana",
+      presence: "offline",
+    });
+    // v4 on the 24th: quoted 2–4 min, served after 10 (6 min late), "resolved", customer: "no".
+    const V4 = EVENING + 130 * MIN;
+    add(V4, {
+      type: "visit:checked-in",
+      visitId: "v4",
+      code: "P-002",
+      codeDay: "2026-11-24",
+      codeNumber: 2,
+      token: "tok-v4",
+      topicId: "phones",
+      channel: "kiosk",
+    } as DomainEvent);
+    add(V4, { type: "visit:quoted", visitId: "v4", lowMin: 2, highMin: 4 });
+    add(V4 + 9 * MIN, {
+      type: "offer:created",
+      offerId: "o4",
+      visitId: "v4",
+      associateId: "ana",
+      deadline: V4 + 11 * MIN,
+    });
+    add(V4 + 10 * MIN, { type: "offer:accepted", offerId: "o4" });
+    add(V4 + 15 * MIN, { type: "visit:completed", visitId: "v4", outcome: "resolved", note: "" });
+    add(V4 + 20 * MIN, {
+      type: "feedback:given",
+      visitId: "v4",
+      satisfaction: "no",
+      comment: "",
+      kudos: false,
+    });
+    // Folded in commit order, the signing in and out come after the day's visits: sort by time.
+    commits.sort((a, b) => a.at - b.at || a.version - b.version);
+    commits.forEach((c, i) => {
+      c.version = i + 1;
+    });
+    const p = project(commits);
+    const byHour = breakdown([dayOf(p, "2026-11-23")], "hour");
+    expect(byHour.find((r) => r.key === "22:00")?.staffedHours).toBeCloseTo(0.3, 1);
+    expect(byHour.find((r) => r.key === "23:00")?.staffedHours).toBe(1);
+    const [day24] = breakdown([dayOf(p, "2026-11-24")], "day");
+    expect(day24?.staffedHours).toBeCloseTo(0.3, 1);
+    // v1 ("resolved", "partly", answered on the 24th) and v4 are both disputed.
+    expect(day24).toMatchObject({ quoteAbove: 1, quoteInsidePct: 0, disputed: 2 });
+    // Six minutes late: the 300–420 s bucket.
+    expect(day24?.quoteOverAvgSec).toBe(360);
+    expect(day24?.satisfactionByOutcome.resolved).toEqual({ yes: 0, partly: 1, no: 1 });
+    const [day23] = breakdown([dayOf(p, "2026-11-23")], "day");
+    expect(day23).toMatchObject({ quoteInsidePct: 100, disputed: 0, quoteOverAvgSec: null });
+  });
+
   it("answers percentiles from bucket counts", () => {
     const counters = { "wait.n": 10, "wait.b2": 5, "wait.b4": 5 };
     expect(percentile(counters, "wait", 0.5)).toBe(60);

@@ -4,6 +4,7 @@ import { AppError } from "../../../shared/errors.js";
 import type { AnalyticsProjector } from "../../analytics/projector.js";
 import { BREAKDOWNS, breakdown, toCsv, total } from "../../analytics/report.js";
 import type { StoreState } from "../../domain/index.js";
+import { analyticsTargets } from "../../domain/settings-view.js";
 import { bearer, parse } from "../validate.js";
 import type { HttpContext } from "./context.js";
 
@@ -104,6 +105,10 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
         return;
       }
       const since = working.since;
+      const { quoteTargetPct } = analyticsTargets(state);
+      const daysBelowTarget = breakdown(days, "day")
+        .filter((d) => d.quoteInsidePct !== null && d.quoteInsidePct < quoteTargetPct)
+        .map((d) => ({ day: d.key, quoteInsidePct: d.quoteInsidePct, served: d.served }));
       res.json({
         storeId: state.storeId,
         timezone: working.timezone,
@@ -117,6 +122,8 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
             ? [`No data before ${since ?? "the store's first visit"}: counting started then.`]
             : [],
         total: total(days),
+        quoteTargetPct,
+        daysBelowTarget,
         rows,
       });
     }),
