@@ -41,6 +41,7 @@ export class Projection {
   private everyoneBriefCache: Colleague[] | undefined;
   private topicsCache: TopicInfo[] | undefined;
   private todayCache: string | undefined;
+  private undoableCache: Map<string, NonNullable<AssociateView["undoNoShow"]>> | undefined;
 
   constructor(
     readonly state: StoreState,
@@ -234,15 +235,27 @@ export class Projection {
     };
   }
 
-  /** The associate's latest no-show still within its undo window; closed visits newest last. */
+  /** The associate's latest no-show still within its undo window. */
   private undoNoShowOf(associateId: string): AssociateView["undoNoShow"] {
+    return this.undoableNoShows().get(associateId) ?? null;
+  }
+
+  /**
+   * Each associate's latest no-show still within its undo window, in one pass over the visits
+   * closed within the window (closed visits are newest last): an associate's view is made for
+   * every associate at each change, and scanning per associate cost a busy store dearly.
+   */
+  private undoableNoShows(): Map<string, NonNullable<AssociateView["undoNoShow"]>> {
+    if (this.undoableCache) return this.undoableCache;
+    const found = new Map<string, NonNullable<AssociateView["undoNoShow"]>>();
     for (const v of this.state.closed.valueSeq().reverse()) {
       const until = (v.closedAt ?? 0) + NO_SHOW_UNDO_MS;
-      if (until < this.now) return null;
-      if (v.outcome === "no_show" && v.associateId === associateId)
-        return { visitId: v.id, code: v.code, until };
+      if (until < this.now) break;
+      if (v.outcome === "no_show" && v.associateId !== undefined && !found.has(v.associateId))
+        found.set(v.associateId, { visitId: v.id, code: v.code, until });
     }
-    return null;
+    this.undoableCache = found;
+    return found;
   }
 
   private topics(): TopicInfo[] {
