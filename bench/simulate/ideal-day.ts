@@ -1,7 +1,7 @@
+import { type Arrival, presentAt } from "../../server/simulation/arrivals.js";
+import { EventQueue } from "../../server/simulation/event-queue.js";
+import { type Profile, minutesOf } from "../../server/simulation/profile.js";
 import type { StoreSettings } from "../../shared/settings.js";
-import { type Arrival, presentAt } from "./arrivals.js";
-import { EventQueue } from "./event-queue.js";
-import { type Profile, minutesOf } from "./profile.js";
 
 /**
  * The same day under an ideal dispatcher, for comparison: first come, first served per skill

@@ -1,6 +1,6 @@
 import { type WaitRange, isNarrow } from "../../server/domain/index.js";
-import type { DayResult, Served } from "./engine-day.js";
-import { minutesOf } from "./profile.js";
+import type { DayResult, Served } from "../../server/simulation/engine-day.js";
+import { minutesOf } from "../../server/simulation/profile.js";
 
 /**
  * Figures of simulated days: how often customers were served inside the range they were quoted

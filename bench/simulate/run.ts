@@ -2,11 +2,12 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { drawArrivals } from "../../server/simulation/arrivals.js";
+import { runEngineDay } from "../../server/simulation/engine-day.js";
+import { type Profile, loadProfile } from "../../server/simulation/profile.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
-import { drawArrivals } from "./arrivals.js";
-import { runEngineDay } from "./engine-day.js";
 import { runIdealDay } from "./ideal-day.js";
-import { type Profile, loadProfile } from "./profile.js";
+import { estimateWaits as legacyEstimateWaits } from "./legacy-estimator.js";
 import { HEADER, type SeededDay, figuresOf, hours, line, rowsOf } from "./report.js";
 
 /**
@@ -53,7 +54,7 @@ for (const { path, profile } of profiles) {
     const arrivals = drawArrivals(profile, seed);
     return {
       seed,
-      day: runEngineDay(profile, arrivals, seed),
+      day: runEngineDay(profile, arrivals, seed, { compareWith: legacyEstimateWaits }),
       ideal: runIdealDay(profile, arrivals, settings),
     };
   });

@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { drawArrivals } from "../../bench/simulate/arrivals.js";
-import { runEngineDay } from "../../bench/simulate/engine-day.js";
 import { runIdealDay } from "../../bench/simulate/ideal-day.js";
-import { loadProfile } from "../../bench/simulate/profile.js";
 import { figuresOf, rowsOf } from "../../bench/simulate/report.js";
+import { drawArrivals } from "../../server/simulation/arrivals.js";
+import { runEngineDay } from "../../server/simulation/engine-day.js";
+import { loadProfile } from "../../server/simulation/profile.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 
 /** The store-day simulator: a shipped profile's day through the engine, accounted for whole. */

@@ -1,4 +1,6 @@
-import { Random, drawLogNormal } from "../../server/domain/distributions.js";
+import { commandSchema } from "../../shared/commands.js";
+import { storeSettingsSchema } from "../../shared/settings.js";
+import { Random, drawLogNormal } from "../domain/distributions.js";
 import {
   type DomainEvent,
   type StoreState,
@@ -9,12 +11,9 @@ import {
   decide,
   emptyState,
   withQuotes,
-} from "../../server/domain/index.js";
-import { commandSchema } from "../../shared/commands.js";
-import { storeSettingsSchema } from "../../shared/settings.js";
+} from "../domain/index.js";
 import { type Arrival, presentAt } from "./arrivals.js";
 import { EventQueue } from "./event-queue.js";
-import { estimateWaits as legacyEstimateWaits } from "./legacy-estimator.js";
 import { type Profile, minutesOf } from "./profile.js";
 
 /**
@@ -34,7 +33,7 @@ export interface Served {
   presentAt: number;
   /** The range recorded when they joined the line (visit:quoted). */
   quote: WaitRange;
-  /** What the previous estimator would have said at the same moment. */
+  /** What the previous estimator would have said at the same moment (when one is given). */
   legacyQuote: WaitRange;
   /** When an associate accepted them; undefined if they never were. */
   servedAt: number | undefined;
@@ -55,7 +54,24 @@ export interface DayResult {
 
 type Input = Record<string, unknown> & { type: string };
 
-export function runEngineDay(profile: Profile, arrivals: Arrival[], seed: number): DayResult {
+export interface EngineDayOptions {
+  /**
+   * Record the quotes the app layer would (default true). The staffing advisor turns them off:
+   * they change no assignment, and simulating the line for each quote is most of a day's cost.
+   */
+  quotes?: boolean;
+  /** Another estimator to report beside the engine's quotes (the benchmark's previous one). */
+  compareWith?: (state: StoreState, now: number) => Map<string, WaitRange>;
+}
+
+export function runEngineDay(
+  profile: Profile,
+  arrivals: Arrival[],
+  seed: number,
+  options: EngineDayOptions = {},
+): DayResult {
+  const quoting = options.quotes ?? true;
+  const compareWith = options.compareWith;
   const random = new Random(`engine|${profile.name}|${seed}`);
   const b = profile.behaviour;
   const settings = storeSettingsSchema.parse({
@@ -85,17 +101,19 @@ export function runEngineDay(profile: Profile, arrivals: Arrival[], seed: number
   const onShift = new Set<string>();
   const wrapUpMs = settings.wrapUpSec * 1000;
   /** The previous estimator's range at this moment (offered at once: "now", as both said). */
-  const legacyQuote = (visitId: string): WaitRange =>
-    state.visits.get(visitId)?.status === "offered"
+  const legacyQuote = (visitId: string): WaitRange => {
+    if (!compareWith) return null;
+    return state.visits.get(visitId)?.status === "offered"
       ? { lowMin: 0, highMin: 1 }
-      : (legacyEstimateWaits(state, now).get(visitId) ?? null);
+      : (compareWith(state, now).get(visitId) ?? null);
+  };
 
   const exec = (input: Input) => {
     const command = commandSchema.parse({ requestId: `r${++requests}`, ...input });
     const decided = decide(state, command, now);
     if (!decided.ok) return undefined;
     const before = state;
-    const d = withQuotes(decided);
+    const d = quoting ? withQuotes(decided) : decided;
     state = d.state;
     for (const e of d.events) observe(e, before);
     // The cached deadline is a lower bound that a tick firing nothing leaves in the past.

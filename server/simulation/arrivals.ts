@@ -1,4 +1,4 @@
-import { Random, drawLogNormal } from "../../server/domain/distributions.js";
+import { Random, drawLogNormal } from "../domain/distributions.js";
 import { type Profile, minutesOf } from "./profile.js";
 
 /**
