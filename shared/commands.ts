@@ -34,7 +34,14 @@ export const alertKindSchema = z.enum([
   "offer_expired_repeatedly",
   "tablet_dropped",
   "declined_by_all",
+  "follow_up_needed",
 ]);
+/**
+ * Why an associate declines an offer, as the tablet sends it: one of these codes, which every
+ * page shows in its own language; any other text is a reason of its own ("other").
+ */
+export const DECLINE_REASON_CODES = ["busy", "not_my_skill", "language", "on_break"] as const;
+export type DeclineReasonCode = (typeof DECLINE_REASON_CODES)[number];
 
 const cmd = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...base, ...shape }).strict();
@@ -69,6 +76,12 @@ export const commandSchemas = {
     priority: z.number().int().min(0).max(9),
   }),
   "alert:resolve": cmd("alert:resolve", { managerId, alertId: idSchema }),
+  /** A disputed resolution followed up: it leaves the follow-up list, with the manager's note. */
+  "follow-up:done": cmd("follow-up:done", {
+    managerId,
+    visitId: idSchema,
+    note: shortText(1000).min(1, "say what was done"),
+  }),
   // customer side
   "visit:check-in": cmd("visit:check-in", {
     topicId: idSchema,

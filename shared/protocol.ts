@@ -62,6 +62,7 @@ export const payloadSchemas = {
   "intake:pause": c["intake:pause"].omit(asManager),
   "intake:resume": c["intake:resume"].omit(asManager),
   "alert:resolve": c["alert:resolve"].omit(asManager),
+  "follow-up:done": c["follow-up:done"].omit(asManager),
   "store:update-settings": c["store:update-settings"].omit(asManager),
 } as const;
 
@@ -90,6 +91,7 @@ export const MANAGER_EVENTS = [
   "intake:pause",
   "intake:resume",
   "alert:resolve",
+  "follow-up:done",
   "store:update-settings",
 ] as const satisfies readonly ClientEvent[];
 
@@ -169,6 +171,7 @@ export const replySchemas = {
   "intake:pause": reply({ intakeOpen: z.boolean() }),
   "intake:resume": reply({ intakeOpen: z.boolean() }),
   "alert:resolve": reply({ alertId: idSchema }),
+  "follow-up:done": visitReply,
   "store:update-settings": reply({ storeId: idSchema }),
 } as const satisfies Record<ClientEvent, z.ZodType>;
 

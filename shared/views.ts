@@ -184,7 +184,8 @@ export interface AlertView {
     | "manager_called"
     | "offer_expired_repeatedly"
     | "tablet_dropped"
-    | "declined_by_all";
+    | "declined_by_all"
+    | "follow_up_needed";
   at: number;
   visitId: string | null;
   code: string | null;
@@ -197,9 +198,45 @@ export interface AlertView {
   note: string;
   /**
    * What fits now, in order: `serve_next` (priority 9) and `bring_back` only while the visit
-   * waits; `reassign` while it is open; `resolve` always.
+   * waits; `reassign` while it is open; `open_follow_up` (the follow-up list's entry, by
+   * `visitId`) for `follow_up_needed`; `resolve` always.
    */
-  actions: Array<"serve_next" | "bring_back" | "reassign" | "resolve">;
+  actions: Array<"serve_next" | "bring_back" | "reassign" | "open_follow_up" | "resolve">;
+  /** `follow_up_needed`: what the customer answered (the alert's `associateName` closed it). */
+  followUp: { customerName: string; satisfaction: "partly" | "no"; comment: string } | null;
+  /**
+   * Who declined the alert's visit and why, in the order they declined (`declined_by_all`; empty
+   * otherwise). `reason`: a code of DECLINE_REASON_CODES (shown in the page's language), other
+   * text as the associate typed it, or "" for none given.
+   */
+  declines: DeclineView[];
+}
+
+export interface DeclineView {
+  associateId: string;
+  associateName: string | null;
+  reason: string;
+}
+
+/**
+ * A disputed resolution: its associate closed the visit `resolved`, the customer answered
+ * `partly` or `no`. Customer name and comment are "" once retention erased them.
+ */
+export interface FollowUpView {
+  visitId: string;
+  code: string;
+  topicName: string;
+  customerName: string;
+  /** Who closed it `resolved`, and their name (null: no longer in the store). */
+  associateId: string | null;
+  associateName: string | null;
+  satisfaction: "partly" | "no";
+  comment: string;
+  /** When the customer answered. */
+  at: number;
+  closedAt: number;
+  /** Who followed it up (null `by`: an administrator), when, and their note. */
+  done: { by: string | null; byName: string | null; at: number; note: string } | null;
 }
 
 export interface ManagerStats {
@@ -226,7 +263,14 @@ export interface ManagerView extends Omit<AssociateView, "role"> {
     }
   >;
   settings: unknown;
+  /** Disputed resolutions not followed up yet, oldest answer first. */
+  followUps: FollowUpView[];
+  /** The latest followed up (at most FOLLOWED_UP_SHOWN), newest first. */
+  followedUp: FollowUpView[];
 }
+
+/** How many followed-up entries the manager's view carries. */
+export const FOLLOWED_UP_SHOWN = 10;
 
 export type View = KioskView | DisplayView | CustomerView | AssociateView | ManagerView;
 

@@ -11,7 +11,8 @@ export const EXPIRIES_BEFORE_ALERT = 2;
  * - `sla`, `declined_by_all`: the visit is being served, or it ended;
  * - `manager_called`: the visit it was about ended (a call about no visit waits for a manager);
  * - `offer_expired_repeatedly`: the associate accepted an offer since (the count of expiries in
- *   a row starts again), or went offline, or was removed.
+ *   a row starts again), or went offline, or was removed;
+ * - `follow_up_needed`: a manager followed the visit up (or retention let the entry go).
  */
 export function causeGone(state: StoreState, alert: Alert): boolean {
   const visit = alert.visitId === undefined ? undefined : state.visits.get(alert.visitId);
@@ -26,6 +27,10 @@ export function causeGone(state: StoreState, alert: Alert): boolean {
       return alert.visitId !== undefined && !visit;
     case "offer_expired_repeatedly":
       return !a || a.presence === "offline" || a.expiredOffersInRow < EXPIRIES_BEFORE_ALERT;
+    case "follow_up_needed": {
+      const followUp = alert.visitId === undefined ? undefined : state.followUps.get(alert.visitId);
+      return !followUp || followUp.done !== undefined;
+    }
   }
 }
 
@@ -42,9 +47,11 @@ export function clearStaleAlerts(d: Draft): void {
 }
 
 /** What a manager can usefully do about an alert now, in the order the console offers it. */
-export type AlertAction = "serve_next" | "bring_back" | "reassign" | "resolve";
+export type AlertAction = "serve_next" | "bring_back" | "reassign" | "open_follow_up" | "resolve";
 
 export function alertActions(state: StoreState, alert: Alert): AlertAction[] {
+  // A disputed resolution's visit has ended: what is left to do is to follow it up.
+  if (alert.kind === "follow_up_needed") return ["open_follow_up", "resolve"];
   const visit = alert.visitId === undefined ? undefined : state.visits.get(alert.visitId);
   const actions: AlertAction[] = [];
   if (visit && (visit.status === "waiting" || visit.status === "offered")) {

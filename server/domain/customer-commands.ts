@@ -1,6 +1,7 @@
 import type { CommandOf } from "../../shared/commands.js";
 import { localDay, nextVisitCode } from "./codes.js";
 import { type Draft, type Reply, fail, requireVisit } from "./draft.js";
+import { followUpIfDisputed } from "./follow-ups.js";
 import { callAheadHoldMs, topicOf } from "./settings-view.js";
 import type { Visit } from "./state.js";
 
@@ -124,6 +125,7 @@ export function giveFeedback(d: Draft, c: CommandOf<"feedback:give">): Reply {
     comment: c.comment,
     kudos: c.kudos,
   });
+  followUpIfDisputed(d, visit);
   return { visitId: visit.id };
 }
 

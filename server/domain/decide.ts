@@ -7,6 +7,7 @@ import * as customer from "./customer-commands.js";
 import { Draft, type Reply, fail } from "./draft.js";
 import type { DomainEvent } from "./events.js";
 import { sealCommit } from "./evolve.js";
+import { markFollowedUp } from "./follow-ups.js";
 import * as manager from "./manager-commands.js";
 import { offerTimeoutMs } from "./settings-view.js";
 import type { StoreState } from "./state.js";
@@ -142,6 +143,8 @@ function handle(d: Draft, c: Command): Reply {
       return manager.setPriority(d, c);
     case "alert:resolve":
       return manager.resolveAlert(d, c);
+    case "follow-up:done":
+      return markFollowedUp(d, c);
     case "visit:check-in":
       return customer.checkIn(d, c);
     case "visit:arrive":

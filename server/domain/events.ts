@@ -118,7 +118,14 @@ export type DomainEvent =
       satisfaction: Satisfaction;
       comment: string;
       kudos: boolean;
-    };
+    }
+  /**
+   * The customer said a visit closed `resolved` was not resolved (or only partly): it goes on
+   * the follow-up list, copied from the visit and its feedback as they are now.
+   */
+  | { type: "visit:follow-up-needed"; visitId: string }
+  /** A manager followed it up (`by` absent: an administrator); it leaves the open list. */
+  | { type: "visit:followed-up"; visitId: string; by: string | undefined; note: string };
 
 export type EventType = DomainEvent["type"];
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;

@@ -248,8 +248,14 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         expiredOffersInRow: 0,
       }));
     }
-    case "offer:declined":
-      return endOffer(state, event.offerId, (a) => a, at);
+    case "offer:declined": {
+      const offer = mustGet(state.offers.get(event.offerId), event.offerId);
+      const next = endOffer(state, event.offerId, (a) => a, at);
+      return updateVisit(next, offer.visitId, (v) => ({
+        ...v,
+        declineReasons: { ...v.declineReasons, [offer.associateId]: event.reason },
+      }));
+    }
     case "offer:expired":
       return endOffer(
         state,
@@ -402,11 +408,21 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
       const alerts = state.alerts.map((a) =>
         a.at < event.before && a.note ? { ...a, note: "" } : a,
       );
+      // A follow-up's customer words expire from when they answered, the manager's note from
+      // when it was written (the entry goes with it); one still open keeps its code and ids.
+      let followUps = state.followUps;
+      for (const f of state.followUps.values()) {
+        if (f.at >= event.before) break;
+        if (f.done && f.done.at < event.before) followUps = followUps.delete(f.visitId);
+        else if (f.customerName !== "" || f.comment !== "")
+          followUps = followUps.set(f.visitId, { ...f, customerName: "", comment: "" });
+      }
       return {
         ...state,
         closed,
         tokens,
         alerts,
+        followUps,
         logHours: state.logHours.skipWhile((hour) => hour < event.before),
         dataExpiry: { before: event.before, version: state.version + 1 },
       };
@@ -427,6 +443,34 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
               }
             : v,
         ),
+      };
+    case "visit:follow-up-needed": {
+      const visit = mustGet(state.closed.get(event.visitId), event.visitId);
+      const feedback = mustGet(visit.feedback, `feedback of ${visit.id}`);
+      return {
+        ...state,
+        followUps: state.followUps.set(visit.id, {
+          visitId: visit.id,
+          code: visit.code,
+          topicId: visit.topicId,
+          customerName: visit.name,
+          associateId: visit.associateId,
+          // Only "partly" and "no" put a visit on the list (follow-ups.ts).
+          satisfaction: feedback.satisfaction === "no" ? "no" : "partly",
+          comment: feedback.comment,
+          at,
+          closedAt: visit.closedAt ?? at,
+          done: undefined,
+        }),
+      };
+    }
+    case "visit:followed-up":
+      return {
+        ...state,
+        followUps: state.followUps.update(event.visitId, (f) => {
+          const open = mustGet(f, `follow-up of ${event.visitId}`);
+          return { ...open, done: { by: event.by ?? "", at, note: event.note } };
+        }),
       };
   }
 }

@@ -2,6 +2,7 @@ import { Map as IMap, List, OrderedMap } from "immutable";
 import {
   type Alert,
   type Associate,
+  type FollowUp,
   HOUR_MS,
   type Offer,
   type RecentOffer,
@@ -16,7 +17,7 @@ import { computeNextDeadline } from "./timers.js";
  * store whose journal was compacted (or whose log was trimmed by retention) behind a snapshot
  * cannot be replayed from its log, so its snapshot must stay readable.
  */
-export const SNAPSHOT_SCHEMA = 5;
+export const SNAPSHOT_SCHEMA = 6;
 
 export interface StateData {
   storeId: string;
@@ -30,6 +31,7 @@ export interface StateData {
   associates: Record<string, Associate>;
   offers: Record<string, Offer>;
   alerts: Record<string, Alert>;
+  followUps: [string, FollowUp][];
   tokens: Record<string, string>;
   codeDay: string;
   codeCounters: Record<string, number>;
@@ -53,6 +55,7 @@ export function toStateData(s: StoreState): StateData {
     associates: s.associates.toObject(),
     offers: s.offers.toObject(),
     alerts: s.alerts.toObject(),
+    followUps: [...s.followUps.entries()],
     tokens: s.tokens.toObject(),
     codeCounters: s.codeCounters.toObject(),
     serviceStats: s.serviceStats.toObject(),
@@ -69,6 +72,7 @@ export function fromStateData(d: StateData): StoreState {
     associates: IMap(d.associates),
     offers: IMap(d.offers),
     alerts: IMap(d.alerts),
+    followUps: OrderedMap(d.followUps),
     tokens: IMap(d.tokens),
     codeCounters: IMap(d.codeCounters),
     serviceStats: IMap(d.serviceStats),
@@ -80,14 +84,18 @@ export function fromStateData(d: StateData): StoreState {
 /** The state a snapshot holds, from this schema or one this server can still read; else undefined. */
 export function fromSnapshot(schema: number, data: unknown): StoreState | undefined {
   if (schema === SNAPSHOT_SCHEMA) return fromStateData(data as StateData);
+  // Schema 5 had no follow-up list: nobody was told of a disputed resolution, so it is empty.
+  if (schema === 5)
+    return fromStateData({ ...(data as Omit<StateData, "followUps">), followUps: [] });
   if (schema === 4) {
     // Schema 4 had no retention: what was logged up to the snapshot expires from its hour on.
-    const old = data as Omit<StateData, "logHours" | "dataExpiry">;
+    const old = data as Omit<StateData, "logHours" | "dataExpiry" | "followUps">;
     const hour = old.clock - (old.clock % HOUR_MS);
     const state = fromStateData({
       ...old,
       logHours: old.clock > 0 ? [hour] : [],
       dataExpiry: undefined,
+      followUps: [],
     });
     return { ...state, nextDeadline: computeNextDeadline(state) };
   }

@@ -19,7 +19,8 @@ export type AlertKind =
   | "manager_called"
   | "offer_expired_repeatedly"
   | "tablet_dropped"
-  | "declined_by_all";
+  | "declined_by_all"
+  | "follow_up_needed";
 
 export interface VisitNote {
   at: number;
@@ -83,6 +84,34 @@ export interface Visit {
   quotes: readonly Quote[];
   /** Associates named to the customer (they accepted), in order; a change earns an apology. */
   named: readonly string[];
+  /**
+   * Each decliner's latest reason (a code of the tablet's list, or free text), for the manager.
+   * Absent until someone declines (and in states from before it existed).
+   */
+  declineReasons?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A visit the associate closed `resolved` while the customer said it was not, or only partly:
+ * on the store's follow-up list until a manager follows it up. Copies what the manager needs
+ * (the visit itself leaves the state a week after it ends). Personal words (the customer's name,
+ * their comment, the manager's note) go by retention, as a closed visit's do.
+ */
+export interface FollowUp {
+  visitId: string;
+  code: string;
+  topicId: string;
+  customerName: string;
+  /** Who closed the visit `resolved`. */
+  associateId: string | undefined;
+  satisfaction: "partly" | "no";
+  comment: string;
+  /** When the customer's answer came (the list's order; retention counts from here). */
+  at: number;
+  /** When the visit ended. */
+  closedAt: number;
+  /** Set once a manager followed it up. */
+  done: { by: string; at: number; note: string } | undefined;
 }
 
 /** A wait range told to a customer, as recorded in the log. */
@@ -174,6 +203,8 @@ export interface StoreState {
   offers: IMap<string, Offer>;
   /** Open alerts. */
   alerts: IMap<string, Alert>;
+  /** Disputed resolutions by visit id, oldest answer first: open, and followed up (until retention). */
+  followUps: OrderedMap<string, FollowUp>;
   /** Customer token -> visit id, for open and retained closed visits. */
   tokens: IMap<string, string>;
   /** Visit code counters for the current local day, per letter. */
@@ -254,6 +285,7 @@ export function emptyState(storeId: string): StoreState {
     associates: IMap(),
     offers: IMap(),
     alerts: IMap(),
+    followUps: OrderedMap(),
     tokens: IMap(),
     codeDay: "",
     codeCounters: IMap(),

@@ -1,22 +1,25 @@
-import type {
-  AlertView,
-  AssociateBrief,
-  AssociateOwn,
-  AssociateView,
-  Colleague,
-  CustomerView,
-  DisplayView,
-  KioskView,
-  ManagerView,
-  StaffVisit,
-  TopicInfo,
+import {
+  type AlertView,
+  type AssociateBrief,
+  type AssociateOwn,
+  type AssociateView,
+  type Colleague,
+  type CustomerView,
+  type DeclineView,
+  type DisplayView,
+  FOLLOWED_UP_SHOWN,
+  type FollowUpView,
+  type KioskView,
+  type ManagerView,
+  type StaffVisit,
+  type TopicInfo,
 } from "../../shared/views.js";
 import { alertActions } from "./alert-rules.js";
 import { canServe, compareLine } from "./assignment.js";
 import { NO_SHOW_UNDO_MS } from "./associate-commands.js";
 import { localDay } from "./codes.js";
 import { estimateTime, estimateWaits, kioskProbes, probeKey } from "./estimates.js";
-import type { Associate, StoreState, Visit, WaitRange } from "./index.js";
+import type { Alert, Associate, FollowUp, StoreState, Visit, WaitRange } from "./index.js";
 import { quotedWaits } from "./quotes.js";
 import { skillOf, slaWaitMs, topicOf } from "./settings-view.js";
 
@@ -294,8 +297,11 @@ export class Projection {
             kind: al.kind,
             at: al.at,
             visitId: al.visitId ?? null,
+            // A follow-up's entry keeps the code after its visit leaves the state.
             code: al.visitId
-              ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.code ?? null)
+              ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.code ??
+                s.followUps.get(al.visitId)?.code ??
+                null)
               : null,
             visitStatus: al.visitId
               ? ((s.visits.get(al.visitId) ?? s.closed.get(al.visitId))?.status ?? null)
@@ -305,11 +311,74 @@ export class Projection {
             associateName: al.associateId ? (s.associates.get(al.associateId)?.name ?? null) : null,
             note: al.note,
             actions: alertActions(s, al),
+            followUp: this.alertFollowUp(al),
+            declines: al.kind === "declined_by_all" ? this.declines(al.visitId) : [],
           }),
         ),
       stats: this.stats(),
       ...(recent ? { recent } : {}),
       settings: s.settings,
+      ...this.followUps(),
+    };
+  }
+
+  /** What the customer answered, for a `follow_up_needed` alert. */
+  private alertFollowUp(alert: Alert): AlertView["followUp"] {
+    const f = alert.kind === "follow_up_needed" && this.state.followUps.get(alert.visitId ?? "");
+    return f
+      ? { customerName: f.customerName, satisfaction: f.satisfaction, comment: f.comment }
+      : null;
+  }
+
+  /** Who declined a visit still open and why, in the order they (last) declined it. */
+  private declines(visitId: string | undefined): DeclineView[] {
+    const s = this.state;
+    const v = visitId === undefined ? undefined : s.visits.get(visitId);
+    if (!v?.declineReasons) return [];
+    return v.declinedBy
+      .filter((id) => v.declineReasons?.[id] !== undefined)
+      .map((id) => ({
+        associateId: id,
+        associateName: s.associates.get(id)?.name ?? null,
+        reason: v.declineReasons?.[id] ?? "",
+      }));
+  }
+
+  /** The open follow-up list, oldest first, and the latest followed up, newest first. */
+  private followUps(): Pick<ManagerView, "followUps" | "followedUp"> {
+    const open: FollowUpView[] = [];
+    const done: FollowUpView[] = [];
+    for (const f of this.state.followUps.values()) {
+      if (f.done) done.push(this.followUp(f));
+      else open.push(this.followUp(f));
+    }
+    done.sort((x, y) => (y.done?.at ?? 0) - (x.done?.at ?? 0));
+    return { followUps: open, followedUp: done.slice(0, FOLLOWED_UP_SHOWN) };
+  }
+
+  private followUp(f: FollowUp): FollowUpView {
+    const s = this.state;
+    const nameOf = (id: string | undefined) =>
+      id === undefined ? null : (s.associates.get(id)?.name ?? null);
+    return {
+      visitId: f.visitId,
+      code: f.code,
+      topicName: topicOf(s, f.topicId)?.name ?? f.topicId,
+      customerName: f.customerName,
+      associateId: f.associateId ?? null,
+      associateName: nameOf(f.associateId),
+      satisfaction: f.satisfaction,
+      comment: f.comment,
+      at: f.at,
+      closedAt: f.closedAt,
+      done: f.done
+        ? {
+            by: f.done.by || null,
+            byName: nameOf(f.done.by || undefined),
+            at: f.done.at,
+            note: f.done.note,
+          }
+        : null,
     };
   }
 

@@ -25,7 +25,10 @@ async function ok(service: QueueService, input: Record<string, unknown>, now: nu
   return result.data as Record<string, unknown>;
 }
 
-/** Checks a customer in, has ana serve them and hand back notes, and takes their feedback. */
+/**
+ * Checks a customer in, has ana serve them and hand back notes, takes their feedback and has it
+ * followed up.
+ */
 async function wholeVisit(service: QueueService, who: string, now: number): Promise<string> {
   const { visitId } = await ok(
     service,
@@ -62,6 +65,12 @@ async function wholeVisit(service: QueueService, who: string, now: number): Prom
     },
     now + 6 * MIN,
   );
+  // "partly" to a resolved visit put it on the follow-up list; a manager follows it up.
+  await ok(
+    service,
+    { type: "follow-up:done", visitId, note: `${who} follow-up note` },
+    now + 7 * MIN,
+  );
   return visitId as string;
 }
 
@@ -70,6 +79,7 @@ const secretsOf = (who: string) => [
   `${who} phone`,
   `${who} handover note`,
   `${who} feedback comment`,
+  `${who} follow-up note`,
 ];
 
 const closedNames = (state: StoreState) => [...state.closed.values()].map((v) => v.name);

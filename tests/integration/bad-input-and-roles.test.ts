@@ -54,6 +54,7 @@ const validPayload: { [E in ClientEvent]: Payload<E> } = {
   "intake:pause": { requestId: rid() },
   "intake:resume": { requestId: rid() },
   "alert:resolve": { requestId: rid(), alertId: "a-1" },
+  "follow-up:done": { requestId: rid(), visitId: "v-1", note: "Called them back" },
   "store:update-settings": { requestId: rid(), settings: testSettings },
   "visit:resume-by-code": { requestId: rid(), code: "P-001" },
   "visit:undo-no-show": { requestId: rid(), visitId: "v-1" },

@@ -91,6 +91,7 @@ const pickArb: fc.Arbitrary<Pick> = fc.record({
     { weight: 2, arbitrary: fc.constant("resume-intake") },
     { weight: 1, arbitrary: fc.constant("call-manager") },
     { weight: 1, arbitrary: fc.constant("resolve-alert") },
+    { weight: 1, arbitrary: fc.constant("follow-up") },
     { weight: 2, arbitrary: fc.constant("tick") },
     { weight: 1, arbitrary: fc.constant("walk-in") },
     { weight: 1, arbitrary: fc.constant("undo-no-show") },
@@ -249,6 +250,15 @@ function build(s: StoreState, p: Pick, seenOffers: string[]): Record<string, unk
       return { type: "intake:resume", managerId: "max" };
     case "call-manager":
       return { type: "manager:call", associateId: assoc, note: "help" };
+    case "follow-up": {
+      const listed = [...s.followUps.keys()];
+      return {
+        type: "follow-up:done",
+        managerId: p.stale ? "ana" : "max",
+        visitId: listed.length ? at(listed, p.b) : "v-404",
+        note: "Called them back",
+      };
+    }
     case "resolve-alert": {
       const alerts = [...s.alerts.keys()];
       return {
@@ -298,6 +308,8 @@ function setup(now: number): { state: StoreState; log: Commit[] } {
 
 /** No-shows taken back within their minute, over all runs. */
 let noShowsUndone = 0;
+/** Disputed resolutions a manager followed up, over all runs. */
+let followedUp = 0;
 
 /**
  * Alerts keep themselves true: none stays open once its cause is gone (docs/ENGINE.md, Alerts),
@@ -315,8 +327,28 @@ function alertsStayTrue(s: StoreState): string[] {
           ? v?.status !== "waiting" && v?.status !== "offered"
           : al.kind === "manager_called"
             ? al.visitId !== undefined && v === undefined
-            : !a || a.presence === "offline" || a.expiredOffersInRow === 0;
+            : al.kind === "follow_up_needed"
+              ? s.followUps.get(al.visitId ?? "")?.done !== undefined ||
+                !s.followUps.has(al.visitId ?? "")
+              : !a || a.presence === "offline" || a.expiredOffersInRow === 0;
     if (gone) bad.push(`alert ${al.id} (${al.kind}) outlived its cause`);
+  }
+  return bad;
+}
+
+/**
+ * Resolution that is real: every visit closed `resolved` that its customer answered "partly" or
+ * "no" is on the follow-up list (open, or followed up by a manager with a note).
+ */
+function disputesListed(s: StoreState): string[] {
+  const bad: string[] = [];
+  for (const v of s.closed.values()) {
+    const said = v.feedback?.satisfaction;
+    if (v.outcome !== "resolved" || !said || said === "yes") continue;
+    const f = s.followUps.get(v.id);
+    if (!f) bad.push(`${v.id} (resolved, answered ${said}) is not on the follow-up list`);
+    else if (f.done && (f.done.note === "" || f.done.by === ""))
+      bad.push(`${v.id} followed up without note or manager`);
   }
   return bad;
 }
@@ -400,6 +432,7 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       if (e.type === "visit:left" || e.type === "visit:expired" || e.type === "visit:completed")
         endedByEvent.add(e.visitId);
       if (e.type === "visit:no-show-undone") noShowsUndone++;
+      if (e.type === "visit:followed-up") followedUp++;
     }
     // Nobody leaves an open state without an explicit event.
     for (const v of before.visits.values()) {
@@ -440,6 +473,7 @@ function runSequence(steps: { pick: Pick; advance: number }[]): void {
       ...offersDontRot(state, now),
       ...deadlineBound(state, computeNextDeadline(state)),
       ...personalDataExpires(state, now),
+      ...disputesListed(state),
     ];
     expect(violations, where).toEqual([]);
   }
@@ -468,6 +502,8 @@ describe("engine invariants over random command sequences", () => {
     expect(noShowsUndone).toBeGreaterThan(0);
     // ... and days long enough for closed visits' data to expire.
     expect(forgotten).toBeGreaterThan(0);
+    // ... and a disputed resolution followed up.
+    expect(followedUp).toBeGreaterThan(0);
   });
 
   it("decides the same way twice for the same inputs (time is an input)", () => {

@@ -53,7 +53,8 @@ export function undividedAttention(s: StoreState): string[] {
 /**
  * Retention: nothing personal outlives the store's retentionDays by more than the hour it was
  * logged in. No closed visit (name, note, handover notes, feedback) stays in the state past
- * the end of the hour it closed in plus retentionDays, nor an alert's note past its hour's; the
+ * the end of the hour it closed in plus retentionDays, nor an alert's note or a follow-up's words
+ * past their hour's; the
  * log's oldest hour not yet expired is within that time too.
  */
 export function personalDataExpires(s: StoreState, now: number): string[] {
@@ -65,6 +66,12 @@ export function personalDataExpires(s: StoreState, now: number): string[] {
     if (expiresAt(v.closedAt ?? 0) <= now) bad.push(`${v.id} is kept past its retention`);
   for (const a of s.alerts.values())
     if (a.note !== "" && expiresAt(a.at) <= now) bad.push(`alert ${a.id}'s note is kept`);
+  // A follow-up's words go the same way: the customer's from their answer, the note from its own.
+  for (const f of s.followUps.values()) {
+    if (expiresAt(f.at) <= now && (f.customerName !== "" || f.comment !== ""))
+      bad.push(`follow-up of ${f.visitId} keeps the customer's words`);
+    if (f.done && expiresAt(f.done.at) <= now) bad.push(`follow-up of ${f.visitId} keeps its note`);
+  }
   const oldest = s.logHours.first();
   if (oldest !== undefined && expiresAt(oldest) <= now)
     bad.push(`the log's hour ${new Date(oldest).toISOString()} is past its retention`);
