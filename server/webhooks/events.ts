@@ -10,6 +10,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "visit:reopened",
   "visit:left",
   "feedback:given",
+  "visit:follow-up-needed",
+  "visit:followed-up",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -126,6 +128,31 @@ function describe(event: DomainEvent, state: StoreState, reply: unknown): Descri
           comment: event.comment,
         },
       };
+    case "visit:follow-up-needed":
+    case "visit:followed-up": {
+      // From the follow-up list, which keeps the visit's code after the visit leaves the state.
+      const followUp = state.followUps.get(event.visitId);
+      const about = {
+        visitId: event.visitId,
+        code: followUp?.code ?? null,
+        topicId: followUp?.topicId ?? null,
+        associateId: followUp?.associateId ?? null,
+      };
+      return event.type === "visit:follow-up-needed"
+        ? {
+            type: "visit:follow-up-needed",
+            data: {
+              ...about,
+              outcome: "resolved",
+              satisfaction: followUp?.satisfaction ?? null,
+              comment: followUp?.comment ?? "",
+            },
+          }
+        : {
+            type: "visit:followed-up",
+            data: { ...about, followedUpBy: event.by ?? null, note: event.note },
+          };
+    }
     default:
       return undefined;
   }

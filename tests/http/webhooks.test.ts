@@ -180,6 +180,69 @@ describe("outgoing webhooks", () => {
     });
   });
 
+  it("says when a resolved visit's customer disagrees, and when a manager followed it up", async () => {
+    const hook = await receiver();
+    const { storeId } = await storeWithWebhook(hook.url);
+    await must(
+      call(t.url, "POST", `/api/stores/${storeId}/sessions`, {
+        body: { associateId: "ana", pin: "1357" },
+      }),
+    );
+    const visit = await checkIn(storeId, "phones", { name: "Ivy Secretname" });
+    const offerId = (await t.app.service.state(storeId)).associates.get("ana")?.offerId;
+    await run(storeId, { type: "offer:accept", associateId: "ana", offerId });
+    await run(storeId, {
+      type: "visit:complete",
+      associateId: "ana",
+      visitId: visit.visitId,
+      outcome: "resolved",
+    });
+    await run(storeId, {
+      type: "feedback:give",
+      visitId: visit.visitId,
+      satisfaction: "no",
+      comment: "Still does not charge",
+    });
+    await run(storeId, {
+      type: "follow-up:done",
+      visitId: visit.visitId,
+      note: "Replaced the cable at the desk",
+    });
+    const got = await hook.until(7);
+    const events = got.map((r) => JSON.parse(r.body) as WebhookEvent);
+    expect(events.map((e) => e.type)).toEqual([
+      "visit:checked-in",
+      "visit:offered",
+      "visit:serving",
+      "visit:done",
+      "feedback:given",
+      "visit:follow-up-needed",
+      "visit:followed-up",
+    ]);
+    const code = events[0]?.data.code;
+    expect(events[5]?.data).toEqual({
+      visitId: visit.visitId,
+      code,
+      topicId: "phones",
+      associateId: "ana",
+      outcome: "resolved",
+      satisfaction: "no",
+      comment: "Still does not charge",
+    });
+    // Followed up by an administrator here (no manager named): `followedUpBy` null.
+    expect(events[6]?.data).toEqual({
+      visitId: visit.visitId,
+      code,
+      topicId: "phones",
+      associateId: "ana",
+      followedUpBy: null,
+      note: "Replaced the cable at the desk",
+    });
+    // The feedback and its follow-up came in one commit: one version, in order.
+    expect(events[5]?.version).toBe(events[4]?.version);
+    for (const r of got) expect(r.body).not.toContain("Secretname");
+  });
+
   it("retries after 500s with the same id and body, then stops at a success", async () => {
     let answered = 0;
     const hook = await receiver((_req, res) => {
