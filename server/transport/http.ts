@@ -12,6 +12,7 @@ import { integrationRoutes } from "./http/integrations.js";
 import { publicRoutes } from "./http/public.js";
 import { pushRoutes } from "./http/push.js";
 import { sessionRoutes } from "./http/sessions.js";
+import { staffingRoutes } from "./http/staffing.js";
 
 export type { HttpDeps } from "./http/context.js";
 
@@ -107,6 +108,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.use(adminRoutes(ctx));
   if (deps.push) api.use(pushRoutes(ctx, deps.push));
   if (deps.analytics) api.use(analyticsRoutes(ctx, deps.analytics));
+  if (deps.analytics) api.use(staffingRoutes(ctx, deps.analytics));
   if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));
   app.use("/api", api);

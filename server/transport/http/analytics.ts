@@ -1,12 +1,12 @@
-import express, { type Request } from "express";
+import express from "express";
 import { z } from "zod";
 import { AppError } from "../../../shared/errors.js";
 import type { AnalyticsProjector } from "../../analytics/projector.js";
 import { BREAKDOWNS, breakdown, toCsv, total } from "../../analytics/report.js";
-import type { StoreState } from "../../domain/index.js";
 import { analyticsTargets } from "../../domain/settings-view.js";
-import { bearer, parse } from "../validate.js";
+import { parse } from "../validate.js";
 import type { HttpContext } from "./context.js";
+import { requireManagerOrAdmin } from "./manager-or-admin.js";
 
 /** The longest range one request may ask for, in days. */
 export const MAX_RANGE_DAYS = 400;
@@ -52,33 +52,15 @@ function daysBetween(from: string, to: string): string[] {
  * (server/analytics), which are caught up first; nothing is recomputed from the log.
  */
 export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector): express.Router {
-  const { deps, route, requireAdmin, storeIdOf } = ctx;
+  const { deps, route, storeIdOf } = ctx;
   const router = express.Router();
-
-  async function authorize(req: Request, state: StoreState): Promise<void> {
-    try {
-      requireAdmin(req);
-      return;
-    } catch {
-      // Not the admin token: a manager's session, then.
-    }
-    const token = bearer(req) ?? "";
-    if (token.length < 20)
-      throw new AppError("UNAUTHORIZED", "Sign in as a manager, or send the admin token.");
-    const identity = await deps.credentials.identify(
-      { storeId: state.storeId, sessionToken: token },
-      state,
-    );
-    if (identity.role !== "manager")
-      throw new AppError("NOT_A_MANAGER", "Only a manager may read the store's analytics.");
-  }
 
   router.get(
     "/stores/:storeId/analytics",
     route(async (req, res) => {
       // Credentials first: a stranger learns nothing, not even whether the store exists.
       const state = await deps.service.state(storeIdOf(req));
-      await authorize(req, state);
+      await requireManagerOrAdmin(ctx, req, state, "may read the store's analytics");
       if (!state.created)
         throw new AppError("STORE_NOT_FOUND", `There is no store ${state.storeId}.`);
       const query = parse(querySchema, req.query);

@@ -1,0 +1,215 @@
+import type { StoreSettings } from "../../shared/settings.js";
+import type { HourDemand } from "./demand.js";
+import { agentsFor } from "./erlang-c.js";
+import {
+  type HourOutcome,
+  type HourPlan,
+  type SimulatedTopic,
+  type SkillStaff,
+  simulateHour,
+} from "./hour-simulation.js";
+
+/**
+ * The staffing advisor: how many associates each hour of the week needs so that the service
+ * level the manager set is met, skill by skill. Erlang C gives the first figure per skill; the
+ * hour is then played through the engine after the hour before it, and the staff lowered while
+ * the level still holds (a short peak from an empty line needs fewer than the steady state) or
+ * raised until it does (the formula pools nobody across skills, and waits for a language).
+ */
+
+export interface ServiceLevel {
+  pct: number;
+  withinSec: number;
+}
+
+export interface SkillAdvice {
+  skill: string;
+  arrivalsPerHour: number;
+  erlangC: number;
+  recommended: number;
+}
+
+export interface HourAdvice {
+  weekday: number;
+  hour: number;
+  arrivalsPerHour: number;
+  serviceMeanSec: number | null;
+  erlangC: number;
+  recommended: number;
+  /** The simulated share (%) served within the level at `recommended`; null with no arrivals. */
+  predictedPct: number | null;
+  signedIn: number | null;
+  bySkill: SkillAdvice[];
+}
+
+export interface AdvisorInput {
+  settings: StoreSettings;
+  topics: readonly SimulatedTopic[];
+  hours: readonly HourDemand[];
+  serviceLevel: ServiceLevel;
+  /** Simulated customers per skill and plan (more: steadier, slower). Default 120. */
+  customersPerSkill?: number;
+}
+
+/** Seeds are capped so that a very narrow skill costs no more than this many days. */
+const MAX_SEEDS = 12;
+const MIN_SEEDS = 4;
+/** Never search further than this above the formula's figure for one skill. */
+const MAX_RAISE = 6;
+
+/** Advice for every hour of `hours` (those with arrivals get a plan; staff alone, a zero). */
+export async function advise(input: AdvisorInput): Promise<HourAdvice[]> {
+  const advice: HourAdvice[] = [];
+  let previous: { weekday: number; hour: number; plan: HourPlan } | undefined;
+  for (const demand of input.hours) {
+    const before =
+      previous && previous.weekday === demand.weekday && previous.hour === demand.hour - 1
+        ? previous.plan
+        : undefined;
+    const { hour, plan } = await adviseHour(input, demand, before);
+    advice.push(hour);
+    previous = plan && { weekday: demand.weekday, hour: demand.hour, plan };
+  }
+  return advice;
+}
+
+interface SkillLoad {
+  skill: string;
+  perHour: number;
+  handleSec: number;
+  serviceSec: number;
+  byLanguage: Map<string, number>;
+}
+
+async function adviseHour(
+  input: AdvisorInput,
+  demand: HourDemand,
+  before: HourPlan | undefined,
+): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
+  const { pct, withinSec } = input.serviceLevel;
+  const skills = loadsOf(input, demand);
+  const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
+  const serviceSec = skills.reduce((sum, s) => sum + s.serviceSec * s.perHour, 0);
+  const formula = skills.map((s) => Math.max(1, agentsFor(s.perHour, s.handleSec, pct, withinSec)));
+  const hour: HourAdvice = {
+    weekday: demand.weekday,
+    hour: demand.hour,
+    arrivalsPerHour: round(perHour, 2),
+    serviceMeanSec: perHour > 0 ? Math.round(serviceSec / perHour) : null,
+    erlangC: formula.reduce((a, b) => a + b, 0),
+    recommended: 0,
+    predictedPct: null,
+    signedIn: demand.signedIn === null ? null : round(demand.signedIn, 1),
+    bySkill: [],
+  };
+  if (perHour <= 0) return { hour, plan: undefined };
+
+  const base = input.settings.languages[0] ?? "en";
+  const staffFor = (counts: readonly number[]): SkillStaff[] =>
+    skills.map((s, k) => ({
+      skill: s.skill,
+      count: counts[k] as number,
+      speakers: Object.fromEntries(
+        [...s.byLanguage]
+          .filter(([code]) => code !== "" && code !== base)
+          .map(([code, rate]) => [code, Math.max(1, agentsFor(rate, s.handleSec, pct, withinSec))]),
+      ),
+    }));
+  const narrowest = Math.min(...skills.map((s) => s.perHour));
+  const seedCount = Math.min(
+    MAX_SEEDS,
+    Math.max(MIN_SEEDS, Math.ceil((input.customersPerSkill ?? 120) / narrowest)),
+  );
+  const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+  const setup = { settings: input.settings, topics: input.topics, withinSec };
+  const arrivals = demand.arrivals;
+  const evaluated = new Map<string, HourOutcome>();
+  const run = async (counts: number[]): Promise<HourOutcome> => {
+    const key = counts.join(",");
+    let outcome = evaluated.get(key);
+    if (!outcome) {
+      // One plan's days at a time, then the server's other work: the advice runs in a request.
+      await new Promise((resolve) => setImmediate(resolve));
+      outcome = simulateHour(setup, before, { arrivals, staff: staffFor(counts) }, seeds);
+      evaluated.set(key, outcome);
+    }
+    return outcome;
+  };
+  const shareOf = (o: HourOutcome, skill: string): number => {
+    const s = o.bySkill.get(skill);
+    return s && s.customers > 0 ? s.within / s.customers : 1;
+  };
+  const meets = (o: HourOutcome) => skills.every((s) => shareOf(o, s.skill) >= pct / 100);
+
+  let counts = [...formula];
+  // Raise the skill furthest below the level until every skill meets it (within reason).
+  for (let outcome = await run(counts); !meets(outcome); outcome = await run(counts)) {
+    const below = skills
+      .map((s, k) => ({ k, share: shareOf(outcome, s.skill) }))
+      .filter(
+        ({ k, share }) =>
+          share < pct / 100 && (counts[k] as number) < (formula[k] as number) + MAX_RAISE,
+      )
+      .sort((a, b) => a.share - b.share);
+    const worst = below[0];
+    if (!worst) break;
+    counts = counts.map((n, k) => (k === worst.k ? n + 1 : n));
+  }
+  // Lower any skill whose one fewer still meets the level, best served first.
+  for (let lowered = true; lowered; ) {
+    lowered = false;
+    const outcome = await run(counts);
+    const order = skills
+      .map((s, k) => ({ k, share: shareOf(outcome, s.skill) }))
+      .sort((a, b) => b.share - a.share);
+    for (const { k } of order) {
+      if ((counts[k] as number) <= 1) continue;
+      const fewer = counts.map((n, j) => (j === k ? n - 1 : n));
+      if (meets(await run(fewer))) {
+        counts = fewer;
+        lowered = true;
+        break;
+      }
+    }
+  }
+  const outcome = await run(counts);
+  hour.recommended = counts.reduce((a, b) => a + b, 0);
+  hour.predictedPct =
+    outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
+  hour.bySkill = skills.map((s, k) => ({
+    skill: s.skill,
+    arrivalsPerHour: round(s.perHour, 2),
+    erlangC: formula[k] as number,
+    recommended: counts[k] as number,
+  }));
+  return { hour, plan: { arrivals, staff: staffFor(counts) } };
+}
+
+/** Arrivals per skill (its topics'), with their handling time (service plus wrap-up). */
+function loadsOf(input: AdvisorInput, demand: HourDemand): SkillLoad[] {
+  const topics = new Map(input.settings.topics.map((t) => [t.id, t]));
+  const measured = new Map(input.topics.map((t) => [t.id, t]));
+  const loads = new Map<string, SkillLoad>();
+  for (const a of demand.arrivals) {
+    const topic = topics.get(a.topicId);
+    if (!topic || a.perHour <= 0) continue;
+    const serviceSec = measured.get(a.topicId)?.serviceMeanSec ?? topic.expectedServiceMin * 60;
+    const load = loads.get(topic.skill) ?? {
+      skill: topic.skill,
+      perHour: 0,
+      handleSec: 0,
+      serviceSec: 0,
+      byLanguage: new Map<string, number>(),
+    };
+    // Running means weighted by arrivals.
+    const total = load.perHour + a.perHour;
+    load.serviceSec = (load.serviceSec * load.perHour + serviceSec * a.perHour) / total;
+    load.perHour = total;
+    load.handleSec = load.serviceSec + input.settings.wrapUpSec;
+    load.byLanguage.set(a.language, (load.byLanguage.get(a.language) ?? 0) + a.perHour);
+    loads.set(topic.skill, load);
+  }
+  return [...loads.values()].sort((a, b) => (a.skill < b.skill ? -1 : 1));
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

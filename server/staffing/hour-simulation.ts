@@ -1,0 +1,181 @@
+import type { StoreSettings } from "../../shared/settings.js";
+import { type Arrival, drawArrivals } from "../simulation/arrivals.js";
+import { runEngineDay } from "../simulation/engine-day.js";
+import { type Profile, profileSchema } from "../simulation/profile.js";
+
+/**
+ * One hour of the week played through the real engine (server/simulation), after the hour
+ * before it: the line the hour inherits is the one the hour before left, served by the staff
+ * planned for it. The hour's own staff stay until its line is served, standing in for the
+ * next hour's (planned separately).
+ */
+
+const MIN = 60_000;
+/** The simulated clock: the hour before runs 01:00–02:00, the hour itself 02:00–03:00. */
+const BEFORE = ["01:00", "02:00"] as const;
+const HOUR = ["02:00", "03:00"] as const;
+const STAY_UNTIL = "04:00";
+const HOUR_FROM = 120 * MIN;
+const HOUR_TO = 180 * MIN;
+
+/** A topic as the simulation draws its service times: lognormal with this mean and spread. */
+export interface SimulatedTopic {
+  id: string;
+  skill: string;
+  serviceMeanSec: number;
+  /** Spread of ln(service time). */
+  sigma: number;
+}
+
+/** Mean arrivals of an hour, by topic and the language asked for ("" for none). */
+export type HourArrivals = ReadonlyArray<{ topicId: string; language: string; perHour: number }>;
+
+/** Associates for one skill: how many, and how many of them speak each language asked for. */
+export interface SkillStaff {
+  skill: string;
+  count: number;
+  speakers: Record<string, number>;
+}
+
+export interface HourPlan {
+  arrivals: HourArrivals;
+  staff: readonly SkillStaff[];
+}
+
+export interface Served {
+  customers: number;
+  within: number;
+}
+
+export interface HourOutcome extends Served {
+  bySkill: Map<string, Served>;
+}
+
+export interface SimulationSetup {
+  settings: StoreSettings;
+  topics: readonly SimulatedTopic[];
+  withinSec: number;
+}
+
+/**
+ * The hour's customers served within `withinSec` of arriving (their offer accepted), pooled
+ * over `seeds` (the same seeds give the same customers whatever the staff: plans are compared
+ * on equal days).
+ */
+export function simulateHour(
+  setup: SimulationSetup,
+  before: HourPlan | undefined,
+  hour: HourPlan,
+  seeds: readonly number[],
+): HourOutcome {
+  const outcome: HourOutcome = { customers: 0, within: 0, bySkill: new Map() };
+  const skillOf = new Map(setup.topics.map((t) => [t.id, t.skill]));
+  const base = setup.settings.languages[0] ?? "en";
+  const hourProfile = profileOf(setup, "hour", HOUR, hour, base);
+  const beforeProfile = before && profileOf(setup, "before", BEFORE, before, base);
+  // The day's store knows every language either hour's customers ask for, and both staffs.
+  const dayProfile: Profile = {
+    ...hourProfile,
+    languages: [...hourProfile.languages, ...(beforeProfile?.languages ?? [])].filter(
+      (l, i, all) => all.findIndex((m) => m.code === l.code) === i,
+    ),
+    associates: [
+      ...(before ? staffOf("b", BEFORE, before.staff) : []),
+      ...staffOf("h", [HOUR[0], STAY_UNTIL], hour.staff),
+    ],
+  };
+  for (const seed of seeds) {
+    const arrivals: Arrival[] = [
+      ...(beforeProfile ? drawArrivals(beforeProfile, seed) : []),
+      ...drawArrivals(hourProfile, seed),
+    ]
+      .sort((x, y) => x.at - y.at)
+      .map((a, index) => ({ ...a, index }));
+    const day = runEngineDay(dayProfile, arrivals, seed, { quotes: false });
+    for (const c of day.customers) {
+      if (c.arrival.at < HOUR_FROM || c.arrival.at >= HOUR_TO) continue;
+      const within =
+        c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000 ? 1 : 0;
+      outcome.customers++;
+      outcome.within += within;
+      const skill = skillOf.get(c.arrival.topicId) ?? "";
+      const s = outcome.bySkill.get(skill) ?? { customers: 0, within: 0 };
+      s.customers++;
+      s.within += within;
+      outcome.bySkill.set(skill, s);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * A simulator profile for one hour: its arrivals (Poisson at the mean rate, topics and
+ * languages in the hour's mix), and specialists, each counted for one skill, some speaking the
+ * languages asked for. Nobody browses or calls ahead: the waits measured are the line's alone.
+ */
+function profileOf(
+  setup: SimulationSetup,
+  name: string,
+  [from, to]: readonly [string, string],
+  plan: HourPlan,
+  base: string,
+): Profile {
+  const total = plan.arrivals.reduce((sum, a) => sum + a.perHour, 0);
+  const byTopic = new Map<string, number>();
+  const byLanguage = new Map<string, number>();
+  for (const a of plan.arrivals) {
+    byTopic.set(a.topicId, (byTopic.get(a.topicId) ?? 0) + a.perHour);
+    if (a.language && a.language !== base)
+      byLanguage.set(a.language, (byLanguage.get(a.language) ?? 0) + a.perHour);
+  }
+  const { name: _n, timezone: _z, languages: _l, topics, ...settings } = setup.settings;
+  return profileSchema.parse({
+    name,
+    open: BEFORE[0],
+    close: HOUR[1],
+    periods: [{ from, to, arrivalsPerHour: total }],
+    topics: topics.map((t) => {
+      const measured = setup.topics.find((m) => m.id === t.id);
+      const meanMin = (measured?.serviceMeanSec ?? t.expectedServiceMin * 60) / 60;
+      const sigma = measured?.sigma ?? 0.5;
+      return {
+        id: t.id,
+        name: t.name,
+        letter: t.letter,
+        skill: t.skill,
+        expectedServiceMin: t.expectedServiceMin,
+        share: total > 0 ? (byTopic.get(t.id) ?? 0) / total : 0,
+        service: { medianMin: meanMin / Math.exp((sigma * sigma) / 2), sigma },
+      };
+    }),
+    languages: [...byLanguage].map(([code, perHour]) => ({ code, share: perHour / total })),
+    // Placeholder: the day's profile brings both hours' staff.
+    associates: [{ id: "x", name: "x", skills: ["x"], languages: ["en"], shifts: [[from, to]] }],
+    behaviour: { pauseShare: 0, callAheadShare: 0 },
+    settings,
+  });
+}
+
+type Associates = Profile["associates"];
+
+/** Specialists: each counted for one skill; the first `speakers[code]` of them speak `code`. */
+function staffOf(
+  prefix: string,
+  [from, to]: readonly [string, string],
+  staff: readonly SkillStaff[],
+): Associates {
+  return staff.flatMap((s, k) =>
+    Array.from({ length: s.count }, (_, i) => ({
+      id: `${prefix}-${k}-${i}`,
+      name: `${prefix} ${k} ${i}`,
+      skills: [s.skill],
+      languages: [
+        "en",
+        ...Object.entries(s.speakers)
+          .filter(([code, n]) => i < n && code !== "en")
+          .map(([code]) => code),
+      ],
+      shifts: [[from, to] as [string, string]],
+    })),
+  );
+}

@@ -1,0 +1,133 @@
+import type { AnalyticsProjector } from "../analytics/projector.js";
+import { localDayHour } from "../domain/local-time.js";
+import { analyticsTargets } from "../domain/settings-view.js";
+import type { StoreState } from "../domain/state.js";
+import { type HourAdvice, type ServiceLevel, advise } from "./advisor.js";
+import { measure } from "./demand.js";
+import type { SimulatedTopic } from "./hour-simulation.js";
+
+/** What GET /api/stores/:storeId/staffing answers (docs/HTTP-API.md, "Staffing advisor"). */
+export interface StaffingReport {
+  storeId: string;
+  timezone: string;
+  weeks: number;
+  from: string;
+  to: string;
+  serviceLevel: ServiceLevel;
+  hours: HourAdvice[];
+  notes: string[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Fewer measured visits than this and a topic's configured expectation stands in. */
+const MIN_MEASURED = 5;
+const DEFAULT_SIGMA = 0.5;
+/** Advice kept per store (different week counts). */
+const KEPT_PER_STORE = 4;
+
+const addDays = (day: string, days: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The staffing advisor for the HTTP API: measures the last `weeks` whole weeks of the store's
+ * analytics (up to yesterday, store-local) and advises on them. The advice depends only on past
+ * days and the store's settings, so it is kept per store until either changes (a simulated
+ * week costs seconds), and concurrent requests for the same advice share one computation.
+ */
+export class StaffingService {
+  private readonly kept = new Map<string, Map<string, Promise<StaffingReport>>>();
+
+  constructor(private readonly analytics: AnalyticsProjector) {}
+
+  report(state: StoreState, weeks: number, now: number): Promise<StaffingReport> {
+    const timezone = state.settings.timezone;
+    const to = addDays(localDayHour(now, timezone).day, -1);
+    const from = addDays(to, 1 - 7 * weeks);
+    const topics = simulatedTopics(state);
+    const key = JSON.stringify([from, to, state.settings, sigmasOf(state)]);
+    const forStore = this.kept.get(state.storeId) ?? new Map<string, Promise<StaffingReport>>();
+    this.kept.set(state.storeId, forStore);
+    const known = forStore.get(key);
+    if (known) return known;
+    const made = this.make(state, weeks, from, to, topics);
+    forStore.set(key, made);
+    made.catch(() => forStore.delete(key));
+    while (forStore.size > KEPT_PER_STORE) forStore.delete(forStore.keys().next().value as string);
+    return made;
+  }
+
+  private async make(
+    state: StoreState,
+    weeks: number,
+    from: string,
+    to: string,
+    sigmaTopics: SimulatedTopic[],
+  ): Promise<StaffingReport> {
+    const range = Array.from({ length: 7 * weeks }, (_, i) => addDays(from, i));
+    const { working, days } = await this.analytics.read(state.storeId, range);
+    const measured = measure(days, range, working.since);
+    const notes: string[] = [];
+    const topics = sigmaTopics.map((t) => {
+      const s = measured.service.get(t.id);
+      if (s && s.n >= MIN_MEASURED) return { ...t, serviceMeanSec: s.ms / s.n / 1000 };
+      notes.push(
+        `${topicName(state, t.id)}: fewer than ${MIN_MEASURED} visits measured, so its configured service time stands in.`,
+      );
+      return t;
+    });
+    if (working.since === undefined || working.since > to)
+      notes.unshift("Nothing measured yet in these weeks: no advice until customers have come.");
+    else if (working.since > from)
+      notes.unshift(
+        `Counting started ${working.since}: weeks before it are left out of the means, not counted as empty.`,
+      );
+    const { serviceLevelPct: pct, serviceLevelSec: withinSec } = analyticsTargets(state);
+    notes.push(
+      "Each associate is counted for one skill: associates who hold several skills may cover more than one line, so a cross-trained team may need fewer.",
+    );
+    const hours = await advise({
+      settings: state.settings,
+      topics,
+      hours: measured.hours,
+      serviceLevel: { pct, withinSec },
+    });
+    return {
+      storeId: state.storeId,
+      timezone: state.settings.timezone,
+      weeks,
+      from,
+      to,
+      serviceLevel: { pct, withinSec },
+      hours,
+      notes,
+    };
+  }
+}
+
+const topicName = (state: StoreState, topicId: string) =>
+  state.settings.topics.find((t) => t.id === topicId)?.name ?? topicId;
+
+/** The spread of ln(service time) per topic, from the engine's running statistics. */
+function sigmasOf(state: StoreState): Record<string, number> {
+  const sigmas: Record<string, number> = {};
+  for (const t of state.settings.topics) {
+    const stat = state.serviceStats.get(t.id);
+    if (!stat || stat.count < MIN_MEASURED) continue;
+    const mean = stat.sumLog / stat.count;
+    const variance = Math.max(0, stat.sumLogSq / stat.count - mean * mean);
+    // Rounded: the advice is kept until this changes, not until every visit ends.
+    sigmas[t.id] = Math.round(Math.min(1.5, Math.max(0.1, Math.sqrt(variance))) * 10) / 10;
+  }
+  return sigmas;
+}
+
+/** Every topic with its configured service time, and its measured spread (or a default). */
+function simulatedTopics(state: StoreState): SimulatedTopic[] {
+  const sigmas = sigmasOf(state);
+  return state.settings.topics.map((t) => ({
+    id: t.id,
+    skill: t.skill,
+    serviceMeanSec: t.expectedServiceMin * 60,
+    sigma: sigmas[t.id] ?? DEFAULT_SIGMA,
+  }));
+}

@@ -1,0 +1,186 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { StaffingReport } from "../../server/staffing/staffing-service.js";
+import {
+  ADMIN_TOKEN,
+  Clock,
+  MIN,
+  type Place,
+  type Running,
+  SEC,
+  T0,
+  freshPlace,
+  provision,
+  request,
+  serverBackends,
+  sessionOf,
+  startServer,
+} from "../support/server.js";
+
+/**
+ * GET /api/stores/:storeId/staffing over a real server: a Monday's visits and signed-in time
+ * played through the server, advised on the next day from the analytics read models; bad
+ * queries and strangers refused with stable codes.
+ */
+
+let commands = 0;
+const DAY = 24 * 60 * MIN;
+
+describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", (backend) => {
+  let place: Place;
+  let dataDir: string;
+  let running: Running | undefined;
+  const clock = new Clock();
+
+  beforeEach(async () => {
+    place = await freshPlace(backend.name);
+    dataDir = await mkdtemp(join(tmpdir(), "undivided-staffing-http-"));
+    clock.now = T0;
+  });
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    await place.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    running = await startServer(place, clock, { analytics: { dataDir } });
+    return running;
+  };
+
+  async function ok(server: Running, storeId: string, input: Record<string, unknown>) {
+    const result = await server.app.service.execute(
+      storeId,
+      { requestId: `staffing-${++commands}`, ...input },
+      clock.now,
+    );
+    if (!result.ok) throw new Error(`${String(input.type)}: ${result.error.code}`);
+    return result.data as Record<string, unknown>;
+  }
+
+  /** A phones customer checks in, waits `waitMs`, Ana serves them for 4 minutes. */
+  async function serve(server: Running, storeId: string, waitMs: number) {
+    const checkIn = await request<{ visitId: string }>(
+      server.url,
+      "POST",
+      `/api/stores/${storeId}/visits`,
+      { requestId: `check-in-${++commands}`, topicId: "phones", channel: "staff" },
+      ADMIN_TOKEN,
+    );
+    expect(checkIn.status).toBe(201);
+    clock.advance(waitMs);
+    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
+    await ok(server, storeId, { type: "offer:accept", associateId: "ana", offerId });
+    clock.advance(4 * MIN);
+    await ok(server, storeId, {
+      type: "visit:complete",
+      associateId: "ana",
+      visitId: checkIn.body.visitId,
+      outcome: "resolved",
+    });
+    clock.advance(30 * SEC);
+  }
+
+  it("advises each measured hour of the week beside the hours signed in, for a manager and the admin token", async () => {
+    const server = await start();
+    const { storeId } = await provision(server.url);
+    // Monday 2026-11-23, 11:00 in Kyiv: Ana signs in, serves three customers, leaves at 12:30.
+    await ok(server, storeId, { type: "associate:sign-in", associateId: "ana" });
+    for (const wait of [5 * SEC, 10 * SEC, 15 * SEC]) await serve(server, storeId, wait);
+    clock.now = T0 + 90 * MIN;
+    await ok(server, storeId, { type: "associate:sign-out", associateId: "ana" });
+    clock.now = T0 + DAY;
+    const manager = await sessionOf(server.url, storeId, "max");
+
+    const started = performance.now();
+    const reply = await request<StaffingReport>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/staffing?weeks=1`,
+      undefined,
+      manager,
+    );
+    expect(reply.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(reply.body).toMatchObject({
+      storeId,
+      timezone: "Europe/Kyiv",
+      weeks: 1,
+      from: "2026-11-17",
+      to: "2026-11-23",
+      serviceLevel: { pct: 80, withinSec: 300 },
+    });
+    const [eleven, noon, ...rest] = reply.body.hours;
+    expect(rest).toEqual([]);
+    // Three customers on the one Monday counted; too few visits measured, so Phones' 6 minutes.
+    expect(eleven).toMatchObject({
+      weekday: 1,
+      hour: 11,
+      arrivalsPerHour: 3,
+      serviceMeanSec: 360,
+      signedIn: 1,
+      bySkill: [{ skill: "phones", arrivalsPerHour: 3 }],
+    });
+    expect(eleven?.erlangC).toBeGreaterThanOrEqual(1);
+    expect(eleven?.recommended).toBeGreaterThanOrEqual(1);
+    expect(eleven?.predictedPct).toBeGreaterThanOrEqual(80);
+    // Staff and no customers: nobody advised, the half hour signed in shown.
+    expect(noon).toMatchObject({
+      weekday: 1,
+      hour: 12,
+      arrivalsPerHour: 0,
+      erlangC: 0,
+      recommended: 0,
+      predictedPct: null,
+      signedIn: 0.5,
+      bySkill: [],
+    });
+    expect(reply.body.notes.join(" ")).toContain("Phones: fewer than 5 visits measured");
+
+    const again = await request<StaffingReport>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/staffing`,
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(again.status).toBe(200);
+    expect(again.body.weeks).toBe(4);
+    expect(again.body.from).toBe("2026-10-27");
+    // Weeks before counting started are left out of the means, not counted as empty.
+    expect(again.body.hours[0]?.arrivalsPerHour).toBe(3);
+    expect(again.body.notes.join(" ")).toContain("Counting started 2026-11-23");
+  });
+
+  it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403/404", async () => {
+    const server = await start();
+    const { storeId } = await provision(server.url);
+    const path = (q: string) => `/api/stores/${storeId}/staffing?${q}`;
+    for (const q of ["weeks=0", "weeks=13", "weeks=two", "weeks=1.5", "weeks=", "extra=1"]) {
+      const reply = await request<{ error: { code: string; message: string } }>(
+        server.url,
+        "GET",
+        path(q),
+        undefined,
+        ADMIN_TOKEN,
+      );
+      expect([q, reply.status, reply.body.error?.code]).toEqual([q, 400, "INVALID_COMMAND"]);
+    }
+    expect((await request(server.url, "GET", path("weeks=4"))).status).toBe(401);
+    const elsewhere = "/api/stores/no-such-store/staffing";
+    expect((await request(server.url, "GET", elsewhere)).status).toBe(401);
+    expect((await request(server.url, "GET", elsewhere, undefined, ADMIN_TOKEN)).status).toBe(404);
+    const associate = await sessionOf(server.url, storeId, "ana");
+    const refused = await request<{ error: { code: string } }>(
+      server.url,
+      "GET",
+      path("weeks=4"),
+      undefined,
+      associate,
+    );
+    expect([refused.status, refused.body.error.code]).toEqual([403, "NOT_A_MANAGER"]);
+  });
+});
