@@ -7,7 +7,7 @@ import type { StaffContext } from "./staff.js";
 
 /**
  * The manager's settings: topics and skills, where customers meet the associate (per topic and
- * store language), timers and limits (saved over the socket as one
+ * store language), timers and limits, the analytics targets (saved over the socket as one
  * `store:update-settings`), associates (add, change, PIN reset) and devices (issue a kiosk or
  * display token with its pairing QR, revoke), through the manager API.
  */
@@ -85,6 +85,9 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
     declineCooldownSec: 60,
     orphanedVisitMin: 5,
     retentionDays: 30,
+    quoteTargetPct: 80,
+    serviceLevelPct: 80,
+    serviceLevelSec: 300,
     ...(v.settings as StoreSettingsInput),
   };
   const saveSettings = (event: Event) => {
@@ -138,6 +141,9 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
           declineCooldownSec: number("declineCooldownSec"),
           orphanedVisitMin: number("orphanedVisitMin"),
           retentionDays: number("retentionDays"),
+          quoteTargetPct: number("quoteTargetPct"),
+          serviceLevelPct: number("serviceLevelPct"),
+          serviceLevelSec: number("serviceLevelSec"),
         },
       })
       .then((ok) => {
@@ -192,6 +198,13 @@ export function settingsPanel(v: ManagerView, ctx: StaffContext) {
         <div>${limit("retentionDays", t("settings.retention"), 365, 1)}</div>
       </div>
       <p class="muted">${t("settings.retentionHint")}</p>
+      <h3>${t("settings.analyticsTargets")}</h3>
+      <div class="grid">
+        <div>${limit("quoteTargetPct", t("settings.quoteTarget"), 100, 1)}</div>
+        <div>${limit("serviceLevelPct", t("settings.serviceLevelPct"), 99, 1)}</div>
+        <div>${limit("serviceLevelSec", t("settings.serviceLevelSec"), 3600, 30)}</div>
+      </div>
+      <p class="muted">${t("settings.targetsHint")}</p>
       <button class="primary" type="submit">${t("settings.save")}</button>
     </form>
 

@@ -1,5 +1,6 @@
 import { html, nothing } from "lit-html";
 import type { AlertView, ManagerView, StaffVisit } from "../../../shared/views.js";
+import { analyticsView } from "../lib/analytics-view.js";
 import { drawCharts, todayCharts } from "../lib/charts.js";
 import { t } from "../lib/i18n.js";
 import { settingsPanel } from "../lib/settings-panel.js";
@@ -368,6 +369,6 @@ startStaffPage<ManagerView>({
   extra: (v, ctx) => {
     soundNewAlerts(v);
     return html`<div class="console-side">${alertsPanel(v, ctx)} ${board(v, ctx)} ${overrides(v, ctx)}</div>
-      <div class="console-below">${today(v)} ${charts(v)} ${settingsPanel(v, ctx)}</div>`;
+      <div class="console-below">${today(v)} ${charts(v)} ${analyticsView(v, ctx)} ${settingsPanel(v, ctx)}</div>`;
   },
 });

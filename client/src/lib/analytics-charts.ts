@@ -1,0 +1,525 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { language, t } from "./i18n.js";
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
+
+/**
+ * The analytics view's charts, built from the analytics API's rows (docs/HTTP-API.md,
+ * "Analytics"). Each chart is described once as labelled series; its chart.js configuration,
+ * its accessible summary and its table come from that one description, so what a screen reader
+ * or the table says is what the bars show.
+ */
+
+/** The fields of an analytics row (server/analytics/report.ts `AnalyticsRow`) the view shows. */
+export interface AnalyticsRow {
+  key: string;
+  label: string;
+  arrivals: number;
+  arrivalsKiosk: number;
+  arrivalsRemote: number;
+  arrivalsStaff: number;
+  served: number;
+  leftBeforeOffer: number;
+  leftAfterOffer: number;
+  noShows: number;
+  callAheadsExpired: number;
+  waitP50Sec: number | null;
+  waitP90Sec: number | null;
+  serviceP50Sec: number | null;
+  serviceP90Sec: number | null;
+  quoteInside: number;
+  quoteBelow: number;
+  quoteAbove: number;
+  quoteInsidePct: number | null;
+  quoteOverAvgSec: number | null;
+  quoteOverP90Sec: number | null;
+  quoteUnderAvgSec: number | null;
+  satisfactionByOutcome: Record<Outcome, { yes: number; partly: number; no: number }>;
+  disputed: number;
+  kudos: number;
+}
+
+export interface AnalyticsReport {
+  timezone: string;
+  from: string;
+  to: string;
+  countedSince: string | null;
+  total: AnalyticsRow;
+  quoteTargetPct: number;
+  daysBelowTarget: Array<{ day: string; quoteInsidePct: number | null; served: number }>;
+  rows: AnalyticsRow[];
+}
+
+export const BREAKDOWNS = ["hour", "day", "topic", "associate"] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+export type Reports = Record<Breakdown, AnalyticsReport>;
+
+/** The staffing advisor's answer (GET /api/stores/:storeId/staffing). */
+export interface StaffingReport {
+  serviceLevel: { pct: number; withinSec: number };
+  hours: Array<{
+    weekday: number;
+    hour: number;
+    recommended: number;
+    signedIn: number | null;
+  }>;
+}
+
+const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+type Unit = "count" | "min" | "pct";
+
+interface Series {
+  label: string;
+  data: Array<number | null>;
+  color: string;
+  /** A line over the bars (the target). */
+  line?: boolean;
+  /** Per-bar colours (days below the target stand out). */
+  colors?: string[];
+}
+
+export interface AnalyticsChart {
+  id: string;
+  title: string;
+  /** One sentence for the chart's role=img label; the table holds every value. */
+  summary: string;
+  /** The header of the table's first column ("Hour", "Topic"...). */
+  axis: string;
+  labels: string[];
+  series: Series[];
+  unit: Unit;
+  stacked?: boolean;
+}
+
+const BLUE = "#0b5cad";
+const GREEN = "#1c6b3a";
+const AMBER = "#b86e00";
+const RED = "#a4161a";
+const PURPLE = "#5b3a9e";
+const GREY = "#6b7280";
+
+/** Seconds as minutes with one decimal (null stays null: nothing measured is not zero). */
+export const minutes = (sec: number | null) => (sec === null ? null : Math.round(sec / 6) / 10);
+const share = (part: number, whole: number) =>
+  whole > 0 ? Math.round((1000 * part) / whole) / 10 : null;
+
+/** A number as the page's language writes it, with its unit; "—" for nothing measured. */
+export function formatValue(value: number | null, unit: Unit): string {
+  if (value === null) return "—";
+  const text = new Intl.NumberFormat(language(), { maximumFractionDigits: 1 }).format(value);
+  return unit === "min"
+    ? t("analytics.minutes", { n: text })
+    : unit === "pct"
+      ? t("analytics.percent", { n: text })
+      : text;
+}
+
+/** A store-local day (YYYY-MM-DD) as the page's language writes a short date. */
+export function formatDay(day: string): string {
+  return new Intl.DateTimeFormat(language(), {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  }).format(Date.parse(`${day}T00:00:00Z`));
+}
+
+/** "09:00: 4, 10:00: 7": the labels with the first series' values, for a summary sentence. */
+function listing(labels: string[], values: Array<number | null>, unit: Unit): string {
+  if (labels.length === 0) return t("analytics.noData");
+  return labels.map((l, i) => `${l}: ${formatValue(values[i] ?? null, unit)}`).join(", ");
+}
+
+function quoteShares(rows: AnalyticsRow[]): Series[] {
+  const quoted = (r: AnalyticsRow) => r.quoteInside + r.quoteBelow + r.quoteAbove;
+  return [
+    {
+      label: t("analytics.quoteInside"),
+      data: rows.map((r) => share(r.quoteInside, quoted(r))),
+      color: GREEN,
+    },
+    {
+      label: t("analytics.quoteBelow"),
+      data: rows.map((r) => share(r.quoteBelow, quoted(r))),
+      color: BLUE,
+    },
+    {
+      label: t("analytics.quoteAbove"),
+      data: rows.map((r) => share(r.quoteAbove, quoted(r))),
+      color: AMBER,
+    },
+  ];
+}
+
+/** The charts of one range, from its four breakdowns. */
+export function analyticsCharts(reports: Reports): AnalyticsChart[] {
+  const hours = reports.hour.rows;
+  const hourLabels = hours.map((r) => r.key);
+  const topics = reports.topic.rows.filter((r) => r.key !== "");
+  const topicLabels = topics.map((r) => r.label);
+  const days = reports.day.rows;
+  const dayLabels = days.map((r) => formatDay(r.key));
+  // Arrivals belong to no associate until one is offered them: that row is not a person.
+  const associates = reports.associate.rows.filter((r) => r.key !== "");
+  const target = reports.day.quoteTargetPct;
+  const total = reports.day.total;
+  const hourAxis = t("analytics.hour");
+
+  const arrivals: AnalyticsChart = {
+    id: "arrivals-by-hour",
+    title: t("analytics.arrivalsByHour"),
+    summary: t("analytics.arrivalsSummary", {
+      total: total.arrivals,
+      list: listing(
+        hourLabels,
+        hours.map((r) => r.arrivals),
+        "count",
+      ),
+    }),
+    axis: hourAxis,
+    labels: hourLabels,
+    unit: "count",
+    stacked: true,
+    series: [
+      { label: t("analytics.kiosk"), data: hours.map((r) => r.arrivalsKiosk), color: BLUE },
+      { label: t("analytics.remote"), data: hours.map((r) => r.arrivalsRemote), color: PURPLE },
+      { label: t("analytics.staff"), data: hours.map((r) => r.arrivalsStaff), color: GREY },
+    ],
+  };
+  const waitP50 = hours.map((r) => minutes(r.waitP50Sec));
+  const waits: AnalyticsChart = {
+    id: "waits-by-hour",
+    title: t("analytics.waitsByHour"),
+    summary: t("analytics.mediansSummary", { list: listing(hourLabels, waitP50, "min") }),
+    axis: hourAxis,
+    labels: hourLabels,
+    unit: "min",
+    series: [
+      { label: t("analytics.p50"), data: waitP50, color: BLUE },
+      { label: t("analytics.p90"), data: hours.map((r) => minutes(r.waitP90Sec)), color: AMBER },
+    ],
+  };
+  const serviceP50 = topics.map((r) => minutes(r.serviceP50Sec));
+  const service: AnalyticsChart = {
+    id: "service-by-topic",
+    title: t("analytics.serviceByTopic"),
+    summary: t("analytics.mediansSummary", { list: listing(topicLabels, serviceP50, "min") }),
+    axis: t("analytics.topic"),
+    labels: topicLabels,
+    unit: "min",
+    series: [
+      { label: t("analytics.p50"), data: serviceP50, color: GREEN },
+      {
+        label: t("analytics.p90"),
+        data: topics.map((r) => minutes(r.serviceP90Sec)),
+        color: AMBER,
+      },
+    ],
+  };
+  const abandonment: AnalyticsChart = {
+    id: "abandonment-by-day",
+    title: t("analytics.abandonment"),
+    summary: t("analytics.abandonmentSummary", {
+      before: total.leftBeforeOffer,
+      after: total.leftAfterOffer,
+      noShows: total.noShows,
+      expired: total.callAheadsExpired,
+    }),
+    axis: t("analytics.day"),
+    labels: dayLabels,
+    unit: "count",
+    stacked: true,
+    series: [
+      { label: t("analytics.leftBefore"), data: days.map((r) => r.leftBeforeOffer), color: AMBER },
+      { label: t("analytics.leftAfter"), data: days.map((r) => r.leftAfterOffer), color: RED },
+      { label: t("analytics.noShows"), data: days.map((r) => r.noShows), color: PURPLE },
+      {
+        label: t("analytics.callAheadsExpired"),
+        data: days.map((r) => r.callAheadsExpired),
+        color: GREY,
+      },
+    ],
+  };
+  const quoteHour = quoteShares(hours);
+  const quoteByHour: AnalyticsChart = {
+    id: "quote-by-hour",
+    title: t("analytics.quoteByHour"),
+    summary: t("analytics.quoteSummary", {
+      list: listing(hourLabels, quoteHour[0]?.data ?? [], "pct"),
+    }),
+    axis: hourAxis,
+    labels: hourLabels,
+    unit: "pct",
+    stacked: true,
+    series: quoteHour,
+  };
+  const quoteTopic = quoteShares(topics);
+  const quoteByTopic: AnalyticsChart = {
+    id: "quote-by-topic",
+    title: t("analytics.quoteByTopic"),
+    summary: t("analytics.quoteSummary", {
+      list: listing(topicLabels, quoteTopic[0]?.data ?? [], "pct"),
+    }),
+    axis: t("analytics.topic"),
+    labels: topicLabels,
+    unit: "pct",
+    stacked: true,
+    series: quoteTopic,
+  };
+  const kept = days.map((r) => r.quoteInsidePct);
+  const quoteByDay: AnalyticsChart = {
+    id: "quote-by-day",
+    title: t("analytics.quoteByDay"),
+    summary: t("analytics.quoteByDaySummary", {
+      target,
+      below: reports.day.daysBelowTarget.length,
+      list: listing(dayLabels, kept, "pct"),
+    }),
+    axis: t("analytics.day"),
+    labels: dayLabels,
+    unit: "pct",
+    series: [
+      {
+        label: t("analytics.quoteInside"),
+        data: kept,
+        color: GREEN,
+        colors: kept.map((pct) => (pct !== null && pct < target ? AMBER : GREEN)),
+      },
+      {
+        label: t("analytics.target"),
+        data: days.map(() => target),
+        color: RED,
+        line: true,
+      },
+    ],
+  };
+  const lateAvg = hours.map((r) => minutes(r.quoteOverAvgSec));
+  const misses: AnalyticsChart = {
+    id: "misses-by-hour",
+    title: t("analytics.missesByHour"),
+    summary: t("analytics.missesSummary", { list: listing(hourLabels, lateAvg, "min") }),
+    axis: hourAxis,
+    labels: hourLabels,
+    unit: "min",
+    series: [
+      { label: t("analytics.lateAvg"), data: lateAvg, color: AMBER },
+      {
+        label: t("analytics.lateP90"),
+        data: hours.map((r) => minutes(r.quoteOverP90Sec)),
+        color: RED,
+      },
+      {
+        label: t("analytics.earlyAvg"),
+        data: hours.map((r) => minutes(r.quoteUnderAvgSec)),
+        color: BLUE,
+      },
+    ],
+  };
+  const lateByDay = days.map((r) => minutes(r.quoteOverAvgSec));
+  const missesByDay: AnalyticsChart = {
+    id: "misses-by-day",
+    title: t("analytics.missesByDay"),
+    summary: t("analytics.missesSummary", { list: listing(dayLabels, lateByDay, "min") }),
+    axis: t("analytics.day"),
+    labels: dayLabels,
+    unit: "min",
+    series: [
+      { label: t("analytics.lateAvg"), data: lateByDay, color: AMBER },
+      {
+        label: t("analytics.lateP90"),
+        data: days.map((r) => minutes(r.quoteOverP90Sec)),
+        color: RED,
+      },
+      {
+        label: t("analytics.earlyAvg"),
+        data: days.map((r) => minutes(r.quoteUnderAvgSec)),
+        color: BLUE,
+      },
+    ],
+  };
+  const byOutcome = total.satisfactionByOutcome;
+  const satisfaction: AnalyticsChart = {
+    id: "outcome-satisfaction",
+    title: t("analytics.outcomeSatisfaction"),
+    summary: t("analytics.outcomeSummary", {
+      list: OUTCOMES.map(
+        (o) =>
+          `${t(`outcome.${o}`)}: ${t("visit.sat.yes")} ${byOutcome[o].yes}, ${t("visit.sat.partly")} ${byOutcome[o].partly}, ${t("visit.sat.no")} ${byOutcome[o].no}`,
+      ).join("; "),
+      disputed: total.disputed,
+    }),
+    axis: t("analytics.outcome"),
+    labels: OUTCOMES.map((o) => t(`outcome.${o}`)),
+    unit: "count",
+    stacked: true,
+    series: [
+      { label: t("visit.sat.yes"), data: OUTCOMES.map((o) => byOutcome[o].yes), color: GREEN },
+      {
+        label: t("visit.sat.partly"),
+        data: OUTCOMES.map((o) => byOutcome[o].partly),
+        color: AMBER,
+      },
+      { label: t("visit.sat.no"), data: OUTCOMES.map((o) => byOutcome[o].no), color: RED },
+    ],
+  };
+  const kudos: AnalyticsChart = {
+    id: "kudos-by-associate",
+    title: t("analytics.kudosByAssociate"),
+    summary: t("analytics.kudosSummary", {
+      list: listing(
+        associates.map((r) => r.label),
+        associates.map((r) => r.kudos),
+        "count",
+      ),
+    }),
+    axis: t("analytics.associate"),
+    labels: associates.map((r) => r.label),
+    unit: "count",
+    series: [
+      { label: t("analytics.kudos"), data: associates.map((r) => r.kudos), color: PURPLE },
+      { label: t("analytics.served"), data: associates.map((r) => r.served), color: GREY },
+    ],
+  };
+  return [
+    arrivals,
+    waits,
+    service,
+    abandonment,
+    quoteByDay,
+    quoteByHour,
+    quoteByTopic,
+    misses,
+    missesByDay,
+    satisfaction,
+    kudos,
+  ];
+}
+
+/** The staffing advisor's hours of one weekday (ISO 1 = Monday): recommended against signed in. */
+export function staffingChart(report: StaffingReport, weekday: number): AnalyticsChart {
+  const hours = report.hours.filter((h) => h.weekday === weekday).sort((a, b) => a.hour - b.hour);
+  const labels = hours.map((h) => `${String(h.hour).padStart(2, "0")}:00`);
+  const recommended = hours.map((h) => h.recommended);
+  return {
+    id: "staffing",
+    title: t("analytics.staffingTitle", {
+      pct: report.serviceLevel.pct,
+      min: formatValue(minutes(report.serviceLevel.withinSec), "min"),
+    }),
+    summary: t("analytics.staffingSummary", {
+      list: listing(labels, recommended, "count"),
+    }),
+    axis: t("analytics.hour"),
+    labels,
+    unit: "count",
+    series: [
+      { label: t("analytics.recommended"), data: recommended, color: BLUE },
+      { label: t("analytics.signedIn"), data: hours.map((h) => h.signedIn), color: GREY },
+    ],
+  };
+}
+
+/**
+ * The chart.js configuration of a chart. Bars are drawn whole: the value axis starts at zero
+ * and leaves headroom above the tallest bar, and nothing is clipped at the chart area's edge.
+ */
+export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
+  const ticks =
+    chart.unit === "count"
+      ? { precision: 0 }
+      : { callback: (value: number | string) => formatValue(Number(value), chart.unit) };
+  return {
+    type: "bar",
+    data: {
+      labels: chart.labels,
+      datasets: chart.series.map((s) =>
+        s.line
+          ? {
+              type: "line" as const,
+              label: s.label,
+              data: s.data,
+              borderColor: s.color,
+              backgroundColor: s.color,
+              borderDash: [6, 4],
+              pointRadius: 0,
+              clip: false as const,
+            }
+          : {
+              type: "bar" as const,
+              label: s.label,
+              data: s.data,
+              backgroundColor: s.colors ?? s.color,
+              clip: false as const,
+            },
+      ),
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      layout: { padding: { top: 8 } },
+      plugins: {
+        legend: { display: chart.series.length > 1, labels: { boxWidth: 14 } },
+        tooltip: {
+          callbacks: {
+            label: (item) =>
+              `${item.dataset.label ?? ""}: ${formatValue(item.parsed.y ?? null, chart.unit)}`,
+          },
+        },
+      },
+      scales: {
+        x: { stacked: chart.stacked ?? false, ticks: { autoSkip: true, maxRotation: 0 } },
+        y: {
+          stacked: chart.stacked ?? false,
+          beginAtZero: true,
+          grace: "8%",
+          ...(chart.unit === "pct" ? { suggestedMax: 100 } : {}),
+          ticks,
+        },
+      },
+    },
+  } as ChartConfiguration;
+}
+
+const drawn = new Map<string, { chart: Chart; stamp: string }>();
+
+/**
+ * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`. A chart
+ * whose canvas and data did not change is left alone: the console redraws on every live update.
+ */
+export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
+  for (const chart of charts) {
+    const canvas = document.getElementById(`analytics-${chart.id}`) as HTMLCanvasElement | null;
+    if (!canvas) continue;
+    const stamp = JSON.stringify([chart.labels, chart.series, language()]);
+    const existing = drawn.get(chart.id);
+    if (existing?.chart.canvas === canvas && existing.stamp === stamp) continue;
+    existing?.chart.destroy();
+    drawn.set(chart.id, { chart: new Chart(canvas, chartConfig(chart)), stamp });
+    canvas.dataset.drawn = "true";
+  }
+}

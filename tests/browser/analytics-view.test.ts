@@ -1,0 +1,385 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AnalyticsRow } from "../../server/analytics/report.js";
+import { buildPages, hasChromium, launchBrowser, seriousViolations } from "../support/browser.js";
+import {
+  ADMIN_TOKEN,
+  Clock,
+  MIN,
+  type Place,
+  type Running,
+  SEC,
+  freshPlace,
+  provision,
+  request,
+  sessionOf,
+  startServer,
+} from "../support/server.js";
+
+/**
+ * The manager console's analytics view (issue 12, points 3 and 4) in real Chromium, against a
+ * real server whose clock the test moves: visits played on three days of a Kyiv store, then
+ * the view opened from a browser in Los Angeles, where it is still yesterday. The charts' tables
+ * must say what the API says, hours must be the store's, "today" the store's day; the days below
+ * the quote target are listed, the target is the manager's to set; axe finds nothing serious,
+ * and a 390 px phone does not scroll sideways.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const HOUR = 60 * MIN;
+/** 10:00 on 2026-11-05 in Kyiv (UTC+2): in the last 4 weeks, not in the last 7 days. */
+const DAY_A = Date.UTC(2026, 10, 5, 8, 0);
+/** 14:00 on 2026-11-20 in Kyiv: in the last 7 days. */
+const DAY_B = Date.UTC(2026, 10, 20, 12, 0);
+/** 00:10 on 2026-11-24 in Kyiv, the store's today; 14:10 on the 23rd in Los Angeles. */
+const DAY_C = Date.UTC(2026, 10, 23, 22, 10);
+/** When the manager opens the console: 00:40 in Kyiv on the 24th. */
+const NOW = DAY_C + 30 * MIN;
+
+interface Report {
+  timezone: string;
+  total: AnalyticsRow;
+  quoteTargetPct: number;
+  daysBelowTarget: Array<{ day: string; quoteInsidePct: number | null; served: number }>;
+  rows: AnalyticsRow[];
+}
+
+describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => {
+  const clock = new Clock(DAY_A);
+  let place: Place;
+  let dataDir: string;
+  let server: Running;
+  let browser: Browser;
+  let storeId: string;
+  let managerToken: string;
+  const problems: string[] = [];
+  let commands = 0;
+
+  const run = async (input: Record<string, unknown>) => {
+    const result = await server.app.service.execute(
+      storeId,
+      { requestId: `analytics-view-${++commands}`, ...input },
+      clock.now,
+    );
+    if (!result.ok) throw new Error(`${String(input.type)}: ${result.error.code}`);
+    return result.data as Record<string, unknown>;
+  };
+  const checkIn = async (channel: "kiosk" | "staff") => {
+    const reply = await request<{ visitId: string }>(
+      server.url,
+      "POST",
+      `/api/stores/${storeId}/visits`,
+      { requestId: `analytics-view-${++commands}`, topicId: "phones", name: "Olena", channel },
+      ADMIN_TOKEN,
+    );
+    if (reply.status !== 201) throw new Error(`check-in answered ${reply.status}`);
+    return reply.body.visitId;
+  };
+  const accept = async () => {
+    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
+    await run({ type: "offer:accept", associateId: "ana", offerId });
+  };
+  const complete = (visitId: string, outcome: string) =>
+    run({ type: "visit:complete", associateId: "ana", visitId, outcome });
+  const feedback = (visitId: string, satisfaction: string, kudos = false) =>
+    run({ type: "feedback:give", visitId, satisfaction, kudos });
+
+  beforeAll(async () => {
+    await buildPages();
+    place = await freshPlace("embedded");
+    dataDir = await mkdtemp(join(tmpdir(), "undivided-analytics-view-"));
+    server = await startServer(place, clock, {
+      analytics: { dataDir },
+      staticDir: join(ROOT, "client/dist"),
+    });
+    ({ storeId } = await provision(server.url));
+    await run({ type: "associate:sign-in", associateId: "ana" });
+
+    // Day A: one kiosk customer served at once, satisfied, with kudos.
+    const a = await checkIn("kiosk");
+    clock.advance(10 * SEC);
+    await accept();
+    clock.advance(4 * MIN);
+    await complete(a, "resolved");
+    await feedback(a, "yes", true);
+
+    // Day B: one served at once; one waits behind them for 25 minutes, far past the wait they
+    // were told; a third gives up before anyone is offered them. Half inside the quote: below
+    // the target.
+    clock.now = DAY_B;
+    const first = await checkIn("kiosk");
+    clock.advance(5 * SEC);
+    await accept();
+    const late = await checkIn("kiosk");
+    const gaveUp = await checkIn("kiosk");
+    clock.advance(2 * MIN);
+    await run({ type: "visit:leave", visitId: gaveUp });
+    clock.advance(23 * MIN);
+    await complete(first, "follow_up");
+    await feedback(first, "partly");
+    await accept();
+    clock.advance(5 * MIN);
+    await complete(late, "resolved");
+    await feedback(late, "no");
+
+    // Day C, just after midnight in Kyiv: one customer added by staff, served at once.
+    clock.now = DAY_C;
+    const c = await checkIn("staff");
+    clock.advance(20 * SEC);
+    await accept();
+    clock.advance(3 * MIN);
+    await complete(c, "resolved");
+    clock.now = NOW;
+    managerToken = await sessionOf(server.url, storeId, "max");
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await place?.cleanup();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const api = async (from: string, to: string, by: string): Promise<Report> => {
+    const reply = await request<Report>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/analytics?from=${from}&to=${to}&by=${by}`,
+      undefined,
+      managerToken,
+    );
+    expect(reply.status).toBe(200);
+    return reply.body;
+  };
+
+  /** The console, signed in as the manager, in a browser somewhere else in the world. */
+  async function openConsole(options: BrowserContextOptions = {}): Promise<Page> {
+    const context = await browser.newContext({
+      locale: "en-US",
+      timezoneId: "America/Los_Angeles",
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+      ...options,
+    });
+    // The browser's clock is the server's: "today" is computed in the page.
+    await context.clock.setFixedTime(NOW);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(`${server.url}/manager.html?store=${storeId}`);
+    await page.locator("form.sign-in input[name=associateId]").fill("max");
+    await page.locator("form.sign-in input[name=pin]").fill("9090");
+    await page.locator("form.sign-in button[type=submit]").click();
+    await page.locator("[data-link=live]").waitFor();
+    return page;
+  }
+
+  /** Opens the analytics view and waits for the range `from`/`to` to be shown. */
+  async function showRange(page: Page, from: string, to: string): Promise<void> {
+    await expect
+      .poll(() => page.locator("[data-range]").getAttribute("data-range"), { timeout: 10_000 })
+      .toBe(`${from}/${to}`);
+    await page.locator("[data-analytics=ready]").waitFor();
+    await page.waitForFunction(
+      "[...document.querySelectorAll('.analytics canvas')].every((c) => c.dataset.drawn)",
+    );
+  }
+
+  /** The analytics view alone, into test-results/screenshots (the console around it is long). */
+  const snapshot = (page: Page, name: string) =>
+    page
+      .locator("details.analytics")
+      .screenshot({ path: join(ROOT, "test-results/screenshots", `${name}.png`) });
+
+  /** A chart's table, row by row: the label, then each series' value as shown. */
+  const table = (page: Page, chart: string) =>
+    page.evaluate<string[][]>(
+      `[...document.querySelectorAll('[data-chart="${chart}"] tbody tr')].map((tr) =>
+        [...tr.children].map((cell) => cell.textContent.trim()))`,
+    );
+  const dash = (value: number | null) => (value === null ? "—" : String(value));
+  const inMinutes = (sec: number | null) =>
+    sec === null ? "—" : `${Math.round(sec / 6) / 10} min`;
+  const share = (part: number, r: AnalyticsRow) => {
+    const quoted = r.quoteInside + r.quoteBelow + r.quoteAbove;
+    return quoted === 0 ? "—" : `${Math.round((1000 * part) / quoted) / 10} %`;
+  };
+
+  it("draws the range's charts from the API's numbers, in the store's hours and days", async () => {
+    const page = await openConsole();
+    await page.locator("details.analytics > summary").click();
+    // The default range is the store's last 7 days, ending on its today (the 24th), though the
+    // browser's own today is the 23rd.
+    await showRange(page, "2026-11-18", "2026-11-24");
+
+    const byHour = await api("2026-11-18", "2026-11-24", "hour");
+    const byDay = await api("2026-11-18", "2026-11-24", "day");
+    const byAssociate = await api("2026-11-18", "2026-11-24", "associate");
+    // What was played: Day B at 14:00 and Day C just after midnight, store time.
+    expect(byHour.rows.map((r) => r.key)).toEqual(["00:00", "14:00"]);
+    expect(byDay.daysBelowTarget.map((d) => d.day)).toEqual(["2026-11-20"]);
+
+    expect(await table(page, "arrivals-by-hour")).toEqual(
+      byHour.rows.map((r) => [
+        r.key,
+        String(r.arrivalsKiosk),
+        String(r.arrivalsRemote),
+        String(r.arrivalsStaff),
+      ]),
+    );
+    expect(await table(page, "waits-by-hour")).toEqual(
+      byHour.rows.map((r) => [r.key, inMinutes(r.waitP50Sec), inMinutes(r.waitP90Sec)]),
+    );
+    expect(await table(page, "quote-by-hour")).toEqual(
+      byHour.rows.map((r) => [
+        r.key,
+        share(r.quoteInside, r),
+        share(r.quoteBelow, r),
+        share(r.quoteAbove, r),
+      ]),
+    );
+    expect(await table(page, "misses-by-hour")).toEqual(
+      byHour.rows.map((r) => [
+        r.key,
+        inMinutes(r.quoteOverAvgSec),
+        inMinutes(r.quoteOverP90Sec),
+        inMinutes(r.quoteUnderAvgSec),
+      ]),
+    );
+    const quoteByDay = await table(page, "quote-by-day");
+    expect(quoteByDay.map((row) => row[1])).toEqual(
+      byDay.rows.map((r) => (r.quoteInsidePct === null ? "—" : `${r.quoteInsidePct} %`)),
+    );
+    const totals = byDay.total.satisfactionByOutcome;
+    expect((await table(page, "outcome-satisfaction")).map((row) => row.slice(1))).toEqual(
+      (["resolved", "follow_up", "not_resolved"] as const).map((o) =>
+        [totals[o].yes, totals[o].partly, totals[o].no].map(String),
+      ),
+    );
+    expect(await table(page, "kudos-by-associate")).toEqual(
+      byAssociate.rows
+        .filter((r) => r.key !== "")
+        .map((r) => [r.label, String(r.kudos), String(r.served)]),
+    );
+    const abandonment = await table(page, "abandonment-by-day");
+    expect(abandonment.map((row) => row.slice(1))).toEqual(
+      byDay.rows.map((r) =>
+        [r.leftBeforeOffer, r.leftAfterOffer, r.noShows, r.callAheadsExpired].map(String),
+      ),
+    );
+    expect(byDay.total.leftBeforeOffer).toBe(1);
+    // The chart's label for screen readers tells the same numbers.
+    expect(await page.locator("#analytics-arrivals-by-hour").getAttribute("aria-label")).toContain(
+      `${byDay.total.arrivals} arrivals in all`,
+    );
+
+    // Point 4: the target, and the days that fell below it.
+    await expect.poll(() => page.locator("[data-target]").getAttribute("data-target")).toBe("80");
+    expect(await page.locator("[data-target]").textContent()).toContain("80 %");
+    expect(
+      await page.locator(".below-target li").evaluateAll((li) => li.map((l) => l.dataset.day)),
+    ).toEqual(byDay.daysBelowTarget.map((d) => d.day));
+    expect(await page.locator(".below-target li").first().textContent()).toContain(
+      `${byDay.daysBelowTarget[0]?.quoteInsidePct} % inside the quote`,
+    );
+
+    await snapshot(page, "analytics-1280");
+    for (const v of await seriousViolations(page)) problems.push(`analytics at 1280 px: ${v}`);
+    expect(problems).toEqual([]);
+
+    // Today is the store's day: only the visit just after midnight, at 00:00 on the hour axis
+    // (14:00 where the browser is).
+    await page.getByRole("radio", { name: "Today", exact: true }).check();
+    await showRange(page, "2026-11-24", "2026-11-24");
+    const today = await api("2026-11-24", "2026-11-24", "hour");
+    expect(today.total.arrivals).toBe(1);
+    expect(await table(page, "arrivals-by-hour")).toEqual([["00:00", "0", "0", "1"]]);
+    expect(await page.locator("[data-below-target=none]").count()).toBe(1);
+
+    await page.getByRole("radio", { name: "Last 4 weeks", exact: true }).check();
+    await showRange(page, "2026-10-28", "2026-11-24");
+    const month = await api("2026-10-28", "2026-11-24", "day");
+    expect(month.rows.map((r) => r.key)).toEqual(["2026-11-05", "2026-11-20", "2026-11-24"]);
+    expect((await table(page, "abandonment-by-day")).length).toBe(3);
+    expect((await table(page, "kudos-by-associate")).map((row) => row[1])).toEqual(
+      (await api("2026-10-28", "2026-11-24", "associate")).rows
+        .filter((r) => r.key !== "")
+        .map((r) => String(r.kudos)),
+    );
+
+    await page.getByRole("radio", { name: "Choose dates", exact: true }).check();
+    await page.getByLabel("From").fill("2026-11-05");
+    await page.getByLabel("To (included)").fill("2026-11-04");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await page.getByRole("alert").filter({ hasText: "must not be after" }).waitFor();
+    await page.getByLabel("To (included)").fill("2026-11-05");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await showRange(page, "2026-11-05", "2026-11-05");
+    const dayA = await api("2026-11-05", "2026-11-05", "hour");
+    expect(await table(page, "arrivals-by-hour")).toEqual([["10:00", "1", "0", "0"]]);
+    expect(dayA.rows.map((r) => r.key)).toEqual(["10:00"]);
+
+    // A breakdown downloads as the API's CSV.
+    const download = page.waitForEvent("download");
+    await page.locator("[data-csv=hour]").click();
+    const file = await (await download).path();
+    const bytes = await readFile(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.toString("utf8").slice(1)).toMatch(
+      /^hour,label,arrivals,[^\r]*\r\n10:00,10:00,1,1,/,
+    );
+
+    // A phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole("radio", { name: "Last 4 weeks", exact: true }).check();
+    await showRange(page, "2026-10-28", "2026-11-24");
+    expect(
+      await page.evaluate<boolean>(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth",
+      ),
+    ).toBe(false);
+    await snapshot(page, "analytics-390");
+    for (const v of await seriousViolations(page)) problems.push(`analytics at 390 px: ${v}`);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("says a failed load in the manager's language, and takes the target the manager sets", async () => {
+    const page = await openConsole({ locale: "uk-UA" });
+    await page.route("**/analytics?*", (route) =>
+      route.fulfill({ status: 500, contentType: "application/json", body: "{}" }),
+    );
+    await page.locator("details.analytics > summary").click();
+    const error = page.locator("[data-analytics=error]");
+    await error.waitFor();
+    expect(await error.textContent()).toContain("Не вдалося завантажити дані");
+    expect(await error.textContent()).not.toMatch(/analytics\.|500/);
+    await page.unroute("**/analytics?*");
+    await error.getByRole("button").click();
+    await showRange(page, "2026-11-18", "2026-11-24");
+    expect(await page.locator(".below-target li").count()).toBe(1);
+
+    // The manager lowers the target below the 20th's 50 %: no day is below it any more.
+    await page.locator("details.settings > summary").click();
+    const target = page.locator("input#quoteTargetPct");
+    expect(await target.inputValue()).toBe("80");
+    expect(await page.locator("input#serviceLevelPct").inputValue()).toBe("80");
+    expect(await page.locator("input#serviceLevelSec").inputValue()).toBe("300");
+    await target.fill("40");
+    await page.locator("details.settings form button[type=submit]").first().click();
+    await expect
+      .poll(async () => (await server.app.service.state(storeId)).settings.quoteTargetPct)
+      .toBe(40);
+    await page.locator("label.preset").first().click();
+    await showRange(page, "2026-11-24", "2026-11-24");
+    await page.locator("label.preset").nth(1).click();
+    await showRange(page, "2026-11-18", "2026-11-24");
+    await page.locator('[data-target="40"]').waitFor();
+    expect(await page.locator("[data-below-target=none]").count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
