@@ -297,7 +297,7 @@ export async function createApp(
   service.events.on("committed", (committed) => {
     timerLag.committed(committed);
     dispatcher.kick(committed.storeId);
-    analytics.kick(committed.storeId);
+    analytics.committed(committed.commit);
     push.committed(committed);
   });
   push.start();

@@ -15,6 +15,8 @@ import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */
 const SAVE_EVERY = 1000;
+/** Commits held per store for the next fold; past this the fold reads the log instead. */
+const HOLD_AT_MOST = 5000;
 
 export interface AnalyticsRead {
   working: Working;
@@ -34,6 +36,9 @@ export interface ProjectorOptions {
  * Keeps each store's analytics read models up to date from its log, off the command path: a
  * commit only wakes the store's fold (`kick`), which within `foldAfterMs` reads the log after
  * its cursor, folds it (fold.ts), and saves the changed days and the cursor (storage.ts).
+ * The commits this process appended are handed over (`committed`) and folded from memory when
+ * they follow the cursor without a gap; otherwise (another process's commits in between, a
+ * restart, a read of the API) the fold reads the log after its cursor.
  * One fold per store at a time in a process; several processes may fold the same store, as
  * saves are monotone. `catchUp` folds and saves at once and answers the version saved, which
  * bounds retention's trimming.
@@ -43,6 +48,8 @@ export class AnalyticsProjector {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<number>>();
   private readonly queued = new Map<string, Promise<number>>();
+  /** Commits appended here and not folded yet, per store, in order. */
+  private readonly held = new Map<string, Commit<DomainEvent>[]>();
   private readonly foldAfterMs: number;
   private closed = false;
 
@@ -53,12 +60,26 @@ export class AnalyticsProjector {
     this.foldAfterMs = options.foldAfterMs ?? 1000;
   }
 
+  /**
+   * A commit this process appended (durable): folded soon, from memory when it follows the
+   * cursor, sparing the log's read-back.
+   */
+  committed(commit: Commit<DomainEvent>): void {
+    let held = this.held.get(commit.storeId);
+    if (!held) {
+      held = [];
+      this.held.set(commit.storeId, held);
+    }
+    if (held.length < HOLD_AT_MOST) held.push(commit);
+    this.kick(commit.storeId);
+  }
+
   /** A store has new commits: fold and save them soon. */
   kick(storeId: string): void {
     if (this.closed || this.timers.has(storeId)) return;
     const timer = setTimeout(() => {
       this.timers.delete(storeId);
-      this.catchUp(storeId).catch((err: unknown) =>
+      this.catchUp(storeId, false).catch((err: unknown) =>
         this.deps.logger.warn({ err, storeId }, "analytics: folding the log failed"),
       );
     }, this.foldAfterMs);
@@ -66,8 +87,12 @@ export class AnalyticsProjector {
     this.timers.set(storeId, timer);
   }
 
-  /** Folds every commit durable now, saves, and answers the version saved (the cursor). */
-  catchUp(storeId: string): Promise<number> {
+  /**
+   * Folds every commit durable now, saves, and answers the version saved (the cursor). With
+   * `fromLog` false (a commit's wake-up), the commits held from this process are enough when
+   * they follow the cursor.
+   */
+  catchUp(storeId: string, fromLog = true): Promise<number> {
     const queued = this.queued.get(storeId);
     if (queued) return queued;
     const before = this.running.get(storeId) ?? Promise.resolve(0);
@@ -76,7 +101,7 @@ export class AnalyticsProjector {
       .then(() => {
         this.queued.delete(storeId);
         this.running.set(storeId, next);
-        return this.fold(storeId);
+        return this.fold(storeId, fromLog);
       })
       .finally(() => {
         if (this.running.get(storeId) === next) this.running.delete(storeId);
@@ -106,7 +131,7 @@ export class AnalyticsProjector {
     await Promise.allSettled([...folds, ...this.running.values()]);
   }
 
-  private async fold(storeId: string): Promise<number> {
+  private async fold(storeId: string, fromLog: boolean): Promise<number> {
     const { store, storage } = this.deps;
     let projection = this.projections.get(storeId);
     // Another process (or an earlier run) saved further: go on from there.
@@ -115,9 +140,17 @@ export class AnalyticsProjector {
       projection = { working: saved ?? emptyProjection().working, days: new Map() };
       this.projections.set(storeId, projection);
     }
+    const after = projection.working.version;
+    const held = (this.held.get(storeId) ?? []).filter((c) => c.version > after);
+    this.held.delete(storeId);
+    const follows =
+      held.length > 0 &&
+      held.every((c, i) => c.version === after + 1 + i) &&
+      held.length < HOLD_AT_MOST;
     let commits: Commit<DomainEvent>[];
     try {
-      commits = (await store.read(storeId, projection.working.version)) as Commit<DomainEvent>[];
+      commits =
+        follows && !fromLog ? held : ((await store.read(storeId, after)) as Commit<DomainEvent>[]);
     } catch (err) {
       if (!(err instanceof LogTrimmed)) throw err;
       projection = await this.fromSnapshot(storeId, projection, err);

@@ -1,7 +1,24 @@
 const formats = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Every time zone's offset, and every change of it, falls on a quarter hour: within one UTC
+ * quarter hour the local day and hour are the same. The last answer per zone is kept, as
+ * commits come in time order and most fall in the same quarter hour as the one before.
+ */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const lastAnswers = new Map<string, { quarter: number; answer: { day: string; hour: number } }>();
+
 /** The store-local calendar day (YYYY-MM-DD) and hour (0–23) of `at` in `timeZone`. */
 export function localDayHour(at: number, timeZone: string): { day: string; hour: number } {
+  const quarter = Math.floor(at / QUARTER_HOUR_MS);
+  const last = lastAnswers.get(timeZone);
+  if (last?.quarter === quarter) return last.answer;
+  const answer = formatDayHour(at, timeZone);
+  lastAnswers.set(timeZone, { quarter, answer });
+  return answer;
+}
+
+function formatDayHour(at: number, timeZone: string): { day: string; hour: number } {
   let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {

@@ -155,7 +155,10 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
   /** A server process: its store connection, queue service and projector, as create-app wires them. */
   async function start(
     readModels?: (projector: AnalyticsProjector) => QueueServiceOptions["readModels"],
-    { kick = true } = {},
+    {
+      kick = true,
+      projectorStore = (s: EventStore) => s,
+    }: { kick?: boolean; projectorStore?: (store: EventStore) => EventStore } = {},
   ): Promise<Process> {
     const store = await place.openStore();
     closers.push(() => store.close());
@@ -168,7 +171,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     } else storage = await FileAnalyticsStorage.open(analyticsDir);
     storage = saved.watch(storage);
     const projector = new AnalyticsProjector(
-      { store, storage, logger: silentLogger },
+      { store: projectorStore(store), storage, logger: silentLogger },
       { foldAfterMs: 20 },
     );
     closers.push(() => projector.close());
@@ -177,7 +180,8 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
       logger: silentLogger,
       readModels: readModels ? readModels(projector) : projector,
     });
-    if (kick) service.events.on("committed", ({ storeId }) => projector.kick(storeId));
+    // As create-app wires it: the commits appended here are handed to the projector.
+    if (kick) service.events.on("committed", ({ commit }) => projector.committed(commit));
     closers.push(() => service.drain());
     return { store, storage, service, projector };
   }
@@ -210,6 +214,37 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     const version = (await service.state(STORE)).version;
     await saved.until(version);
     expect((await storage.loadDays(STORE, [TODAY]))[0]?.through).toBe(version);
+  });
+
+  it("folds the commits this process appended from memory, without reading the log back", async () => {
+    let reads = 0;
+    const a = await start(undefined, {
+      projectorStore: (store) =>
+        new Proxy(store, {
+          get(target, name) {
+            const value = Reflect.get(target, name, target);
+            if (name !== "read") return typeof value === "function" ? value.bind(target) : value;
+            return (...args: Parameters<EventStore["read"]>) => {
+              reads++;
+              return target.read(...args);
+            };
+          },
+        }),
+    });
+    await openStore(a.service);
+    await a.projector.catchUp(STORE);
+    const readsBefore = reads;
+    await wholeVisit(a.service, "Olena", T0);
+    await saved.until((await a.service.state(STORE)).version);
+    expect(reads).toBe(readsBefore);
+    expect(await dayRow(a.projector)).toMatchObject({ arrivals: 1, served: 1, kudos: 1 });
+    // Another process's commits come between: the fold reads them from the log.
+    if (backend.name === "embedded") return;
+    const b = await start(undefined, { kick: false });
+    await wholeVisit(b.service, "Marta", T0 + HOUR);
+    await wholeVisit(a.service, "Ivan", T0 + 2 * HOUR);
+    await saved.until((await a.service.state(STORE)).version);
+    expect(await dayRow(a.projector)).toMatchObject({ arrivals: 3, served: 3, kudos: 3 });
   });
 
   // Two processes share a store only on Redis (the embedded journal is one process's).
