@@ -1,5 +1,6 @@
 import { type TemplateResult, html, render } from "lit-html";
 import { renderSVG } from "uqr";
+import { DECLINE_REASON_CODES } from "../../../shared/commands.js";
 import type { Ack, ClientEvent, Payload, Reply } from "../../../shared/protocol.js";
 import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { limitHint } from "./form-hints.js";
@@ -71,6 +72,8 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
   let lastOfferId: string | undefined;
   let soundPlayed = 0;
   let pane: "none" | "transfer" | "decline" | "walk-in" = "none";
+  /** The decline pane's "other": the associate says why in their own words. */
+  let declineOther = false;
   /** What was just done, said once (a walk-in's code, a customer brought back). */
   let notice: TemplateResult | string = "";
   let confirming: Confirmation | undefined;
@@ -445,6 +448,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
         <button class="primary" @click=${() => ctx.send("offer:accept", { offerId: offer.offerId })}>${t("staff.accept")}</button>
         <button @click=${() => {
           pane = pane === "decline" ? "none" : "decline";
+          declineOther = false;
           draw();
         }}>${t("staff.decline")}</button>
       </div>
@@ -452,13 +456,27 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
         pane === "decline"
           ? html`<form class="row" @submit=${(e: Event) => {
               e.preventDefault();
-              const reason = String(new FormData(e.target as HTMLFormElement).get("reason") ?? "");
+              // A stable code (managers read it in their language, analytics count it), or
+              // the associate's own words for "other".
+              const form = new FormData(e.target as HTMLFormElement);
+              const code = String(form.get("reason") ?? "");
+              const reason =
+                code === "other" ? String(form.get("reason-other") ?? "").trim() : code;
               void ctx.send("offer:decline", { offerId: offer.offerId, reason });
             }}>
             <label for="reason" class="visually-hidden">${t("staff.reason")}</label>
-            <select id="reason" name="reason">
-              ${["busy", "not_my_skill", "language", "on_break"].map((r) => html`<option value=${t(`reason.${r}`)}>${t(`reason.${r}`)}</option>`)}
+            <select id="reason" name="reason" @change=${(e: Event) => {
+              declineOther = (e.target as HTMLSelectElement).value === "other";
+              draw();
+            }}>
+              ${[...DECLINE_REASON_CODES, "other"].map((r) => html`<option value=${r}>${t(`reason.${r}`)}</option>`)}
             </select>
+            ${
+              declineOther
+                ? html`<label for="reason-other" class="visually-hidden">${t("staff.reasonOther")}</label>
+                  <input id="reason-other" name="reason-other" required maxlength="200" autocomplete="off" placeholder=${t("staff.reasonOther")} />`
+                : ""
+            }
             <button type="submit">${t("staff.declineConfirm")}</button>
           </form>`
           : ""

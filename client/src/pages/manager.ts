@@ -2,6 +2,7 @@ import { html, nothing } from "lit-html";
 import type { AlertView, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { analyticsView } from "../lib/analytics-view.js";
 import { drawCharts, todayCharts } from "../lib/charts.js";
+import { alertDetails, followUpsPanel, openFollowUp } from "../lib/follow-ups.js";
 import { t } from "../lib/i18n.js";
 import { settingsPanel } from "../lib/settings-panel.js";
 import { type StaffContext, startStaffPage } from "../lib/staff.js";
@@ -133,6 +134,8 @@ function alertItem(v: ManagerView, ctx: StaffContext, a: AlertView) {
             () => ctx.send("visit:reassign", { visitId }),
             t("manager.reassignedAnyone", { code }),
           )}>${t("manager.giveToSomeoneElse")}</button>`;
+      case "open_follow_up":
+        return html`<button class="primary" @click=${() => openFollowUp(visitId)}>${t("manager.openFollowUp")}</button>`;
       case "resolve":
         return html`<button @click=${() =>
           act(
@@ -148,6 +151,7 @@ function alertItem(v: ManagerView, ctx: StaffContext, a: AlertView) {
       ${code ? html` · <span class="code">${code}</span>` : nothing}${customer ? ` · ${customer}` : ""}${who ? ` · ${who}` : ""}
       <small class="muted"> · ${t("manager.ago", { minutes: minutesAgo(a.at, ctx.now()) })}</small></p>
     ${a.note ? html`<p class="alert-note">${a.note}</p>` : nothing}
+    ${alertDetails(a)}
     <div class="row">${a.actions.map(action)}</div>
   </li>`;
 }
@@ -368,7 +372,7 @@ startStaffPage<ManagerView>({
   requireManager: true,
   extra: (v, ctx) => {
     soundNewAlerts(v);
-    return html`<div class="console-side">${alertsPanel(v, ctx)} ${board(v, ctx)} ${overrides(v, ctx)}</div>
+    return html`<div class="console-side">${alertsPanel(v, ctx)} ${followUpsPanel(v, ctx)} ${board(v, ctx)} ${overrides(v, ctx)}</div>
       <div class="console-below">${today(v)} ${charts(v)} ${analyticsView(v, ctx)} ${settingsPanel(v, ctx)}</div>`;
   },
 });
