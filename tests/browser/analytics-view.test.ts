@@ -347,6 +347,37 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     await page.context().close();
   });
 
+  it("shows the staffing advisor's recommendation against who was signed in, by weekday", async () => {
+    const reply = await request<{
+      hours: Array<{ weekday: number; hour: number; recommended: number; signedIn: number | null }>;
+    }>(server.url, "GET", `/api/stores/${storeId}/staffing?weeks=4`, undefined, managerToken);
+    expect(reply.status).toBe(200);
+    const page = await openConsole();
+    await page.locator("details.analytics > summary").click();
+    await page.locator("[data-staffing=ready]").waitFor();
+    // The store's weekday first: Tuesday the 24th in Kyiv (Monday the 23rd in Los Angeles).
+    expect(await page.locator("#staffing-weekday").inputValue()).toBe("2");
+    // Friday, when Day B's customers came at 14:00. The axis runs over the week's busy hours:
+    // from Day A's 10:00 (a Thursday) to 14:00.
+    await page.locator("#staffing-weekday").selectOption("5");
+    const advice = (hour: number) =>
+      reply.body.hours.find((h) => h.weekday === 5 && h.hour === hour);
+    expect(advice(14)?.recommended).toBeGreaterThan(0);
+    await expect
+      .poll(() => table(page, "staffing"))
+      .toEqual(
+        [10, 11, 12, 13, 14].map((hour) => [
+          `${hour}:00`,
+          String(advice(hour)?.recommended ?? 0),
+          String(advice(hour)?.signedIn ?? "—"),
+        ]),
+      );
+    await page.waitForFunction("document.querySelector('#analytics-staffing')?.dataset.drawn");
+    for (const v of await seriousViolations(page)) problems.push(`staffing: ${v}`);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("says a failed load in the manager's language, and takes the target the manager sets", async () => {
     const page = await openConsole({ locale: "uk-UA" });
     await page.route("**/analytics?*", (route) =>

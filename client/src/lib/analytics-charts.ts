@@ -419,9 +419,20 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
   ];
 }
 
-/** The staffing advisor's hours of one weekday (ISO 1 = Monday): recommended against signed in. */
+/**
+ * The staffing advisor's hours of one weekday (ISO 1 = Monday): recommended against signed in.
+ * The hours run from the week's first busy hour to its last, so a quiet hour shows as a gap
+ * rather than vanishing from the axis.
+ */
 export function staffingChart(report: StaffingReport, weekday: number): AnalyticsChart {
-  const hours = report.hours.filter((h) => h.weekday === weekday).sort((a, b) => a.hour - b.hour);
+  const busy = report.hours.map((h) => h.hour);
+  const first = Math.min(...busy);
+  const span = busy.length === 0 ? 0 : Math.max(...busy) - first + 1;
+  const hours = Array.from({ length: span }, (_, i) => {
+    const hour = first + i;
+    const advice = report.hours.find((h) => h.weekday === weekday && h.hour === hour);
+    return { hour, recommended: advice?.recommended ?? 0, signedIn: advice?.signedIn ?? null };
+  });
   const labels = hours.map((h) => `${String(h.hour).padStart(2, "0")}:00`);
   const recommended = hours.map((h) => h.recommended);
   return {

@@ -294,11 +294,13 @@ function staffingPanel(ctx: StaffContext, v: ManagerView) {
     return ((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
   })();
   const shown = weekday ?? todayWeekday;
-  const chart = staffingChart(report, shown);
-  queueMicrotask(() => drawAnalyticsCharts([chart]));
   const names = new Intl.DateTimeFormat(language(), { weekday: "long", timeZone: "UTC" });
   // 2024-01-01 was a Monday: day n of the ISO week is that date plus n - 1.
   const weekdayName = (n: number) => names.format(Date.UTC(2024, 0, n));
+  const advice = staffingChart(report, shown);
+  // The summary says which weekday it is about: the picker is not part of the chart.
+  const chart = { ...advice, summary: `${weekdayName(shown)}: ${advice.summary}` };
+  queueMicrotask(() => drawAnalyticsCharts([chart]));
   return html`${head}
     <div class="row">
       <label for="staffing-weekday">${t("analytics.weekday")}</label>
