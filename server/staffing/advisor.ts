@@ -141,36 +141,42 @@ async function adviseHour(
   };
   const meets = (o: HourOutcome) => skills.every((s) => shareOf(o, s.skill) >= pct / 100);
 
-  let counts = [...formula];
-  // Raise the skill furthest below the level until every skill meets it (within reason).
-  for (let outcome = await run(counts); !meets(outcome); outcome = await run(counts)) {
-    const below = skills
-      .map((s, k) => ({ k, share: shareOf(outcome, s.skill) }))
-      .filter(
-        ({ k, share }) =>
-          share < pct / 100 && (counts[k] as number) < (formula[k] as number) + MAX_RAISE,
-      )
-      .sort((a, b) => a.share - b.share);
-    const worst = below[0];
-    if (!worst) break;
-    counts = counts.map((n, k) => (k === worst.k ? n + 1 : n));
+  const meetsSkill = (o: HourOutcome, k: number) =>
+    shareOf(o, (skills[k] as SkillLoad).skill) >= pct / 100;
+  const meetsAll = (o: HourOutcome) => skills.every((_, k) => meetsSkill(o, k));
+  // Every skill moved together from the formula's figure by `offset`: one simulation tells each
+  // skill how its customers fare at its own count, whatever the others do (they interact only
+  // through widening, which a skill's own count hardly changes).
+  const at = (offset: number) => formula.map((n) => Math.max(1, n + offset));
+  const tried = new Map<number, HourOutcome>([[0, await run(at(0))]]);
+  const outcomeAt = (offset: number) => tried.get(offset) as HourOutcome;
+  let top = 0;
+  while (!meetsAll(outcomeAt(top)) && top < MAX_RAISE) {
+    top++;
+    tried.set(top, await run(at(top)));
   }
-  // Lower any skill whose one fewer still meets the level, best served first.
-  for (let lowered = true; lowered; ) {
-    lowered = false;
-    const outcome = await run(counts);
-    const order = skills
-      .map((s, k) => ({ k, share: shareOf(outcome, s.skill) }))
-      .sort((a, b) => b.share - a.share);
-    for (const { k } of order) {
-      if ((counts[k] as number) <= 1) continue;
-      const fewer = counts.map((n, j) => (j === k ? n - 1 : n));
-      if (meets(await run(fewer))) {
-        counts = fewer;
-        lowered = true;
-        break;
-      }
+  let bottom = 0;
+  while (
+    bottom > -MAX_RAISE &&
+    skills.some((_, k) => meetsSkill(outcomeAt(bottom), k) && (at(bottom)[k] as number) > 1)
+  ) {
+    bottom--;
+    tried.set(bottom, await run(at(bottom)));
+  }
+  // Each skill: the fewest at which its customers meet the level, and meet it with any more.
+  let counts = skills.map((_, k) => {
+    let fewest = at(top)[k] as number;
+    for (let offset = top; offset >= bottom; offset--) {
+      if (!meetsSkill(outcomeAt(offset), k)) break;
+      fewest = at(offset)[k] as number;
     }
+    return fewest;
+  });
+  // The mix itself, played: a skill that misses the level in it gets one more.
+  for (let raised = 0; raised < MAX_RAISE; raised++) {
+    const outcome = await run(counts);
+    if (meetsAll(outcome)) break;
+    counts = counts.map((n, k) => (meetsSkill(outcome, k) ? n : n + 1));
   }
   const outcome = await run(counts);
   hour.recommended = counts.reduce((a, b) => a + b, 0);

@@ -4,15 +4,18 @@ import { runEngineDay } from "../simulation/engine-day.js";
 import { type Profile, profileSchema } from "../simulation/profile.js";
 
 /**
- * One hour of the week played through the real engine (server/simulation), after the hour
- * before it: the line the hour inherits is the one the hour before left, served by the staff
+ * One hour of the week played through the real engine (server/simulation), after the end of
+ * the hour before it: the line the hour inherits is the one the hour before left, served by the staff
  * planned for it. The hour's own staff stay until its line is served, standing in for the
  * next hour's (planned separately).
  */
 
 const MIN = 60_000;
-/** The simulated clock: the hour before runs 01:00–02:00, the hour itself 02:00–03:00. */
-const BEFORE = ["01:00", "02:00"] as const;
+/**
+ * The simulated clock: the hour itself runs 02:00–03:00, after the last half hour of the hour
+ * before (enough for the line it leaves to build up, at half the cost of the whole hour).
+ */
+const BEFORE = ["01:30", "02:00"] as const;
 const HOUR = ["02:00", "03:00"] as const;
 const STAY_UNTIL = "04:00";
 const HOUR_FROM = 120 * MIN;
