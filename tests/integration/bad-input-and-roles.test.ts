@@ -280,8 +280,8 @@ for (const backend of serverBackends) {
           }
         }
       });
-      // kiosk 22, display 24, customer 19, associate 13, manager 7
-      expect(refused).toBe(85);
+      // kiosk 23, display 25, customer 20, associate 14, manager 7
+      expect(refused).toBe(89);
     });
 
     it("lets a customer see and act on their own visit only", async () => {

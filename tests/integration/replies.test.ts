@@ -130,6 +130,14 @@ for (const backend of serverBackends) {
         outcome: "resolved",
       });
       await expectReply(server, "associate:end-wrap-up", { requestId: rid() });
+      // Closed as resolved, answered "no": on the follow-up list, which a manager clears.
+      const secondCustomer = await world.customer(tokenOf(String(second.customerUrl)));
+      await secondCustomer.ok("feedback:give", { requestId: rid(), satisfaction: "no" });
+      await expectReply(max, "follow-up:done", {
+        requestId: rid(),
+        visitId: second.visitId,
+        note: "Called back",
+      });
 
       await expectReply(ana, "associate:set-presence", { requestId: rid(), presence: "away" });
       await expectReply(bo, "associate:set-presence", { requestId: rid(), presence: "away" });
