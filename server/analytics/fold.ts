@@ -30,6 +30,8 @@ export interface TrackedVisit {
  */
 export interface Working {
   version: number;
+  /** The time of the newest commit folded (0 before any). */
+  lastAt: number;
   timezone: string;
   /** The store-local day of the first commit folded: no data before it. */
   since: string | undefined;
@@ -41,11 +43,17 @@ export interface Working {
   signedIn: Map<string, number>;
 }
 
-/** One store-local day: counters per cell, and the newest version folded into it. */
+/**
+ * One store-local day: counters per cell, the newest version folded into it, and the visits
+ * closed that day (ids and counting keys, no names), from which the fold's memory of closed
+ * visits is rebuilt after a restart (their feedback may come days later). Kept here, not in the
+ * cursor, so a save writes each closed visit with its day, not with every save for a week.
+ */
 export interface DayModel {
   day: string;
   through: number;
   cells: Record<string, Counters>;
+  closed?: Record<string, TrackedVisit>;
 }
 
 /** A store's analytics read model: its working memory and its days. */
@@ -63,7 +71,7 @@ export interface Cell {
 }
 
 /** How long a closed visit is remembered for its feedback (the window is 7 days at most). */
-const FEEDBACK_MEMORY_MS = 8 * 24 * 60 * 60 * 1000;
+export const FEEDBACK_MEMORY_MS = 8 * 24 * 60 * 60 * 1000;
 
 export const cellKey = (c: Cell) =>
   [c.hour, c.topicId, c.language, c.associateId, c.channel].join("|");
@@ -83,6 +91,7 @@ export function emptyProjection(): Projection {
   return {
     working: {
       version: 0,
+      lastAt: 0,
       timezone: "UTC",
       since: undefined,
       visits: new Map(),
@@ -108,20 +117,28 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
   if (commit.version !== working.version + 1)
     throw new Error(`analytics: log jumps from ${working.version} to ${commit.version}`);
   const at = commit.at;
-  const count = (
-    visit: TrackedVisit | undefined,
-    associateId: string | undefined,
-    when = at,
-  ): Counters => {
-    const { day, hour } = localDayHour(when, working.timezone);
+  /** The day model `when` falls in, to change; undefined if it was folded past this commit. */
+  const dayAt = (when: number): DayModel | undefined => {
+    const { day } = localDayHour(when, working.timezone);
     let model = projection.days.get(day);
     if (!model) {
       model = { day, through: 0, cells: {} };
       projection.days.set(day, model);
     }
-    // Counted into this day before its cursor was saved: a throwaway cell.
-    if (model.through >= commit.version) return {};
+    // Counted into this day before its cursor was saved.
+    if (model.through >= commit.version) return undefined;
     touched.add(day);
+    return model;
+  };
+  const count = (
+    visit: TrackedVisit | undefined,
+    associateId: string | undefined,
+    when = at,
+  ): Counters => {
+    const model = dayAt(when);
+    // A throwaway cell.
+    if (!model) return {};
+    const { hour } = localDayHour(when, working.timezone);
     const key = cellKey({
       hour,
       topicId: visit?.topicId ?? "",
@@ -132,9 +149,10 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
     model.cells[key] ??= {};
     return model.cells[key];
   };
-  for (const event of commit.events) foldEvent(working, event, at, count);
+  for (const event of commit.events) foldEvent(working, event, at, count, dayAt);
   for (const day of touched) (projection.days.get(day) as DayModel).through = commit.version;
   working.version = commit.version;
+  working.lastAt = at;
   working.since ??= localDayHour(at, working.timezone).day;
   forgetOldVisits(working, at);
   return touched;
@@ -145,6 +163,31 @@ type Count = (
   associateId: string | undefined,
   when?: number,
 ) => Counters;
+type DayAt = (when: number) => DayModel | undefined;
+
+/**
+ * The store-local days folding `commit` may change, so the projector has them in hand: the
+ * commit's own, the days a signing out closes staffed time over, and the day a no-show being
+ * undone was closed on.
+ */
+export function daysNeeded(working: Working, commit: Commit<DomainEvent>): string[] {
+  const zone = working.timezone;
+  const days = new Set([localDayHour(commit.at, zone).day]);
+  for (const e of commit.events) {
+    const signingOut =
+      e.type === "associate:signed-out" ||
+      e.type === "associate:removed" ||
+      (e.type === "associate:presence-changed" && e.presence === "offline");
+    const since = signingOut ? working.signedIn.get(e.associateId) : undefined;
+    if (since !== undefined)
+      for (let t = since; t < commit.at; t += STAFFED_STEP_MS) days.add(localDayHour(t, zone).day);
+    if (e.type === "visit:no-show-undone") {
+      const closedAt = working.visits.get(e.visitId)?.closedAt;
+      if (closedAt !== undefined) days.add(localDayHour(closedAt, zone).day);
+    }
+  }
+  return [...days];
+}
 
 /** Staffed time is split at every quarter hour (UTC), so it lands in the right local hour. */
 const STAFFED_STEP_MS = 15 * 60_000;
@@ -169,7 +212,7 @@ function signOut(w: Working, associateId: string, at: number, count: Count): voi
   countStaffed(count, associateId, since, at);
 }
 
-function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
+function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: DayAt): void {
   switch (e.type) {
     case "store:created":
     case "store:settings-changed":
@@ -279,13 +322,17 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
         if (visit.servingSince !== undefined) observe(counters, "service", at - visit.servingSince);
       }
       if (visit.associateId) w.wrapUps.set(visit.associateId, at);
-      close(w, e.visitId, visit, at);
+      close(w, e.visitId, visit, at, dayAt);
       return;
     }
     case "visit:no-show-undone": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
       bump(count(visit, visit.associateId), "noShowsUndone");
+      if (visit.closedAt !== undefined) {
+        const closedOn = dayAt(visit.closedAt);
+        if (closedOn?.closed) delete closedOn.closed[e.visitId];
+      }
       visit.closedAt = undefined;
       if (!e.serving) visit.servingSince = undefined;
       return;
@@ -316,14 +363,14 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
       bump(count(visit, undefined), visit.offered ? "left.afterOffer" : "left.beforeOffer");
-      close(w, e.visitId, visit, at);
+      close(w, e.visitId, visit, at, dayAt);
       return;
     }
     case "visit:expired": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
       bump(count(visit, undefined), "callAheadsExpired");
-      close(w, e.visitId, visit, at);
+      close(w, e.visitId, visit, at, dayAt);
       return;
     }
     case "feedback:given": {
@@ -345,11 +392,37 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count): void {
   }
 }
 
-/** A closed visit is kept (for its feedback) at the end of the map, oldest close first. */
-function close(w: Working, visitId: string, visit: TrackedVisit, at: number): void {
+/**
+ * A closed visit is kept (for its feedback) at the end of the map, oldest close first, and
+ * written with the day it closed on (see DayModel).
+ */
+function close(w: Working, visitId: string, visit: TrackedVisit, at: number, dayAt: DayAt): void {
   visit.closedAt = at;
   w.visits.delete(visitId);
   w.visits.set(visitId, visit);
+  const day = dayAt(at);
+  if (day) {
+    day.closed ??= {};
+    day.closed[visitId] = { ...visit };
+  }
+}
+
+/**
+ * Puts the visits closed on `days` (within the feedback memory of `working.lastAt`) back into
+ * the fold's memory after its cursor was loaded, oldest close first, behind the open ones.
+ */
+export function restoreClosed(working: Working, days: readonly DayModel[]): void {
+  const closed: Array<[string, TrackedVisit]> = [];
+  for (const day of days)
+    for (const [visitId, visit] of Object.entries(day.closed ?? {}))
+      if (
+        visit.closedAt !== undefined &&
+        working.lastAt - visit.closedAt < FEEDBACK_MEMORY_MS &&
+        !working.visits.has(visitId)
+      )
+        closed.push([visitId, { ...visit }]);
+  closed.sort(([, a], [, b]) => (a.closedAt as number) - (b.closedAt as number));
+  for (const [visitId, visit] of closed) working.visits.set(visitId, visit);
 }
 
 function forgetOldVisits(w: Working, at: number): void {

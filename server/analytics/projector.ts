@@ -6,15 +6,19 @@ import type { Logger } from "../logger.js";
 import { type Commit, type EventStore, LogTrimmed } from "../store/event-store.js";
 import {
   type DayModel,
+  FEEDBACK_MEMORY_MS,
   type Projection,
   type Working,
+  daysNeeded,
   emptyProjection,
   foldCommit,
+  restoreClosed,
 } from "./fold.js";
 import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */
 const SAVE_EVERY = 1000;
+const DAY_MS = 24 * 60 * 60_000;
 /** Commits held per store for the next fold; past this the fold reads the log instead. */
 const HOLD_AT_MOST = 5000;
 
@@ -138,6 +142,15 @@ export class AnalyticsProjector {
     if (!projection || (await storage.cursor(storeId)) > projection.working.version) {
       const saved = await storage.loadWorking(storeId);
       projection = { working: saved ?? emptyProjection().working, days: new Map() };
+      if (saved && saved.lastAt > 0) {
+        // The visits closed in the last week, for their feedback, from the days they closed on.
+        const days: string[] = [];
+        for (let t = saved.lastAt - FEEDBACK_MEMORY_MS; ; t += DAY_MS) {
+          days.push(localDayHour(Math.min(t, saved.lastAt), saved.timezone).day);
+          if (t >= saved.lastAt) break;
+        }
+        restoreClosed(saved, await storage.loadDays(storeId, [...new Set(days)]));
+      }
       this.projections.set(storeId, projection);
     }
     const after = projection.working.version;
@@ -158,11 +171,11 @@ export class AnalyticsProjector {
     }
     let changed = new Set<string>();
     for (const [i, commit] of commits.entries()) {
-      const { day } = localDayHour(commit.at, projection.working.timezone);
-      if (!projection.days.has(day)) {
-        const [kept] = await storage.loadDays(storeId, [day]);
-        projection.days.set(day, kept ?? { day, through: 0, cells: {} });
-      }
+      for (const day of daysNeeded(projection.working, commit))
+        if (!projection.days.has(day)) {
+          const [kept] = await storage.loadDays(storeId, [day]);
+          projection.days.set(day, kept ?? { day, through: 0, cells: {} });
+        }
       for (const d of foldCommit(projection, commit)) changed.add(d);
       if ((i + 1) % SAVE_EVERY === 0 || i === commits.length - 1) {
         await this.save(storeId, projection, changed);
@@ -205,6 +218,7 @@ export class AnalyticsProjector {
 function workingOf(state: StoreState): Working {
   const working = emptyProjection().working;
   working.version = state.version;
+  working.lastAt = state.clock;
   working.timezone = state.settings.timezone;
   working.since = localDayHour(state.clock, working.timezone).day;
   for (const a of state.associates.values()) working.names.set(a.id, a.name);

@@ -23,6 +23,8 @@ export interface AnalyticsStorage {
 
 interface WorkingJson {
   version: number;
+  /** Absent in cursors saved before it was kept. */
+  lastAt?: number;
   timezone: string;
   since?: string;
   visits: Array<[string, TrackedVisit]>;
@@ -36,9 +38,11 @@ interface WorkingJson {
 export function workingToJson(w: Working): string {
   const json: WorkingJson = {
     version: w.version,
+    lastAt: w.lastAt,
     timezone: w.timezone,
     since: w.since,
-    visits: [...w.visits],
+    // Only the open visits: the closed ones are saved with the day they closed on.
+    visits: [...w.visits].filter(([, v]) => v.closedAt === undefined),
     offers: [...w.offers],
     wrapUps: [...w.wrapUps],
     names: [...w.names],
@@ -51,6 +55,7 @@ export function workingFromJson(text: string): Working {
   const json = JSON.parse(text) as WorkingJson;
   return {
     version: json.version,
+    lastAt: json.lastAt ?? 0,
     timezone: json.timezone,
     since: json.since,
     visits: new Map(json.visits),

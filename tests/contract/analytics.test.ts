@@ -63,8 +63,16 @@ async function openStore(service: QueueService, retentionDays = 30) {
   await ok(service, { type: "associate:sign-in", associateId: "ana" }, T0 - HOUR);
 }
 
-/** A kiosk check-in ana serves for 5 minutes; the customer answers "partly" with kudos. */
-async function wholeVisit(service: QueueService, who: string, now: number): Promise<void> {
+/**
+ * A kiosk check-in ana serves for 5 minutes; the customer answers "partly" with kudos (unless
+ * `feedback` is false). Answers the visit's id.
+ */
+async function wholeVisit(
+  service: QueueService,
+  who: string,
+  now: number,
+  feedback = true,
+): Promise<string> {
   const { visitId } = await ok(
     service,
     {
@@ -83,11 +91,13 @@ async function wholeVisit(service: QueueService, who: string, now: number): Prom
     { type: "visit:complete", associateId: "ana", visitId, outcome: "resolved" },
     now + 5 * MIN,
   );
-  await ok(
-    service,
-    { type: "feedback:give", visitId, satisfaction: "partly", kudos: true },
-    now + 6 * MIN,
-  );
+  if (feedback)
+    await ok(
+      service,
+      { type: "feedback:give", visitId, satisfaction: "partly", kudos: true },
+      now + 6 * MIN,
+    );
+  return String(visitId);
 }
 
 async function dayRow(projector: AnalyticsProjector, day = TODAY) {
@@ -205,6 +215,40 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     expect(await dayRow(second.projector)).toEqual(before);
     await wholeVisit(second.service, "Ivan", T0 + 2 * HOUR);
     expect(await dayRow(second.projector)).toMatchObject({ arrivals: 3, served: 3 });
+  });
+
+  it("counts feedback given days after a restart against the visit's associate and topic", async () => {
+    const first = await start();
+    await openStore(first.service);
+    const visitId = await wholeVisit(first.service, "Olena", T0, false);
+    await first.projector.catchUp(STORE);
+    await closeAll();
+    const second = await start();
+    // The cursor keeps only open visits; the closed one comes back from the day it closed on.
+    const cursor = await second.storage.loadWorking(STORE);
+    expect(cursor?.visits.has(visitId)).toBe(false);
+    const later = T0 + 3 * DAY;
+    await ok(second.service, { type: "feedback:give", visitId, satisfaction: "no" }, later);
+    await second.projector.catchUp(STORE);
+    const day = new Date(later).toISOString().slice(0, 10);
+    const { days } = await second.projector.read(STORE, [day]);
+    const ana = breakdown(days, "associate").find((r) => r.key === "ana");
+    expect(ana).toMatchObject({ satisfactionNo: 1, disputed: 1 });
+    expect(breakdown(days, "topic").find((r) => r.key === "phones")?.satisfactionNo).toBe(1);
+  });
+
+  it("counts staffed time into each day a shift spans, keeping what those days counted", async () => {
+    const { service, projector } = await start();
+    // ana signed in at 10:00 local (openStore), serves a visit, signs out at 03:00 the next day.
+    await openStore(service);
+    await wholeVisit(service, "Olena", T0);
+    // A visit after midnight, folded: the projector now holds that day, not the one before.
+    await wholeVisit(service, "Marta", T0 + 14 * HOUR);
+    await projector.catchUp(STORE);
+    await ok(service, { type: "associate:sign-out", associateId: "ana" }, T0 + 16 * HOUR);
+    await projector.catchUp(STORE);
+    expect(await dayRow(projector)).toMatchObject({ arrivals: 1, served: 1, staffedHours: 14 });
+    expect(await dayRow(projector, "2026-11-24")).toMatchObject({ arrivals: 1, staffedHours: 3 });
   });
 
   it("folds and saves what a commit woke within foldAfterMs, unasked", async () => {
