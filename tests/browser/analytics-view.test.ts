@@ -271,6 +271,33 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
       ),
     );
     expect(byDay.total.leftBeforeOffer).toBe(1);
+    // Bars are drawn whole: every value axis starts at zero and ends above the tallest bar
+    // (stacked bars: their sum; the quote's shares add up to 100 %).
+    const axis = async (chart: string) =>
+      ((await page.locator(`#analytics-${chart}`).getAttribute("data-axis")) ?? "")
+        .split("/")
+        .map(Number);
+    const number = (cell: string) => Number.parseFloat(cell) || 0;
+    const tallest = (rows: string[][], stacked: boolean) =>
+      Math.max(
+        ...rows.map((row) => {
+          const values = row.slice(1).map(number);
+          return stacked ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
+        }),
+      );
+    for (const [chart, stacked] of [
+      ["arrivals-by-hour", true],
+      ["quote-by-hour", true],
+      ["quote-by-topic", true],
+      ["waits-by-hour", false],
+      ["misses-by-hour", false],
+    ] as const) {
+      const [min, max] = await axis(chart);
+      expect([chart, min]).toEqual([chart, 0]);
+      expect(max, chart).toBeGreaterThanOrEqual(tallest(await table(page, chart), stacked));
+    }
+    expect((await axis("quote-by-hour"))[1]).toBeGreaterThanOrEqual(100);
+
     // The chart's label for screen readers tells the same numbers.
     expect(await page.locator("#analytics-arrivals-by-hour").getAttribute("aria-label")).toContain(
       `${byDay.total.arrivals} arrivals in all`,

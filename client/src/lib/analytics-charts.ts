@@ -519,7 +519,8 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
 const drawn = new Map<string, { chart: Chart; stamp: string }>();
 
 /**
- * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`. A chart
+ * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`, with its
+ * value axis' ends as `data-axis` ("min/max"). A chart
  * whose canvas and data did not change is left alone: the console redraws on every live update.
  */
 export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
@@ -530,7 +531,10 @@ export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
     const existing = drawn.get(chart.id);
     if (existing?.chart.canvas === canvas && existing.stamp === stamp) continue;
     existing?.chart.destroy();
-    drawn.set(chart.id, { chart: new Chart(canvas, chartConfig(chart)), stamp });
+    const made = new Chart(canvas, chartConfig(chart));
+    drawn.set(chart.id, { chart: made, stamp });
+    // The value axis' ends, where anyone (a test) can check that every bar fits between them.
+    canvas.dataset.axis = `${made.scales.y?.min}/${made.scales.y?.max}`;
     canvas.dataset.drawn = "true";
   }
 }
