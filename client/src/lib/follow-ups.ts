@@ -44,7 +44,7 @@ export function alertDetails(a: AlertView) {
   return html`<ul class="alert-note declines" aria-label=${t("manager.declines")}>
     ${a.declines.map(
       (d) =>
-        html`<li data-decliner=${d.associateId}>${d.associateName ?? d.associateId}: ${declineReasonText(d.reason)}</li>`,
+        html`<li data-decliner=${d.associateId} data-reason=${d.reason}>${d.associateName ?? d.associateId}: ${declineReasonText(d.reason)}</li>`,
     )}
   </ul>`;
 }

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
+
+/**
+ * Resolution that is real (issue 12, point 6), in Chromium: an associate declines with a reason
+ * the manager reads; then closes the visit as resolved, the customer answers "No" on their
+ * phone, and the manager's console shows the alert and the follow-up list, marks it followed
+ * up with a note, and it leaves the list.
+ */
+
+describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", () => {
+  const floor = useDemoFloor({ beforeAll, afterAll });
+
+  it("from the tablet's decline and 'Resolved' to the customer's 'No' and the console's follow-up", async () => {
+    const post = floor.admin;
+    expect(
+      (
+        await post("", {
+          storeId: "followups",
+          settings: {
+            name: "Follow-up test",
+            timezone: "UTC",
+            languages: ["en"],
+            topics: [{ id: "phones", name: "Phones", letter: "P", skill: "phones" }],
+            wrapUpSec: 0,
+            // A decliner may be offered the visit again at once when nobody else may take it.
+            declineCooldownSec: 0,
+          },
+        })
+      ).status,
+    ).toBe(201);
+    await post("/followups/associates", {
+      associateId: "una",
+      name: "Una Attended",
+      pin: "4444",
+      skills: ["phones"],
+    });
+    await post("/followups/associates", {
+      associateId: "mia",
+      name: "Mia Manager",
+      pin: "5555",
+      skills: ["service"],
+      manager: true,
+    });
+    const managerPage = await floor.open(`${floor.server.url}/manager.html?store=followups`, {
+      width: 1440,
+      height: 1000,
+    });
+    await floor.signIn(managerPage, "mia", "5555");
+    // The manager is not on the floor: nobody but Una may take the customer.
+    await managerPage.locator("[data-presence=away]").click();
+    await managerPage.locator('[data-presence=away][aria-pressed="true"]').waitFor();
+    const tablet = await floor.open(`${floor.server.url}/tablet.html?store=followups`, {
+      width: 800,
+      height: 1280,
+    });
+    await floor.signIn(tablet, "una", "4444");
+
+    const { url, adminToken } = floor.server;
+    const checkedIn = await fetch(`${url}/api/stores/followups/visits`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        requestId: "browser-follow-up-1",
+        topicId: "phones",
+        name: "Nadia Petrenko",
+      }),
+    });
+    expect(checkedIn.status).toBe(201);
+    const { code, customerUrl } = (await checkedIn.json()) as { code: string; customerUrl: string };
+
+    // Una declines, saying why: the tablet sends the reason's code, the console reads it.
+    await tablet.locator("[data-offer]").waitFor();
+    await tablet.getByRole("button", { name: "Decline", exact: true }).click();
+    await tablet.getByLabel("Reason").selectOption({ label: "Not my area" });
+    await tablet.getByRole("button", { name: "Decline with this reason" }).click();
+    const declined = managerPage.locator("[data-alert=declined_by_all]", { hasText: code });
+    await declined.locator('[data-decliner=una][data-reason="not_my_skill"]').waitFor();
+    await expect(declined.textContent()).resolves.toContain("Una Attended: Not my area");
+
+    // Nobody else may take Nadia: Una is offered her again, accepts, and closes it as resolved.
+    await tablet.locator("[data-offer]").waitFor();
+    await tablet.getByRole("button", { name: "Accept" }).click();
+    await tablet.getByRole("heading", { name: `Serving ${code}` }).waitFor();
+    await declined.waitFor({ state: "detached" });
+    await tablet.getByRole("button", { name: "Resolved", exact: true }).click();
+
+    // Nadia says no, on her phone.
+    const phone = await floor.open(customerUrl, { width: 390, height: 844 });
+    await phone.getByRole("group", { name: /resolved to your satisfaction/ }).waitFor();
+    await phone.getByRole("radio", { name: "No" }).check();
+    await phone.getByLabel(/Anything you want to tell us/).fill("The charger still does not work");
+    await phone.getByRole("button", { name: "Send" }).click();
+    await phone.getByText("Thank you for your feedback!").waitFor();
+
+    // The console: an alert naming who said what, and the visit on the follow-up list.
+    const alert = managerPage.locator("[data-alert=follow_up_needed]", { hasText: code });
+    await alert.waitFor();
+    const alertText = (await alert.textContent()) ?? "";
+    for (const words of [
+      "Customer says it was not resolved",
+      "Una Attended",
+      "Nadia Petrenko",
+      "Customer's answer: No",
+      "The charger still does not work",
+    ])
+      expect(alertText).toContain(words);
+    const panel = managerPage.locator(".follow-ups-panel");
+    await panel.getByRole("heading", { name: "Follow-ups (1)" }).waitFor();
+    const entry = panel.locator("[data-follow-up]", { hasText: code });
+    await expect(entry.textContent()).resolves.toContain("Closed as resolved by Una Attended");
+    await expect(entry.textContent()).resolves.toContain("The charger still does not work");
+    for (const v of await seriousViolations(managerPage)) expect.fail(`console: ${v}`);
+
+    // "Open follow-up" puts the manager in the entry's note field.
+    await alert.getByRole("button", { name: "Open follow-up" }).click();
+    await expect
+      .poll(() => managerPage.evaluate('document.activeElement?.getAttribute("name")'))
+      .toBe("note");
+    await entry.getByLabel("What was done").fill("Called Nadia: a new charger is at the desk");
+    await entry.getByRole("button", { name: "Mark followed up" }).click();
+    await panel
+      .getByRole("status")
+      .filter({ hasText: `${code} is marked followed up.` })
+      .waitFor();
+    await entry.waitFor({ state: "detached" });
+    await alert.waitFor({ state: "detached" });
+    await panel.getByRole("heading", { name: "Follow-ups (0)" }).waitFor();
+    const done = panel.locator("[data-followed-up]", { hasText: code });
+    await expect(done.textContent()).resolves.toContain(
+      "Called Nadia: a new charger is at the desk",
+    );
+    await expect(done.textContent()).resolves.toContain("followed up by Mia Manager");
+    for (const v of await seriousViolations(managerPage)) expect.fail(`console after: ${v}`);
+    expect(floor.problems).toEqual([]);
+  });
+});
