@@ -78,12 +78,12 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     if (reply.status !== 201) throw new Error(`check-in answered ${reply.status}`);
     return reply.body.visitId;
   };
-  const accept = async () => {
-    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
-    await run({ type: "offer:accept", associateId: "ana", offerId });
-  };
-  const complete = (visitId: string, outcome: string) =>
-    run({ type: "visit:complete", associateId: "ana", visitId, outcome });
+  const offerOf = async (associateId: string) =>
+    (await server.app.service.state(storeId)).associates.get(associateId)?.offerId;
+  const accept = async (associateId = "ana") =>
+    run({ type: "offer:accept", associateId, offerId: await offerOf(associateId) });
+  const complete = (visitId: string, outcome: string, associateId = "ana") =>
+    run({ type: "visit:complete", associateId, visitId, outcome });
   const feedback = (visitId: string, satisfaction: string, kudos = false) =>
     run({ type: "feedback:give", visitId, satisfaction, kudos });
 
@@ -125,13 +125,22 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     await complete(late, "resolved");
     await feedback(late, "no");
 
-    // Day C, just after midnight in Kyiv: one customer added by staff, served at once.
+    // Day C, just after midnight in Kyiv: one customer added by staff; Ana declines them as not
+    // her area (the tablet's Ukrainian label), Bo serves them.
     clock.now = DAY_C;
+    await run({ type: "associate:sign-in", associateId: "bo" });
     const c = await checkIn("staff");
-    clock.advance(20 * SEC);
-    await accept();
+    clock.advance(10 * SEC);
+    await run({
+      type: "offer:decline",
+      associateId: "ana",
+      offerId: await offerOf("ana"),
+      reason: "не мій відділ",
+    });
+    clock.advance(10 * SEC);
+    await accept("bo");
     clock.advance(3 * MIN);
-    await complete(c, "resolved");
+    await complete(c, "resolved", "bo");
     clock.now = NOW;
     managerToken = await sessionOf(server.url, storeId, "max");
     browser = await launchBrowser();
@@ -271,6 +280,12 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
       ),
     );
     expect(byDay.total.leftBeforeOffer).toBe(1);
+    expect(byDay.total.declinesByReason).toEqual({ not_my_skill: 1 });
+    expect((await table(page, "declines-by-reason")).map((row) => row[1])).toEqual(
+      ["busy", "not_my_skill", "language", "on_break", "other"].map((r) =>
+        String(byDay.total.declinesByReason[r] ?? 0),
+      ),
+    );
     // Bars are drawn whole: every value axis starts at zero and ends above the tallest bar
     // (stacked bars: their sum; the quote's shares add up to 100 %).
     const axis = async (chart: string) =>

@@ -45,6 +45,8 @@ export interface AnalyticsRow {
   leftAfterOffer: number;
   noShows: number;
   callAheadsExpired: number;
+  declines: number;
+  declinesByReason: Record<string, number>;
   waitP50Sec: number | null;
   waitP90Sec: number | null;
   serviceP50Sec: number | null;
@@ -88,6 +90,8 @@ export interface StaffingReport {
 }
 
 const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
+/** The reasons analytics keeps (server/analytics/decline-reasons.ts); any other is `other`. */
+const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 type Unit = "count" | "min" | "pct";
@@ -264,6 +268,22 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
       },
     ],
   };
+  const reasonLabels = DECLINE_REASONS.map((r) =>
+    r === "other" ? t("analytics.reasonOther") : t(`reason.${r}`),
+  );
+  const declineCounts = DECLINE_REASONS.map((r) => total.declinesByReason[r] ?? 0);
+  const declines: AnalyticsChart = {
+    id: "declines-by-reason",
+    title: t("analytics.declinesByReason"),
+    summary: t("analytics.declinesSummary", {
+      total: total.declines,
+      list: listing(reasonLabels, declineCounts, "count"),
+    }),
+    axis: t("analytics.reason"),
+    labels: reasonLabels,
+    unit: "count",
+    series: [{ label: t("analytics.declined"), data: declineCounts, color: AMBER }],
+  };
   const quoteHour = quoteShares(hours);
   const quoteByHour: AnalyticsChart = {
     id: "quote-by-hour",
@@ -409,6 +429,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
     waits,
     service,
     abandonment,
+    declines,
     quoteByDay,
     quoteByHour,
     quoteByTopic,

@@ -229,7 +229,7 @@ function reportBody(ctx: StaffContext) {
           : nothing
     }
     <h3>${t("analytics.trafficTitle")}</h3>
-    <div class="analytics-charts">${pick("arrivals-by-hour", "waits-by-hour", "service-by-topic", "abandonment-by-day").map(figure)}</div>
+    <div class="analytics-charts">${pick("arrivals-by-hour", "waits-by-hour", "service-by-topic", "abandonment-by-day", "declines-by-reason").map(figure)}</div>
     <h3>${t("analytics.quoteTitle")}</h3>
     ${quoteOverview(data)}
     <div class="analytics-charts">${pick("quote-by-day", "quote-by-hour", "quote-by-topic", "misses-by-hour", "misses-by-day").map(figure)}</div>
