@@ -117,6 +117,8 @@ export interface AnalyticsChart {
   series: Series[];
   unit: Unit;
   stacked?: boolean;
+  /** Hours or days along the axis (in order, labels may be skipped), not names. */
+  timeAxis?: boolean;
 }
 
 const BLUE = "#0b5cad";
@@ -179,9 +181,58 @@ function quoteShares(rows: AnalyticsRow[]): Series[] {
   ];
 }
 
+/** A row for an hour nothing happened in: counts zero, times not measured. */
+function quietHour(key: string): AnalyticsRow {
+  const none = { yes: 0, partly: 0, no: 0 };
+  return {
+    key,
+    label: key,
+    arrivals: 0,
+    arrivalsKiosk: 0,
+    arrivalsRemote: 0,
+    arrivalsStaff: 0,
+    served: 0,
+    leftBeforeOffer: 0,
+    leftAfterOffer: 0,
+    noShows: 0,
+    callAheadsExpired: 0,
+    declines: 0,
+    declinesByReason: {},
+    waitP50Sec: null,
+    waitP90Sec: null,
+    serviceP50Sec: null,
+    serviceP90Sec: null,
+    quoteInside: 0,
+    quoteBelow: 0,
+    quoteAbove: 0,
+    quoteInsidePct: null,
+    quoteOverAvgSec: null,
+    quoteOverP90Sec: null,
+    quoteUnderAvgSec: null,
+    satisfactionByOutcome: { resolved: none, follow_up: none, not_resolved: none },
+    disputed: 0,
+    kudos: 0,
+  };
+}
+
+/**
+ * The API lists only the hours something happened in ("09:00", store-local); a time axis needs
+ * the quiet hours between them too, or 10:00 would sit next to 14:00.
+ */
+export function everyHour(rows: AnalyticsRow[]): AnalyticsRow[] {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const numbers = rows.map((r) => Number.parseInt(r.key, 10)).filter((h) => h >= 0 && h < 24);
+  if (numbers.length === 0) return rows;
+  const first = Math.min(...numbers);
+  return Array.from({ length: Math.max(...numbers) - first + 1 }, (_, i) => {
+    const key = `${String(first + i).padStart(2, "0")}:00`;
+    return byKey.get(key) ?? quietHour(key);
+  });
+}
+
 /** The charts of one range, from its four breakdowns. */
 export function analyticsCharts(reports: Reports): AnalyticsChart[] {
-  const hours = reports.hour.rows;
+  const hours = everyHour(reports.hour.rows);
   const hourLabels = hours.map((r) => r.key);
   const topics = reports.topic.rows.filter((r) => r.key !== "");
   const topicLabels = topics.map((r) => r.label);
@@ -205,6 +256,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
       ),
     }),
     axis: hourAxis,
+    timeAxis: true,
     labels: hourLabels,
     unit: "count",
     stacked: true,
@@ -220,6 +272,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
     title: t("analytics.waitsByHour"),
     summary: t("analytics.mediansSummary", { list: listing(hourLabels, waitP50, "min") }),
     axis: hourAxis,
+    timeAxis: true,
     labels: hourLabels,
     unit: "min",
     series: [
@@ -254,6 +307,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
       expired: total.callAheadsExpired,
     }),
     axis: t("analytics.day"),
+    timeAxis: true,
     labels: dayLabels,
     unit: "count",
     stacked: true,
@@ -292,6 +346,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
       list: listing(hourLabels, quoteHour[0]?.data ?? [], "pct"),
     }),
     axis: hourAxis,
+    timeAxis: true,
     labels: hourLabels,
     unit: "pct",
     stacked: true,
@@ -320,6 +375,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
       list: listing(dayLabels, kept, "pct"),
     }),
     axis: t("analytics.day"),
+    timeAxis: true,
     labels: dayLabels,
     unit: "pct",
     series: [
@@ -343,6 +399,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
     title: t("analytics.missesByHour"),
     summary: t("analytics.missesSummary", { list: listing(hourLabels, lateAvg, "min") }),
     axis: hourAxis,
+    timeAxis: true,
     labels: hourLabels,
     unit: "min",
     series: [
@@ -365,6 +422,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
     title: t("analytics.missesByDay"),
     summary: t("analytics.missesSummary", { list: listing(dayLabels, lateByDay, "min") }),
     axis: t("analytics.day"),
+    timeAxis: true,
     labels: dayLabels,
     unit: "min",
     series: [
@@ -466,6 +524,7 @@ export function staffingChart(report: StaffingReport, weekday: number): Analytic
       list: listing(labels, recommended, "count"),
     }),
     axis: t("analytics.hour"),
+    timeAxis: true,
     labels,
     unit: "count",
     series: [
@@ -473,6 +532,17 @@ export function staffingChart(report: StaffingReport, weekday: number): Analytic
       { label: t("analytics.signedIn"), data: hours.map((h) => h.signedIn), color: GREY },
     ],
   };
+}
+
+/** A long label ("Another reason, or none given") as lines of about 14 characters. */
+function wrapped(label: string): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= 14) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 /**
@@ -487,7 +557,7 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
   return {
     type: "bar",
     data: {
-      labels: chart.labels,
+      labels: chart.timeAxis ? chart.labels : chart.labels.map(wrapped),
       datasets: chart.series.map((s) =>
         s.line
           ? {
@@ -497,7 +567,10 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
               borderColor: s.color,
               backgroundColor: s.color,
               borderDash: [6, 4],
-              pointRadius: 0,
+              // A dash across each bar, so the target shows over a single day too.
+              pointStyle: "line" as const,
+              pointRadius: 18,
+              pointBorderWidth: 2,
               clip: false as const,
             }
           : {
@@ -524,7 +597,12 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
         },
       },
       scales: {
-        x: { stacked: chart.stacked ?? false, ticks: { autoSkip: true, maxRotation: 0 } },
+        // Hours and days may skip a label when narrow; a topic, reason or name is never left
+        // unnamed.
+        x: {
+          stacked: chart.stacked ?? false,
+          ticks: { autoSkip: chart.timeAxis ?? false, maxRotation: 0 },
+        },
         y: {
           stacked: chart.stacked ?? false,
           beginAtZero: true,
