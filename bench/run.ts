@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { benchEngine } from "./engine.js";
 
 /**
@@ -29,6 +30,41 @@ if (!only || only === "embedded-start") {
   console.log(`  whole journal, latest snapshot  ${f.withSnapshotMs} ms`);
   console.log(
     `  compacted (${f.compactedKb} KB)          ${f.compactedMs} ms   (target <= 2000 ms)`,
+  );
+}
+
+if (only === "analytics") {
+  const { benchAnalytics } = await import("./analytics.js");
+  const f = await benchAnalytics();
+  console.log(`analytics on a year of a busy store (${f.days} days, ${f.commits} commits):`);
+  console.log(`  first query after the start (which folded the log)  ${f.firstQueryMs} ms`);
+  for (const q of f.queries)
+    console.log(
+      `  ${q.range.padEnd(8)} by ${q.by.padEnd(9)} ${q.format.padEnd(4)}  p50 ${q.p50Ms} ms, max ${q.maxMs} ms   (target <= 100 ms)`,
+    );
+  console.log(
+    `  upkeep, a fold and save after every commit: ${f.foldAndSaveUs} µs per commit; deciding it: ${f.decideUs} µs; the fold's memory ${f.workingKb} KB`,
+  );
+}
+
+if (only === "staffing") {
+  const { benchStaffing } = await import("./staffing.js");
+  for (const p of await benchStaffing()) {
+    console.log(
+      `staffing advisor, ${p.name}: advice in ${p.adviseMs} ms; ${p.hoursMet}/${p.hours.length} hours meet 80 % within 5 min in the replay (every skill; the day ${p.dayPct} %); excess over the smallest staffing at most ${p.maxExcess} (target <= 1)`,
+    );
+    console.log("  hour  arrivals/h  Erlang C  advised  replay %  worst skill %  smallest  excess");
+    for (const h of p.hours)
+      console.log(
+        `  ${String(h.hour).padStart(4)}  ${String(h.arrivalsPerHour).padStart(10)}  ${String(h.erlangC).padStart(8)}  ${String(h.advised).padStart(7)}  ${String(h.replayPct).padStart(8)}  ${String(h.worstSkillPct).padStart(13)}  ${String(h.smallest).padStart(8)}  ${String(h.excess).padStart(6)}`,
+      );
+  }
+  const { benchStaffingHttp } = await import("./staffing-http.js");
+  const { loadProfile } = await import("../server/simulation/profile.js");
+  const busyLunch = fileURLToPath(new URL("./simulate/profiles/busy-lunch.json", import.meta.url));
+  const h = await benchStaffingHttp(loadProfile(busyLunch), 4);
+  console.log(
+    `staffing advisor over HTTP, ${h.days} busy-lunch days played through a server (${h.visits} visits, ${h.hours} weekday-hours): first request ${h.firstMs} ms, the same again ${h.keptMs} ms`,
   );
 }
 

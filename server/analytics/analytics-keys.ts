@@ -8,6 +8,8 @@ export const analyticsKeys = (prefix: string) => ({
   cursor: (storeId: string) => `${prefix}{${storeId}}:analytics:cursor`,
   /** Hash: local day (YYYY-MM-DD) → the day's cells (JSON). */
   days: (storeId: string) => `${prefix}{${storeId}}:analytics:days`,
+  /** Hash: local day → the day's rollup (JSON, rollup.ts), saved with the day. */
+  rollups: (storeId: string) => `${prefix}{${storeId}}:analytics:rollups`,
   /** Hash: local day → the newest version folded into it. */
   through: (storeId: string) => `${prefix}{${storeId}}:analytics:through`,
 });

@@ -14,6 +14,7 @@ import {
   foldCommit,
   restoreClosed,
 } from "./fold.js";
+import type { DayRollup } from "./rollup.js";
 import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */
@@ -25,6 +26,11 @@ const HOLD_AT_MOST = 5000;
 export interface AnalyticsRead {
   working: Working;
   days: DayModel[];
+}
+
+export interface RollupRead {
+  working: Working;
+  days: DayRollup[];
 }
 
 export interface ProjectorOptions {
@@ -121,6 +127,13 @@ export class AnalyticsProjector {
     return { working, days: await this.deps.storage.loadDays(storeId, days) };
   }
 
+  /** The store's days' rollups (what queries add up), once caught up. */
+  async readRollups(storeId: string, days: readonly string[]): Promise<RollupRead> {
+    await this.catchUp(storeId);
+    const working = (this.projections.get(storeId) as Projection).working;
+    return { working, days: await this.deps.storage.loadRollups(storeId, days) };
+  }
+
   /** Folds and saves what commits woke, lets running folds end; later kicks do nothing. */
   async close(): Promise<void> {
     this.closed = true;
@@ -162,8 +175,13 @@ export class AnalyticsProjector {
       held.length < HOLD_AT_MOST;
     let commits: Commit<DomainEvent>[];
     try {
+      // A wake-up whose commits an earlier fold (a read's) already took has nothing to read.
       commits =
-        follows && !fromLog ? held : ((await store.read(storeId, after)) as Commit<DomainEvent>[]);
+        !fromLog && follows
+          ? held
+          : !fromLog && held.length === 0
+            ? []
+            : ((await store.read(storeId, after)) as Commit<DomainEvent>[]);
     } catch (err) {
       if (!(err instanceof LogTrimmed)) throw err;
       projection = await this.fromSnapshot(storeId, projection, err);

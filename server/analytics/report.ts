@@ -1,6 +1,7 @@
 import { type Counters, addInto, percentile } from "./counters.js";
 import { DECLINE_REASONS } from "./decline-reasons.js";
-import { type DayModel, cellOf } from "./fold.js";
+import type { DayModel } from "./fold.js";
+import { type DayRollup, TOTAL, asRollup } from "./rollup.js";
 
 export const BREAKDOWNS = ["day", "hour", "topic", "associate", "language", "channel"] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
@@ -59,9 +60,9 @@ export interface AnalyticsRow {
 const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
-/** Adds up the days' cells by `by`, rows in key order. */
+/** Adds up the days (their rollups, or cells) by `by`, rows in key order. */
 export function breakdown(
-  days: readonly DayModel[],
+  days: readonly (DayModel | DayRollup)[],
   by: Breakdown,
   labels: {
     topic?: (id: string) => string | undefined;
@@ -69,28 +70,28 @@ export function breakdown(
   } = {},
 ): AnalyticsRow[] {
   const groups = new Map<string, Counters>();
-  for (const day of days)
-    for (const [key, counters] of Object.entries(day.cells)) {
-      const cell = cellOf(key);
-      const group =
-        by === "day"
-          ? day.day
-          : by === "hour"
-            ? `${String(cell.hour).padStart(2, "0")}:00`
-            : by === "topic"
-              ? cell.topicId
-              : by === "associate"
-                ? cell.associateId
-                : by === "language"
-                  ? cell.language
-                  : cell.channel;
-      let sum = groups.get(group);
-      if (!sum) {
-        sum = {};
-        groups.set(group, sum);
-      }
-      addInto(sum, counters);
+  const add = (group: string, counters: Counters) => {
+    let sum = groups.get(group);
+    if (!sum) {
+      sum = {};
+      groups.set(group, sum);
     }
+    addInto(sum, counters);
+  };
+  for (const model of days) {
+    const day = asRollup(model);
+    if (by === "day") {
+      const total = day.groups[TOTAL];
+      if (total) add(day.day, total);
+      continue;
+    }
+    for (const [group, counters] of Object.entries(day.groups)) {
+      const colon = group.indexOf(":");
+      if (colon < 0 || group.slice(0, colon) !== by) continue;
+      const key = group.slice(colon + 1);
+      add(by === "hour" ? `${key.padStart(2, "0")}:00` : key, counters);
+    }
+  }
   const labelOf = (key: string) =>
     (by === "topic"
       ? labels.topic?.(key)
@@ -103,9 +104,9 @@ export function breakdown(
 }
 
 /** Every cell of the days added up: the range's total. */
-export function total(days: readonly DayModel[]): AnalyticsRow {
+export function total(days: readonly (DayModel | DayRollup)[]): AnalyticsRow {
   const sum: Counters = {};
-  for (const day of days) for (const counters of Object.values(day.cells)) addInto(sum, counters);
+  for (const day of days) addInto(sum, asRollup(day).groups[TOTAL] ?? {});
   return rowOf("total", "total", sum);
 }
 

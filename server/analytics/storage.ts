@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type RedisLink, sendCommand } from "../redis-client.js";
 import { analyticsKeys } from "./analytics-keys.js";
 import type { DayModel, TrackedVisit, Working } from "./fold.js";
+import { type DayRollup, rollupOf } from "./rollup.js";
 
 /**
  * Where a store's analytics read models are kept: the cursor with the fold's working memory,
@@ -17,7 +18,15 @@ export interface AnalyticsStorage {
   cursor(storeId: string): Promise<number>;
   /** The days asked for that have data. */
   loadDays(storeId: string, days: readonly string[]): Promise<DayModel[]>;
-  /** Saves `days` (first) and then the cursor `working`; see the interface's guarantee. */
+  /**
+   * The days' rollups (rollup.ts), saved with each day: what queries read. A day saved before
+   * rollups were kept is rolled up from its cells.
+   */
+  loadRollups(storeId: string, days: readonly string[]): Promise<DayRollup[]>;
+  /**
+   * Saves `days` with their rollups (first) and then the cursor `working`; see the interface's
+   * guarantee.
+   */
   save(storeId: string, working: Working, days: readonly DayModel[]): Promise<void>;
 }
 
@@ -87,6 +96,10 @@ export class MemoryAnalyticsStorage implements AnalyticsStorage {
     });
   }
 
+  async loadRollups(storeId: string, days: readonly string[]) {
+    return (await this.loadDays(storeId, days)).map(rollupOf);
+  }
+
   async save(storeId: string, working: Working, days: readonly DayModel[]) {
     let kept = this.stores.get(storeId);
     if (!kept) {
@@ -152,10 +165,29 @@ export class FileAnalyticsStorage implements AnalyticsStorage {
     return out;
   }
 
+  async loadRollups(storeId: string, days: readonly string[]) {
+    const out: DayRollup[] = [];
+    const dir = this.storeDir(storeId);
+    for (const day of days) {
+      const text = await readIfThere(join(dir, `${day}.rollup.json`));
+      if (text !== undefined) out.push(JSON.parse(text) as DayRollup);
+      else {
+        const [model] = await this.loadDays(storeId, [day]);
+        if (model) out.push(rollupOf(model));
+      }
+    }
+    return out;
+  }
+
   async save(storeId: string, working: Working, days: readonly DayModel[]) {
     const dir = this.storeDir(storeId);
     await mkdir(dir, { recursive: true });
-    for (const day of days) await writeWhole(join(dir, `${day.day}.json`), JSON.stringify(day));
+    // The rollup first: one ahead of its day (a crash between) holds only commits the day is
+    // folded again with, and it is written again then.
+    for (const day of days) {
+      await writeWhole(join(dir, `${day.day}.rollup.json`), JSON.stringify(rollupOf(day)));
+      await writeWhole(join(dir, `${day.day}.json`), JSON.stringify(day));
+    }
     await writeWhole(join(dir, "cursor.json"), workingToJson(working));
     this.cursors.set(storeId, working.version);
     const handle = await open(dir, "r");
@@ -224,17 +256,35 @@ export class RedisAnalyticsStorage implements AnalyticsStorage {
     return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as DayModel]));
   }
 
+  async loadRollups(storeId: string, days: readonly string[]) {
+    if (days.length === 0) return [];
+    const key = this.keys.rollups(storeId);
+    const texts = await sendCommand<Array<string | null>>(this.link, key, ["HMGET", key, ...days]);
+    const missing = days.filter((_, i) => texts[i] === null);
+    const rolledUp = new Map(
+      (await this.loadDays(storeId, missing)).map((model) => [model.day, rollupOf(model)]),
+    );
+    return days.flatMap((day, i) => {
+      const text = texts[i];
+      if (text !== null && text !== undefined) return [JSON.parse(text) as DayRollup];
+      const rollup = rolledUp.get(day);
+      return rollup ? [rollup] : [];
+    });
+  }
+
   async save(storeId: string, working: Working, days: readonly DayModel[]) {
     const cursor = this.keys.cursor(storeId);
     const args = [String(working.version), workingToJson(working)];
-    for (const day of days) args.push(day.day, String(day.through), JSON.stringify(day));
+    for (const day of days)
+      args.push(day.day, String(day.through), JSON.stringify(day), JSON.stringify(rollupOf(day)));
     await sendCommand(this.link, cursor, [
       "EVAL",
       saveScript,
-      "3",
+      "4",
       cursor,
       this.keys.days(storeId),
       this.keys.through(storeId),
+      this.keys.rollups(storeId),
       ...args,
     ]);
   }

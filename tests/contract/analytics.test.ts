@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AnalyticsProjector } from "../../server/analytics/projector.js";
-import { breakdown } from "../../server/analytics/report.js";
+import { BREAKDOWNS, breakdown } from "../../server/analytics/report.js";
 import {
   type AnalyticsStorage,
   FileAnalyticsStorage,
@@ -114,6 +114,7 @@ class Saves extends EventEmitter<{ saved: [number] }> {
       loadWorking: (storeId) => storage.loadWorking(storeId),
       cursor: (storeId) => storage.cursor(storeId),
       loadDays: (storeId, days) => storage.loadDays(storeId, days),
+      loadRollups: (storeId, days) => storage.loadRollups(storeId, days),
       save: async (storeId, working, days) => {
         await storage.save(storeId, working, days);
         this.newest = Math.max(this.newest, working.version);
@@ -215,6 +216,13 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     expect(await dayRow(second.projector)).toEqual(before);
     await wholeVisit(second.service, "Ivan", T0 + 2 * HOUR);
     expect(await dayRow(second.projector)).toMatchObject({ arrivals: 3, served: 3 });
+
+    // The rollups saved with each day (what the API reads) add up to what the cells do.
+    const { days } = await second.projector.read(STORE, [TODAY]);
+    const rollups = (await second.projector.readRollups(STORE, [TODAY])).days;
+    expect(rollups.map((r) => r.through)).toEqual(days.map((d) => d.through));
+    for (const by of BREAKDOWNS) expect(breakdown(rollups, by), by).toEqual(breakdown(days, by));
+    expect(breakdown(rollups, "hour").map((r) => r.key)).toEqual(["11:00", "12:00", "13:00"]);
   });
 
   it("counts feedback given days after a restart against the visit's associate and topic", async () => {

@@ -64,7 +64,7 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
       if (!state.created)
         throw new AppError("STORE_NOT_FOUND", `There is no store ${state.storeId}.`);
       const query = parse(querySchema, req.query);
-      const { working, days } = await analytics.read(
+      const { working, days } = await analytics.readRollups(
         state.storeId,
         daysBetween(query.from, query.to),
       );
