@@ -469,7 +469,7 @@ function applyEvent(state: StoreState, event: DomainEvent, at: number): StoreSta
         ...state,
         followUps: state.followUps.update(event.visitId, (f) => {
           const open = mustGet(f, `follow-up of ${event.visitId}`);
-          return { ...open, done: { by: event.by ?? "", at, note: event.note } };
+          return { ...open, done: { by: event.by, at, note: event.note } };
         }),
       };
   }

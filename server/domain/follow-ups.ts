@@ -35,7 +35,7 @@ export function markFollowedUp(d: Draft, c: CommandOf<"follow-up:done">): Reply 
     d.state.followUps.get(c.visitId) ??
     fail("VISIT_NOT_FOUND", `Visit ${c.visitId} is not on the follow-up list.`);
   if (followUp.done) {
-    const by = d.state.associates.get(followUp.done.by)?.name ?? "a manager";
+    const by = d.state.associates.get(followUp.done.by ?? "")?.name ?? "a manager";
     fail("INVALID_TRANSITION", `Visit ${followUp.code} was already followed up by ${by}.`);
   }
   d.emit({ type: "visit:followed-up", visitId: followUp.visitId, by: c.managerId, note: c.note });

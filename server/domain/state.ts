@@ -110,8 +110,8 @@ export interface FollowUp {
   at: number;
   /** When the visit ended. */
   closedAt: number;
-  /** Set once a manager followed it up. */
-  done: { by: string; at: number; note: string } | undefined;
+  /** Set once a manager followed it up (`by` absent: an administrator). */
+  done: { by: string | undefined; at: number; note: string } | undefined;
 }
 
 /** A wait range told to a customer, as recorded in the log. */

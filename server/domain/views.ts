@@ -373,8 +373,8 @@ export class Projection {
       closedAt: f.closedAt,
       done: f.done
         ? {
-            by: f.done.by || null,
-            byName: nameOf(f.done.by || undefined),
+            by: f.done.by ?? null,
+            byName: nameOf(f.done.by),
             at: f.done.at,
             note: f.done.note,
           }

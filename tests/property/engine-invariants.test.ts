@@ -347,8 +347,7 @@ function disputesListed(s: StoreState): string[] {
     if (v.outcome !== "resolved" || !said || said === "yes") continue;
     const f = s.followUps.get(v.id);
     if (!f) bad.push(`${v.id} (resolved, answered ${said}) is not on the follow-up list`);
-    else if (f.done && (f.done.note === "" || f.done.by === ""))
-      bad.push(`${v.id} followed up without note or manager`);
+    else if (f.done && f.done.note === "") bad.push(`${v.id} followed up without a note`);
   }
   return bad;
 }
