@@ -1,102 +1,23 @@
 import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  type ChartConfiguration,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  PointElement,
-  Tooltip,
-} from "chart.js";
+  type AnalyticsRow,
+  DECLINE_REASONS,
+  OUTCOMES,
+  type Reports,
+  type StaffingReport,
+  everyHour,
+} from "./analytics-report.js";
 import { language, t } from "./i18n.js";
-
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Legend,
-  Tooltip,
-);
 
 /**
  * The analytics view's charts, built from the analytics API's rows (docs/HTTP-API.md,
- * "Analytics"). Each chart is described once as labelled series; its chart.js configuration,
- * its accessible summary and its table come from that one description, so what a screen reader
- * or the table says is what the bars show.
+ * "Analytics"). Each chart is described once as labelled series; its chart.js configuration
+ * (analytics-draw.ts), its accessible summary and its table come from that one description, so
+ * what a screen reader or the table says is what the bars show.
  */
 
-/** The fields of an analytics row (server/analytics/report.ts `AnalyticsRow`) the view shows. */
-export interface AnalyticsRow {
-  key: string;
-  label: string;
-  arrivals: number;
-  arrivalsKiosk: number;
-  arrivalsRemote: number;
-  arrivalsStaff: number;
-  served: number;
-  leftBeforeOffer: number;
-  leftAfterOffer: number;
-  noShows: number;
-  callAheadsExpired: number;
-  declines: number;
-  declinesByReason: Record<string, number>;
-  waitP50Sec: number | null;
-  waitP90Sec: number | null;
-  serviceP50Sec: number | null;
-  serviceP90Sec: number | null;
-  quoteInside: number;
-  quoteBelow: number;
-  quoteAbove: number;
-  quoteInsidePct: number | null;
-  quoteOverAvgSec: number | null;
-  quoteOverP90Sec: number | null;
-  quoteUnderAvgSec: number | null;
-  satisfactionByOutcome: Record<Outcome, { yes: number; partly: number; no: number }>;
-  disputed: number;
-  kudos: number;
-}
+export type Unit = "count" | "min" | "pct";
 
-export interface AnalyticsReport {
-  timezone: string;
-  from: string;
-  to: string;
-  countedSince: string | null;
-  total: AnalyticsRow;
-  quoteTargetPct: number;
-  daysBelowTarget: Array<{ day: string; quoteInsidePct: number | null; served: number }>;
-  rows: AnalyticsRow[];
-}
-
-export const BREAKDOWNS = ["hour", "day", "topic", "associate"] as const;
-export type Breakdown = (typeof BREAKDOWNS)[number];
-export type Reports = Record<Breakdown, AnalyticsReport>;
-
-/** The staffing advisor's answer (GET /api/stores/:storeId/staffing). */
-export interface StaffingReport {
-  serviceLevel: { pct: number; withinSec: number };
-  hours: Array<{
-    weekday: number;
-    hour: number;
-    recommended: number;
-    signedIn: number | null;
-  }>;
-}
-
-const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
-/** The reasons analytics keeps (server/analytics/decline-reasons.ts); any other is `other`. */
-const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
-type Outcome = (typeof OUTCOMES)[number];
-
-type Unit = "count" | "min" | "pct";
-
-interface Series {
+export interface Series {
   label: string;
   data: Array<number | null>;
   color: string;
@@ -179,55 +100,6 @@ function quoteShares(rows: AnalyticsRow[]): Series[] {
       color: AMBER,
     },
   ];
-}
-
-/** A row for an hour nothing happened in: counts zero, times not measured. */
-function quietHour(key: string): AnalyticsRow {
-  const none = { yes: 0, partly: 0, no: 0 };
-  return {
-    key,
-    label: key,
-    arrivals: 0,
-    arrivalsKiosk: 0,
-    arrivalsRemote: 0,
-    arrivalsStaff: 0,
-    served: 0,
-    leftBeforeOffer: 0,
-    leftAfterOffer: 0,
-    noShows: 0,
-    callAheadsExpired: 0,
-    declines: 0,
-    declinesByReason: {},
-    waitP50Sec: null,
-    waitP90Sec: null,
-    serviceP50Sec: null,
-    serviceP90Sec: null,
-    quoteInside: 0,
-    quoteBelow: 0,
-    quoteAbove: 0,
-    quoteInsidePct: null,
-    quoteOverAvgSec: null,
-    quoteOverP90Sec: null,
-    quoteUnderAvgSec: null,
-    satisfactionByOutcome: { resolved: none, follow_up: none, not_resolved: none },
-    disputed: 0,
-    kudos: 0,
-  };
-}
-
-/**
- * The API lists only the hours something happened in ("09:00", store-local); a time axis needs
- * the quiet hours between them too, or 10:00 would sit next to 14:00.
- */
-export function everyHour(rows: AnalyticsRow[]): AnalyticsRow[] {
-  const byKey = new Map(rows.map((r) => [r.key, r]));
-  const numbers = rows.map((r) => Number.parseInt(r.key, 10)).filter((h) => h >= 0 && h < 24);
-  if (numbers.length === 0) return rows;
-  const first = Math.min(...numbers);
-  return Array.from({ length: Math.max(...numbers) - first + 1 }, (_, i) => {
-    const key = `${String(first + i).padStart(2, "0")}:00`;
-    return byKey.get(key) ?? quietHour(key);
-  });
 }
 
 /** The charts of one range, from its four breakdowns. */
@@ -532,108 +404,4 @@ export function staffingChart(report: StaffingReport, weekday: number): Analytic
       { label: t("analytics.signedIn"), data: hours.map((h) => h.signedIn), color: GREY },
     ],
   };
-}
-
-/** A long label ("Another reason, or none given") as lines of about 14 characters. */
-function wrapped(label: string): string[] {
-  const lines: string[] = [];
-  for (const word of label.split(" ")) {
-    const last = lines.length - 1;
-    if (last >= 0 && `${lines[last]} ${word}`.length <= 14) lines[last] = `${lines[last]} ${word}`;
-    else lines.push(word);
-  }
-  return lines;
-}
-
-/**
- * The chart.js configuration of a chart. Bars are drawn whole: the value axis starts at zero
- * and leaves headroom above the tallest bar, and nothing is clipped at the chart area's edge.
- */
-export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
-  const ticks =
-    chart.unit === "count"
-      ? { precision: 0 }
-      : { callback: (value: number | string) => formatValue(Number(value), chart.unit) };
-  return {
-    type: "bar",
-    data: {
-      labels: chart.timeAxis ? chart.labels : chart.labels.map(wrapped),
-      datasets: chart.series.map((s) =>
-        s.line
-          ? {
-              type: "line" as const,
-              label: s.label,
-              data: s.data,
-              borderColor: s.color,
-              backgroundColor: s.color,
-              borderDash: [6, 4],
-              // A dash across each bar, so the target shows over a single day too.
-              pointStyle: "line" as const,
-              pointRadius: 18,
-              pointBorderWidth: 2,
-              clip: false as const,
-            }
-          : {
-              type: "bar" as const,
-              label: s.label,
-              data: s.data,
-              backgroundColor: s.colors ?? s.color,
-              clip: false as const,
-            },
-      ),
-    },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      layout: { padding: { top: 8 } },
-      plugins: {
-        legend: { display: chart.series.length > 1, labels: { boxWidth: 14 } },
-        tooltip: {
-          callbacks: {
-            label: (item) =>
-              `${item.dataset.label ?? ""}: ${formatValue(item.parsed.y ?? null, chart.unit)}`,
-          },
-        },
-      },
-      scales: {
-        // Hours and days may skip a label when narrow; a topic, reason or name is never left
-        // unnamed.
-        x: {
-          stacked: chart.stacked ?? false,
-          ticks: { autoSkip: chart.timeAxis ?? false, maxRotation: 0 },
-        },
-        y: {
-          stacked: chart.stacked ?? false,
-          beginAtZero: true,
-          grace: "8%",
-          ...(chart.unit === "pct" ? { suggestedMax: 100 } : {}),
-          ticks,
-        },
-      },
-    },
-  } as ChartConfiguration;
-}
-
-const drawn = new Map<string, { chart: Chart; stamp: string }>();
-
-/**
- * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`, with its
- * value axis' ends as `data-axis` ("min/max"). A chart
- * whose canvas and data did not change is left alone: the console redraws on every live update.
- */
-export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
-  for (const chart of charts) {
-    const canvas = document.getElementById(`analytics-${chart.id}`) as HTMLCanvasElement | null;
-    if (!canvas) continue;
-    const stamp = JSON.stringify([chart.labels, chart.series, language()]);
-    const existing = drawn.get(chart.id);
-    if (existing?.chart.canvas === canvas && existing.stamp === stamp) continue;
-    existing?.chart.destroy();
-    const made = new Chart(canvas, chartConfig(chart));
-    drawn.set(chart.id, { chart: made, stamp });
-    // The value axis' ends, where anyone (a test) can check that every bar fits between them.
-    canvas.dataset.axis = `${made.scales.y?.min}/${made.scales.y?.max}`;
-    canvas.dataset.drawn = "true";
-  }
 }

@@ -3,18 +3,20 @@ import type { StoreSettingsInput } from "../../../shared/settings.js";
 import type { ManagerView } from "../../../shared/views.js";
 import {
   type AnalyticsChart,
-  BREAKDOWNS,
-  type Breakdown,
-  type Reports,
-  type StaffingReport,
   analyticsCharts,
-  drawAnalyticsCharts,
   formatDay,
   formatValue,
   minutes,
   staffingChart,
 } from "./analytics-charts.js";
+import { drawAnalyticsCharts } from "./analytics-draw.js";
 import { type DayRange, PRESETS, type Preset, isDay, presetRange } from "./analytics-range.js";
+import {
+  BREAKDOWNS,
+  type Breakdown,
+  type Reports,
+  type StaffingReport,
+} from "./analytics-report.js";
 import { language, t } from "./i18n.js";
 import type { StaffContext } from "./staff.js";
 

@@ -1,0 +1,133 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { type AnalyticsChart, formatValue } from "./analytics-charts.js";
+import { language } from "./i18n.js";
+
+/** The analytics charts drawn with chart.js, from their descriptions (analytics-charts.ts). */
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
+
+/** A long label ("Another reason, or none given") as lines of about 14 characters. */
+function wrapped(label: string): string[] {
+  const lines: string[] = [];
+  for (const word of label.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= 14) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/**
+ * The chart.js configuration of a chart. Bars are drawn whole: the value axis starts at zero
+ * and leaves headroom above the tallest bar, and nothing is clipped at the chart area's edge.
+ */
+export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
+  const ticks =
+    chart.unit === "count"
+      ? { precision: 0 }
+      : { callback: (value: number | string) => formatValue(Number(value), chart.unit) };
+  return {
+    type: "bar",
+    data: {
+      labels: chart.timeAxis ? chart.labels : chart.labels.map(wrapped),
+      datasets: chart.series.map((s) =>
+        s.line
+          ? {
+              type: "line" as const,
+              label: s.label,
+              data: s.data,
+              borderColor: s.color,
+              backgroundColor: s.color,
+              borderDash: [6, 4],
+              // A dash across each bar, so the target shows over a single day too.
+              pointStyle: "line" as const,
+              pointRadius: 18,
+              pointBorderWidth: 2,
+              clip: false as const,
+            }
+          : {
+              type: "bar" as const,
+              label: s.label,
+              data: s.data,
+              backgroundColor: s.colors ?? s.color,
+              clip: false as const,
+            },
+      ),
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      layout: { padding: { top: 8 } },
+      plugins: {
+        legend: { display: chart.series.length > 1, labels: { boxWidth: 14 } },
+        tooltip: {
+          callbacks: {
+            label: (item) =>
+              `${item.dataset.label ?? ""}: ${formatValue(item.parsed.y ?? null, chart.unit)}`,
+          },
+        },
+      },
+      scales: {
+        // Hours and days may skip a label when narrow; a topic, reason or name is never left
+        // unnamed.
+        x: {
+          stacked: chart.stacked ?? false,
+          ticks: { autoSkip: chart.timeAxis ?? false, maxRotation: 0 },
+        },
+        y: {
+          stacked: chart.stacked ?? false,
+          beginAtZero: true,
+          grace: "8%",
+          ...(chart.unit === "pct" ? { suggestedMax: 100 } : {}),
+          ticks,
+        },
+      },
+    },
+  } as ChartConfiguration;
+}
+
+const drawn = new Map<string, { chart: Chart; stamp: string }>();
+
+/**
+ * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`, with its
+ * value axis' ends as `data-axis` ("min/max"). A chart
+ * whose canvas and data did not change is left alone: the console redraws on every live update.
+ */
+export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
+  for (const chart of charts) {
+    const canvas = document.getElementById(`analytics-${chart.id}`) as HTMLCanvasElement | null;
+    if (!canvas) continue;
+    const stamp = JSON.stringify([chart.labels, chart.series, language()]);
+    const existing = drawn.get(chart.id);
+    if (existing?.chart.canvas === canvas && existing.stamp === stamp) continue;
+    existing?.chart.destroy();
+    const made = new Chart(canvas, chartConfig(chart));
+    drawn.set(chart.id, { chart: made, stamp });
+    // The value axis' ends, where anyone (a test) can check that every bar fits between them.
+    canvas.dataset.axis = `${made.scales.y?.min}/${made.scales.y?.max}`;
+    canvas.dataset.drawn = "true";
+  }
+}
