@@ -27,6 +27,11 @@ export interface SkillAdvice {
   arrivalsPerHour: number;
   erlangC: number;
   recommended: number;
+  /**
+   * How many of the recommended should speak each language its customers asked for (besides
+   * the store's first): Erlang C for those customers alone, one at least.
+   */
+  speakers: Record<string, number>;
 }
 
 export interface HourAdvice {
@@ -112,7 +117,13 @@ async function adviseHour(
       speakers: Object.fromEntries(
         [...s.byLanguage]
           .filter(([code]) => code !== "" && code !== base)
-          .map(([code, rate]) => [code, Math.max(1, agentsFor(rate, s.handleSec, pct, withinSec))]),
+          .map(([code, rate]) => [
+            code,
+            Math.min(
+              counts[k] as number,
+              Math.max(1, agentsFor(rate, s.handleSec, pct, withinSec)),
+            ),
+          ]),
       ),
     }));
   const narrowest = Math.min(...skills.map((s) => s.perHour));
@@ -175,20 +186,25 @@ async function adviseHour(
   // The mix itself, played: a skill that misses the level in it gets one more.
   for (let raised = 0; raised < MAX_RAISE; raised++) {
     const outcome = await run(counts);
-    if (meetsAll(outcome)) break;
-    counts = counts.map((n, k) => (meetsSkill(outcome, k) ? n : n + 1));
+    const raise = counts.map(
+      (n, k) => !meetsSkill(outcome, k) && n < (formula[k] as number) + MAX_RAISE,
+    );
+    if (!raise.some(Boolean)) break;
+    counts = counts.map((n, k) => (raise[k] ? n + 1 : n));
   }
   const outcome = await run(counts);
   hour.recommended = counts.reduce((a, b) => a + b, 0);
   hour.predictedPct =
     outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
+  const staff = staffFor(counts);
   hour.bySkill = skills.map((s, k) => ({
     skill: s.skill,
     arrivalsPerHour: round(s.perHour, 2),
     erlangC: formula[k] as number,
     recommended: counts[k] as number,
+    speakers: staff[k]?.speakers ?? {},
   }));
-  return { hour, plan: { arrivals, staff: staffFor(counts) } };
+  return { hour, plan: { arrivals, staff } };
 }
 
 /** Arrivals per skill (its topics'), with their handling time (service plus wrap-up). */

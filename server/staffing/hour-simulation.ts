@@ -1,4 +1,5 @@
 import type { StoreSettings } from "../../shared/settings.js";
+import { Random } from "../domain/distributions.js";
 import { type Arrival, drawArrivals } from "../simulation/arrivals.js";
 import { runEngineDay } from "../simulation/engine-day.js";
 import { type Profile, profileSchema } from "../simulation/profile.js";
@@ -89,8 +90,10 @@ export function simulateHour(
   };
   for (const seed of seeds) {
     const arrivals: Arrival[] = [
-      ...(beforeProfile ? drawArrivals(beforeProfile, seed) : []),
-      ...drawArrivals(hourProfile, seed),
+      ...(beforeProfile && before
+        ? withLanguages(drawArrivals(beforeProfile, seed), before, seed)
+        : []),
+      ...withLanguages(drawArrivals(hourProfile, seed), hour, seed),
     ]
       .sort((x, y) => x.at - y.at)
       .map((a, index) => ({ ...a, index }));
@@ -161,8 +164,32 @@ function profileOf(
 
 type Associates = Profile["associates"];
 
+/**
+ * The language each customer asks for, in their topic's own mix: the simulator draws languages
+ * apart from topics, but speakers are planned per skill, so a phones line's Spanish speakers
+ * must meet the phones customers who ask for Spanish, not a share of everyone.
+ */
+function withLanguages(arrivals: Arrival[], plan: HourPlan, seed: number): Arrival[] {
+  const random = new Random(`languages|${seed}`);
+  const mix = new Map<string, Array<{ language: string; perHour: number }>>();
+  for (const a of plan.arrivals) {
+    const list = mix.get(a.topicId) ?? [];
+    list.push({ language: a.language, perHour: a.perHour });
+    mix.set(a.topicId, list);
+  }
+  return arrivals.map((a) => {
+    const list = mix.get(a.topicId) ?? [];
+    let rest = random.next() * list.reduce((sum, l) => sum + l.perHour, 0);
+    const pick = list.find((l) => {
+      rest -= l.perHour;
+      return rest < 0;
+    });
+    return { ...a, language: pick?.language ? pick.language : undefined };
+  });
+}
+
 /** Specialists: each counted for one skill; the first `speakers[code]` of them speak `code`. */
-function staffOf(
+export function staffOf(
   prefix: string,
   [from, to]: readonly [string, string],
   staff: readonly SkillStaff[],

@@ -24,6 +24,8 @@ const MIN_MEASURED = 5;
 const DEFAULT_SIGMA = 0.5;
 /** Advice kept per store (different week counts). */
 const KEPT_PER_STORE = 4;
+/** Newest advice kept across stores. */
+const KEPT_LATEST = 1000;
 
 const addDays = (day: string, days: number): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
@@ -32,10 +34,13 @@ const addDays = (day: string, days: number): string =>
  * The staffing advisor for the HTTP API: measures the last `weeks` whole weeks of the store's
  * analytics (up to yesterday, store-local) and advises on them. The advice depends only on past
  * days and the store's settings, so it is kept per store until either changes (a simulated
- * week costs seconds), and concurrent requests for the same advice share one computation.
+ * week costs seconds), and concurrent requests for the same advice share one computation. When
+ * a day has passed, the previous day's advice answers at once while the new one is made.
  */
 export class StaffingService {
   private readonly kept = new Map<string, Map<string, Promise<StaffingReport>>>();
+  /** The newest advice made, per store, weeks and settings: answered while a newer is made. */
+  private readonly latest = new Map<string, StaffingReport>();
 
   constructor(private readonly analytics: AnalyticsProjector) {}
 
@@ -44,15 +49,35 @@ export class StaffingService {
     const to = addDays(localDayHour(now, timezone).day, -1);
     const from = addDays(to, 1 - 7 * weeks);
     const topics = simulatedTopics(state);
-    const key = JSON.stringify([from, to, state.settings, sigmasOf(state)]);
+    const same = JSON.stringify([state.storeId, weeks, state.settings, sigmasOf(state)]);
+    const key = `${to}|${same}`;
     const forStore = this.kept.get(state.storeId) ?? new Map<string, Promise<StaffingReport>>();
     this.kept.set(state.storeId, forStore);
-    const known = forStore.get(key);
-    if (known) return known;
-    const made = this.make(state, weeks, from, to, topics);
-    forStore.set(key, made);
-    made.catch(() => forStore.delete(key));
-    while (forStore.size > KEPT_PER_STORE) forStore.delete(forStore.keys().next().value as string);
+    let made = forStore.get(key);
+    if (!made) {
+      made = this.make(state, weeks, from, to, topics).then((report) => {
+        this.latest.delete(same);
+        this.latest.set(same, report);
+        while (this.latest.size > KEPT_LATEST)
+          this.latest.delete(this.latest.keys().next().value as string);
+        return report;
+      });
+      const making = made;
+      forStore.set(key, making);
+      making.catch(() => forStore.delete(key));
+      while (forStore.size > KEPT_PER_STORE)
+        forStore.delete(forStore.keys().next().value as string);
+    }
+    // A new day: yesterday's advice (one day of four weeks older) at once, today's made meanwhile.
+    const earlier = this.latest.get(same);
+    if (earlier && earlier.to < to)
+      return Promise.resolve({
+        ...earlier,
+        notes: [
+          ...earlier.notes,
+          `This advice counts the weeks to ${earlier.to}; the advice with ${to} is being worked out: ask again in a minute.`,
+        ],
+      });
     return made;
   }
 
