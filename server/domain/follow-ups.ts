@@ -12,7 +12,6 @@ import type { Visit } from "./state.js";
 export function followUpIfDisputed(d: Draft, visit: Visit): void {
   const feedback = d.state.closed.get(visit.id)?.feedback;
   if (visit.outcome !== "resolved" || !feedback || feedback.satisfaction === "yes") return;
-  if (d.state.followUps.has(visit.id)) return;
   d.emit({ type: "visit:follow-up-needed", visitId: visit.id });
   // The note stays free of names and comments: the alert view takes them from the list entry.
   d.emit({
