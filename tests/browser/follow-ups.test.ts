@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
+import { hasChromium, screenshot, seriousViolations, useDemoFloor } from "../support/browser.js";
 
 /**
  * Resolution that is real (issue 12, point 6), in Chromium: an associate declines with a reason
@@ -111,6 +111,7 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     await expect(entry.textContent()).resolves.toContain("Closed as resolved by Una Attended");
     await expect(entry.textContent()).resolves.toContain("The charger still does not work");
     for (const v of await seriousViolations(managerPage)) expect.fail(`console: ${v}`);
+    await screenshot(managerPage, "console-follow-up");
 
     // "Open follow-up" puts the manager in the entry's note field.
     await alert.getByRole("button", { name: "Open follow-up" }).click();
