@@ -151,12 +151,17 @@ function submitCustom(ctx: StaffContext, event: Event): void {
   else void load(ctx, { from, to });
 }
 
-/** The analytics view, collapsed until the manager opens it. */
+/**
+ * The analytics view, collapsed until the manager opens it. Each opening loads the range again:
+ * the figures are not pushed live, and a console stays open all day.
+ */
 export function analyticsView(v: ManagerView, ctx: StaffContext) {
   const onToggle = (event: Event) => {
     open = (event.target as HTMLDetailsElement).open;
-    if (open && reports.state === "idle") choosePreset(ctx, v, preset);
-    if (open && staffing.state === "idle") void loadStaffing(ctx);
+    if (!open) return;
+    if (preset !== "custom") choosePreset(ctx, v, preset);
+    else if (range) void load(ctx, range);
+    if (staffing.state === "idle" || staffing.state === "error") void loadStaffing(ctx);
   };
   return html`<details class="card analytics" ?open=${open} @toggle=${onToggle}>
     <summary><h2 id="analytics-title">${t("analytics.title")}</h2></summary>
