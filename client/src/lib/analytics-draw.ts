@@ -39,15 +39,24 @@ function wrapped(label: string): string[] {
   return lines;
 }
 
+/** Text and grid lines in the page's colours (light or dark), not chart.js' fixed grey. */
+export interface Ink {
+  text: string;
+  grid: string;
+}
+
 /**
  * The chart.js configuration of a chart. Bars are drawn whole: the value axis starts at zero
  * and leaves headroom above the tallest bar, and nothing is clipped at the chart area's edge.
  */
-export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
+export function chartConfig(chart: AnalyticsChart, ink: Ink): ChartConfiguration {
   const ticks =
     chart.unit === "count"
-      ? { precision: 0 }
-      : { callback: (value: number | string) => formatValue(Number(value), chart.unit) };
+      ? { precision: 0, color: ink.text }
+      : {
+          color: ink.text,
+          callback: (value: number | string) => formatValue(Number(value), chart.unit),
+        };
   return {
     type: "bar",
     data: {
@@ -78,11 +87,12 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
     },
     options: {
       animation: false,
+      color: ink.text,
       responsive: true,
       maintainAspectRatio: false,
       layout: { padding: { top: 8 } },
       plugins: {
-        legend: { display: chart.series.length > 1, labels: { boxWidth: 14 } },
+        legend: { display: chart.series.length > 1, labels: { boxWidth: 14, color: ink.text } },
         tooltip: {
           callbacks: {
             label: (item) =>
@@ -95,7 +105,8 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
         // unnamed.
         x: {
           stacked: chart.stacked ?? false,
-          ticks: { autoSkip: chart.timeAxis ?? false, maxRotation: 0 },
+          ticks: { autoSkip: chart.timeAxis ?? false, maxRotation: 0, color: ink.text },
+          grid: { color: ink.grid },
         },
         y: {
           stacked: chart.stacked ?? false,
@@ -103,6 +114,7 @@ export function chartConfig(chart: AnalyticsChart): ChartConfiguration {
           grace: "8%",
           ...(chart.unit === "pct" ? { suggestedMax: 100 } : {}),
           ticks,
+          grid: { color: ink.grid },
         },
       },
     },
@@ -113,18 +125,23 @@ const drawn = new Map<string, { chart: Chart; stamp: string }>();
 
 /**
  * Draws each chart into its canvas `#analytics-<id>` and marks the canvas `data-drawn`, with its
- * value axis' ends as `data-axis` ("min/max"). A chart
- * whose canvas and data did not change is left alone: the console redraws on every live update.
+ * value axis' ends as `data-axis` ("min/max"). A chart whose canvas, data and colours did not
+ * change is left alone: the console redraws on every live update.
  */
 export function drawAnalyticsCharts(charts: AnalyticsChart[]): void {
   for (const chart of charts) {
     const canvas = document.getElementById(`analytics-${chart.id}`) as HTMLCanvasElement | null;
     if (!canvas) continue;
-    const stamp = JSON.stringify([chart.labels, chart.series, language()]);
+    const style = getComputedStyle(canvas);
+    const ink = {
+      text: style.getPropertyValue("--muted").trim() || "#4a5261",
+      grid: style.getPropertyValue("--border").trim() || "#c9ced8",
+    };
+    const stamp = JSON.stringify([chart.labels, chart.series, language(), ink]);
     const existing = drawn.get(chart.id);
     if (existing?.chart.canvas === canvas && existing.stamp === stamp) continue;
     existing?.chart.destroy();
-    const made = new Chart(canvas, chartConfig(chart));
+    const made = new Chart(canvas, chartConfig(chart, ink));
     drawn.set(chart.id, { chart: made, stamp });
     // The value axis' ends, where anyone (a test) can check that every bar fits between them.
     canvas.dataset.axis = `${made.scales.y?.min}/${made.scales.y?.max}`;
