@@ -1,4 +1,7 @@
 import { performance } from "node:perf_hooks";
+import { type DayModel, emptyProjection, foldCommit } from "../server/analytics/fold.js";
+import { MemoryAnalyticsStorage } from "../server/analytics/storage.js";
+import type { DomainEvent } from "../server/domain/events.js";
 import {
   type StoreState,
   decide,
@@ -6,6 +9,7 @@ import {
   estimateWaits,
   evolveCommit,
 } from "../server/domain/index.js";
+import type { Commit } from "../server/store/event-store.js";
 import { type Command, commandSchema } from "../shared/commands.js";
 import { storeSettingsSchema } from "../shared/settings.js";
 
@@ -28,12 +32,22 @@ export interface EngineFigures {
   /** CPU time of one whole-line estimate (less noisy than wall time on a shared machine). */
   estimateAllCpuMs: number;
   replayCommitsPerSec: number;
+  /** A command's cost in the timed loop (wall time per command), µs. */
+  commandUs: number;
+  /**
+   * Keeping the analytics read models up to date, per command: folding its commit, and its
+   * share of a save made once per second of the loop's wall time (as the projector does), µs.
+   */
+  readModelUs: number;
+  readModelSaveUs: number;
 }
 
-export function benchEngine(durationMs = 3000): EngineFigures {
+export async function benchEngine(durationMs = 3000): Promise<EngineFigures> {
   let now = Date.UTC(2026, 10, 23, 9, 0, 0);
   let state = emptyState("bench");
   const log: { version: number; at: number; events: never[] }[] = [];
+  /** The commits of the timed loop start after this many. */
+  let loopFrom = 0;
   // Commands are validated once here, outside the engine; the timed loop measures decide() alone.
   const run = (input: Record<string, unknown>, validated = false) => {
     const command = (
@@ -97,6 +111,7 @@ export function benchEngine(durationMs = 3000): EngineFigures {
   for (let i = 0; i < ASSOCIATES; i++) accept(`a${i}`);
 
   let commands = 0;
+  loopFrom = log.length;
   const start = performance.now();
   let i = 0;
   while (performance.now() - start < durationMs) {
@@ -132,7 +147,34 @@ export function benchEngine(durationMs = 3000): EngineFigures {
   const replayMs = performance.now() - replayStart;
   if (replayed.version !== state.version) throw new Error("replay diverged");
 
+  // The read models: the loop's commits folded as the projector folds them (the setup's first),
+  // saved once per second of the loop's wall time.
+  const projection = emptyProjection();
+  const asCommit = (c: (typeof log)[number]) =>
+    ({ storeId: "bench", requestId: "", command: "", reply: {}, ...c }) as Commit<DomainEvent>;
+  for (const c of log.slice(0, loopFrom)) foldCommit(projection, asCommit(c));
+  const storage = new MemoryAnalyticsStorage();
+  const perSave = Math.max(1, Math.round((log.length - loopFrom) / (elapsed / 1000)));
+  let saveMs = 0;
+  const foldStart = performance.now();
+  for (const [i, c] of log.slice(loopFrom).entries()) {
+    const changed = foldCommit(projection, asCommit(c));
+    if ((i + 1) % perSave === 0 || i === log.length - loopFrom - 1) {
+      const saveStart = performance.now();
+      await storage.save(
+        "bench",
+        projection.working,
+        [...changed].map((d) => projection.days.get(d) as DayModel),
+      );
+      saveMs += performance.now() - saveStart;
+    }
+  }
+  const readModelMs = performance.now() - foldStart;
+
   return {
+    commandUs: Number(((elapsed * 1000) / commands).toFixed(1)),
+    readModelUs: Number(((readModelMs * 1000) / commands).toFixed(2)),
+    readModelSaveUs: Number(((saveMs * 1000) / commands).toFixed(2)),
     commandsPerSec: Math.round((commands / elapsed) * 1000),
     commands,
     estimateAllMs: Number(estimateAllMs.toFixed(2)),

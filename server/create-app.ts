@@ -150,8 +150,13 @@ export async function createApp(
     : options.analytics?.dataDir
       ? await FileAnalyticsStorage.open(join(options.analytics.dataDir, "analytics"))
       : new MemoryAnalyticsStorage();
-  const analytics = new AnalyticsProjector({ store, storage: analyticsStorage, logger });
-  const service = new QueueService({
+  const analytics = new AnalyticsProjector({
+    store,
+    storage: analyticsStorage,
+    logger,
+    stateOf: (storeId) => service.state(storeId),
+  });
+  const service: QueueService = new QueueService({
     store,
     logger,
     onAnswered: (command, result, ms) => metrics.commandDone(command, result, ms),

@@ -1,6 +1,6 @@
 import type { DomainEvent } from "../domain/events.js";
 import { localDayHour } from "../domain/local-time.js";
-import type { Channel } from "../domain/state.js";
+import type { Channel, StoreState, Visit } from "../domain/state.js";
 import type { Commit } from "../store/event-store.js";
 import { type Counters, bump, observe } from "./counters.js";
 import { declineReason } from "./decline-reasons.js";
@@ -35,7 +35,13 @@ export interface Working {
   timezone: string;
   /** The store-local day of the first commit folded: no data before it. */
   since: string | undefined;
+  /** Visits open (checked in, not yet closed). */
   visits: Map<string, TrackedVisit>;
+  /**
+   * Visits closed in the last FEEDBACK_MEMORY_MS, oldest close first, for feedback that comes
+   * later. Not saved: after a restart they are put back from the store's state (`restoreClosed`).
+   */
+  closed: Map<string, TrackedVisit>;
   offers: Map<string, { visitId: string; associateId: string }>;
   wrapUps: Map<string, number>;
   names: Map<string, string>;
@@ -43,17 +49,11 @@ export interface Working {
   signedIn: Map<string, number>;
 }
 
-/**
- * One store-local day: counters per cell, the newest version folded into it, and the visits
- * closed that day (ids and counting keys, no names), from which the fold's memory of closed
- * visits is rebuilt after a restart (their feedback may come days later). Kept here, not in the
- * cursor, so a save writes each closed visit with its day, not with every save for a week.
- */
+/** One store-local day: counters per cell, and the newest version folded into it. */
 export interface DayModel {
   day: string;
   through: number;
   cells: Record<string, Counters>;
-  closed?: Record<string, TrackedVisit>;
 }
 
 /** A store's analytics read model: its working memory and its days. */
@@ -95,6 +95,7 @@ export function emptyProjection(): Projection {
       timezone: "UTC",
       since: undefined,
       visits: new Map(),
+      closed: new Map(),
       offers: new Map(),
       wrapUps: new Map(),
       names: new Map(),
@@ -117,58 +118,64 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
   if (commit.version !== working.version + 1)
     throw new Error(`analytics: log jumps from ${working.version} to ${commit.version}`);
   const at = commit.at;
-  /** The day model `when` falls in, to change; undefined if it was folded past this commit. */
-  const dayAt = (when: number): DayModel | undefined => {
-    const { day } = localDayHour(when, working.timezone);
-    let model = projection.days.get(day);
-    if (!model) {
-      model = { day, through: 0, cells: {} };
-      projection.days.set(day, model);
-    }
-    // Counted into this day before its cursor was saved.
-    if (model.through >= commit.version) return undefined;
-    touched.add(day);
-    return model;
-  };
-  const count = (
-    visit: TrackedVisit | undefined,
-    associateId: string | undefined,
-    when = at,
-  ): Counters => {
-    const model = dayAt(when);
-    // A throwaway cell.
-    if (!model) return {};
-    const { hour } = localDayHour(when, working.timezone);
-    const key = cellKey({
-      hour,
-      topicId: visit?.topicId ?? "",
-      language: visit?.language ?? "",
-      associateId: associateId ?? "",
-      channel: visit?.channel ?? "",
-    });
-    model.cells[key] ??= {};
-    return model.cells[key];
-  };
-  for (const event of commit.events) foldEvent(working, event, at, count, dayAt);
-  for (const day of touched) (projection.days.get(day) as DayModel).through = commit.version;
+  const c = new Counting(projection, commit.version, at);
+  for (const event of commit.events) foldEvent(working, event, at, c);
+  for (const day of c.touched) (projection.days.get(day) as DayModel).through = commit.version;
   working.version = commit.version;
   working.lastAt = at;
   working.since ??= localDayHour(at, working.timezone).day;
   forgetOldVisits(working, at);
-  return touched;
+  return c.touched;
 }
 
-type Count = (
-  visit: TrackedVisit | undefined,
-  associateId: string | undefined,
-  when?: number,
-) => Counters;
-type DayAt = (when: number) => DayModel | undefined;
+/** One commit's counting: the cells of the days its events count into. */
+class Counting {
+  /** The days changed. */
+  readonly touched = new Set<string>();
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly version: number,
+    private readonly at: number,
+  ) {}
+
+  /** The day model `when` falls in, to change; undefined if it was folded past this commit. */
+  dayAt(when: number): DayModel | undefined {
+    const { day } = localDayHour(when, this.projection.working.timezone);
+    let model = this.projection.days.get(day);
+    if (!model) {
+      model = { day, through: 0, cells: {} };
+      this.projection.days.set(day, model);
+    }
+    // Counted into this day before its cursor was saved.
+    if (model.through >= this.version) return undefined;
+    this.touched.add(day);
+    return model;
+  }
+
+  /** The counters of the cell of `visit` (its topic, language, channel) and `associateId`. */
+  count(
+    visit: TrackedVisit | undefined,
+    associateId: string | undefined,
+    when = this.at,
+  ): Counters {
+    const model = this.dayAt(when);
+    // A throwaway cell.
+    if (!model) return {};
+    const { hour } = localDayHour(when, this.projection.working.timezone);
+    const key = `${hour}|${visit?.topicId ?? ""}|${visit?.language ?? ""}|${associateId ?? ""}|${visit?.channel ?? ""}`;
+    let cell = model.cells[key];
+    if (!cell) {
+      cell = {};
+      model.cells[key] = cell;
+    }
+    return cell;
+  }
+}
 
 /**
  * The store-local days folding `commit` may change, so the projector has them in hand: the
- * commit's own, the days a signing out closes staffed time over, and the day a no-show being
- * undone was closed on.
+ * commit's own, and the days a signing out closes staffed time over.
  */
 export function daysNeeded(working: Working, commit: Commit<DomainEvent>): string[] {
   const zone = working.timezone;
@@ -181,10 +188,6 @@ export function daysNeeded(working: Working, commit: Commit<DomainEvent>): strin
     const since = signingOut ? working.signedIn.get(e.associateId) : undefined;
     if (since !== undefined)
       for (let t = since; t < commit.at; t += STAFFED_STEP_MS) days.add(localDayHour(t, zone).day);
-    if (e.type === "visit:no-show-undone") {
-      const closedAt = working.visits.get(e.visitId)?.closedAt;
-      if (closedAt !== undefined) days.add(localDayHour(closedAt, zone).day);
-    }
   }
   return [...days];
 }
@@ -193,10 +196,10 @@ export function daysNeeded(working: Working, commit: Commit<DomainEvent>): strin
 const STAFFED_STEP_MS = 15 * 60_000;
 
 /** Counts `associateId`'s signed-in time from `since` to `until` into the hours it fell in. */
-function countStaffed(count: Count, associateId: string, since: number, until: number): void {
+function countStaffed(c: Counting, associateId: string, since: number, until: number): void {
   for (let from = since; from < until; ) {
     const to = Math.min(until, from - (from % STAFFED_STEP_MS) + STAFFED_STEP_MS);
-    bump(count(undefined, associateId, from), "staffed.ms", to - from);
+    bump(c.count(undefined, associateId, from), "staffed.ms", to - from);
     from = to;
   }
 }
@@ -205,14 +208,14 @@ function signIn(w: Working, associateId: string, at: number): void {
   if (!w.signedIn.has(associateId)) w.signedIn.set(associateId, at);
 }
 
-function signOut(w: Working, associateId: string, at: number, count: Count): void {
+function signOut(w: Working, associateId: string, at: number, c: Counting): void {
   const since = w.signedIn.get(associateId);
   if (since === undefined) return;
   w.signedIn.delete(associateId);
-  countStaffed(count, associateId, since, at);
+  countStaffed(c, associateId, since, at);
 }
 
-function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: DayAt): void {
+function foldEvent(w: Working, e: DomainEvent, at: number, c: Counting): void {
   switch (e.type) {
     case "store:created":
     case "store:settings-changed":
@@ -223,12 +226,12 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
       return;
     case "associate:signed-in":
     case "associate:presence-changed":
-      if (e.presence === "offline") signOut(w, e.associateId, at, count);
+      if (e.presence === "offline") signOut(w, e.associateId, at, c);
       else signIn(w, e.associateId, at);
       return;
     case "associate:signed-out":
     case "associate:removed":
-      signOut(w, e.associateId, at, count);
+      signOut(w, e.associateId, at, c);
       return;
     case "visit:checked-in": {
       const visit: TrackedVisit = {
@@ -244,15 +247,15 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
         closedAt: undefined,
       };
       w.visits.set(e.visitId, visit);
-      if (e.holdUntil === undefined) bump(count(visit, undefined), `arrivals.${e.channel}`);
-      else bump(count(visit, undefined), "callAheads");
+      if (e.holdUntil === undefined) bump(c.count(visit, undefined), `arrivals.${e.channel}`);
+      else bump(c.count(visit, undefined), "callAheads");
       return;
     }
     case "visit:arrived": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
       visit.presentSince = at;
-      bump(count(visit, undefined), `arrivals.${visit.channel}`);
+      bump(c.count(visit, undefined), `arrivals.${visit.channel}`);
       return;
     }
     case "visit:quoted": {
@@ -275,7 +278,7 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
       visit.servingSince = at;
       if (visit.waited || visit.presentSince === undefined) return;
       visit.waited = true;
-      const counters = count(visit, offer.associateId);
+      const counters = c.count(visit, offer.associateId);
       const waitMs = at - visit.presentSince;
       observe(counters, "wait", waitMs);
       if (visit.quote) {
@@ -296,7 +299,7 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
       w.offers.delete(e.offerId);
       if (offer)
         bump(
-          count(w.visits.get(offer.visitId), offer.associateId),
+          c.count(w.visits.get(offer.visitId), offer.associateId),
           `declines.${declineReason(e.reason)}`,
         );
       return;
@@ -304,7 +307,7 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
     case "offer:expired": {
       const offer = w.offers.get(e.offerId);
       w.offers.delete(e.offerId);
-      if (offer) bump(count(w.visits.get(offer.visitId), offer.associateId), "offerExpiries");
+      if (offer) bump(c.count(w.visits.get(offer.visitId), offer.associateId), "offerExpiries");
       return;
     }
     case "offer:withdrawn":
@@ -313,7 +316,7 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
     case "visit:completed": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
-      const counters = count(visit, visit.associateId);
+      const counters = c.count(visit, visit.associateId);
       if (e.outcome === "no_show") bump(counters, "noShows");
       else {
         bump(counters, "served");
@@ -322,31 +325,30 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
         if (visit.servingSince !== undefined) observe(counters, "service", at - visit.servingSince);
       }
       if (visit.associateId) w.wrapUps.set(visit.associateId, at);
-      close(w, e.visitId, visit, at, dayAt);
+      close(w, e.visitId, visit, at);
       return;
     }
     case "visit:no-show-undone": {
-      const visit = w.visits.get(e.visitId);
+      const visit = w.closed.get(e.visitId);
       if (!visit) return;
-      bump(count(visit, visit.associateId), "noShowsUndone");
-      if (visit.closedAt !== undefined) {
-        const closedOn = dayAt(visit.closedAt);
-        if (closedOn?.closed) delete closedOn.closed[e.visitId];
-      }
+      bump(c.count(visit, visit.associateId), "noShowsUndone");
+      w.closed.delete(e.visitId);
+      w.visits.set(e.visitId, visit);
       visit.closedAt = undefined;
+      visit.outcome = undefined;
       if (!e.serving) visit.servingSince = undefined;
       return;
     }
     case "associate:wrap-up-ended": {
       const since = w.wrapUps.get(e.associateId);
       w.wrapUps.delete(e.associateId);
-      if (since !== undefined) observe(count(undefined, e.associateId), "wrapUp", at - since);
+      if (since !== undefined) observe(c.count(undefined, e.associateId), "wrapUp", at - since);
       return;
     }
     case "visit:transferred": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
-      bump(count(visit, visit.associateId), "transfers");
+      bump(c.count(visit, visit.associateId), "transfers");
       if (e.toTopicId) visit.topicId = e.toTopicId;
       visit.associateId = undefined;
       visit.servingSince = undefined;
@@ -362,21 +364,21 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
     case "visit:left": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
-      bump(count(visit, undefined), visit.offered ? "left.afterOffer" : "left.beforeOffer");
-      close(w, e.visitId, visit, at, dayAt);
+      bump(c.count(visit, undefined), visit.offered ? "left.afterOffer" : "left.beforeOffer");
+      close(w, e.visitId, visit, at);
       return;
     }
     case "visit:expired": {
       const visit = w.visits.get(e.visitId);
       if (!visit) return;
-      bump(count(visit, undefined), "callAheadsExpired");
-      close(w, e.visitId, visit, at, dayAt);
+      bump(c.count(visit, undefined), "callAheadsExpired");
+      close(w, e.visitId, visit, at);
       return;
     }
     case "feedback:given": {
-      const visit = w.visits.get(e.visitId);
+      const visit = w.closed.get(e.visitId) ?? w.visits.get(e.visitId);
       if (!visit) return;
-      const counters = count(visit, visit.associateId);
+      const counters = c.count(visit, visit.associateId);
       bump(counters, `satisfaction.${e.satisfaction}`);
       // Outcome against satisfaction: "resolved" that the customer says was not is a dispute.
       if (visit.outcome) bump(counters, `satisfaction.${visit.outcome}.${e.satisfaction}`);
@@ -385,50 +387,67 @@ function foldEvent(w: Working, e: DomainEvent, at: number, count: Count, dayAt: 
     }
     case "alert:raised":
       if (e.kind === "manager_called")
-        bump(count(e.visitId ? w.visits.get(e.visitId) : undefined, e.associateId), "managerCalls");
+        bump(
+          c.count(
+            e.visitId ? (w.visits.get(e.visitId) ?? w.closed.get(e.visitId)) : undefined,
+            e.associateId,
+          ),
+          "managerCalls",
+        );
       return;
     default:
       return;
   }
 }
 
-/**
- * A closed visit is kept (for its feedback) at the end of the map, oldest close first, and
- * written with the day it closed on (see DayModel).
- */
-function close(w: Working, visitId: string, visit: TrackedVisit, at: number, dayAt: DayAt): void {
+/** A closed visit is kept for its feedback, behind those closed before it. */
+function close(w: Working, visitId: string, visit: TrackedVisit, at: number): void {
   visit.closedAt = at;
   w.visits.delete(visitId);
-  w.visits.set(visitId, visit);
-  const day = dayAt(at);
-  if (day) {
-    day.closed ??= {};
-    day.closed[visitId] = { ...visit };
-  }
+  w.closed.set(visitId, visit);
+}
+
+/** What the fold remembers of a visit the store's state holds. */
+export function trackedOf(v: Visit): TrackedVisit {
+  return {
+    topicId: v.topicId,
+    language: v.language ?? "",
+    channel: v.channel,
+    presentSince: v.presentSince,
+    offered: v.offerId !== undefined || v.associateId !== undefined,
+    waited: v.servingSince !== undefined,
+    quote: v.quotes.at(-1),
+    associateId: v.status === "serving" || v.closedAt !== undefined ? v.associateId : undefined,
+    servingSince: v.servingSince,
+    closedAt: v.closedAt,
+    outcome: v.outcome === "no_show" ? undefined : v.outcome,
+  };
 }
 
 /**
- * Puts the visits closed on `days` (within the feedback memory of `working.lastAt`) back into
- * the fold's memory after its cursor was loaded, oldest close first, behind the open ones.
+ * Puts the visits the store closed within the feedback memory of the cursor (`lastAt`) back into
+ * the fold's memory after its cursor was loaded (they are not saved with it): the store's state
+ * keeps every closed visit that may still get feedback. Those closed after the cursor are
+ * folded from the log as it goes on.
  */
-export function restoreClosed(working: Working, days: readonly DayModel[]): void {
+export function restoreClosed(working: Working, state: StoreState): void {
   const closed: Array<[string, TrackedVisit]> = [];
-  for (const day of days)
-    for (const [visitId, visit] of Object.entries(day.closed ?? {}))
-      if (
-        visit.closedAt !== undefined &&
-        working.lastAt - visit.closedAt < FEEDBACK_MEMORY_MS &&
-        !working.visits.has(visitId)
-      )
-        closed.push([visitId, { ...visit }]);
+  for (const v of state.closed.values())
+    if (
+      v.closedAt !== undefined &&
+      v.closedAt <= working.lastAt &&
+      working.lastAt - v.closedAt < FEEDBACK_MEMORY_MS &&
+      !working.closed.has(v.id)
+    )
+      closed.push([v.id, trackedOf(v)]);
   closed.sort(([, a], [, b]) => (a.closedAt as number) - (b.closedAt as number));
-  for (const [visitId, visit] of closed) working.visits.set(visitId, visit);
+  for (const [visitId, visit] of closed) working.closed.set(visitId, visit);
 }
 
+/** Forgets closed visits past the feedback memory: the oldest first, so this stops at once. */
 function forgetOldVisits(w: Working, at: number): void {
-  for (const [visitId, visit] of w.visits) {
-    if (visit.closedAt === undefined) continue;
-    if (at - visit.closedAt < FEEDBACK_MEMORY_MS) return;
-    w.visits.delete(visitId);
+  for (const [visitId, visit] of w.closed) {
+    if (at - (visit.closedAt ?? 0) < FEEDBACK_MEMORY_MS) return;
+    w.closed.delete(visitId);
   }
 }

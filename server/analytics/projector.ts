@@ -13,13 +13,13 @@ import {
   emptyProjection,
   foldCommit,
   restoreClosed,
+  trackedOf,
 } from "./fold.js";
 import type { DayRollup } from "./rollup.js";
 import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */
 const SAVE_EVERY = 1000;
-const DAY_MS = 24 * 60 * 60_000;
 /** Commits held per store for the next fold; past this the fold reads the log instead. */
 const HOLD_AT_MOST = 5000;
 
@@ -64,7 +64,17 @@ export class AnalyticsProjector {
   private closed = false;
 
   constructor(
-    private readonly deps: { store: EventStore; storage: AnalyticsStorage; logger: Logger },
+    private readonly deps: {
+      store: EventStore;
+      storage: AnalyticsStorage;
+      logger: Logger;
+      /**
+       * The store's current state (the queue service's), from which the visits closed before a
+       * restart are remembered again for their feedback; without it, feedback on a visit closed
+       * before the restart counts without its topic and associate.
+       */
+      stateOf?: (storeId: string) => Promise<StoreState>;
+    },
     options: ProjectorOptions = {},
   ) {
     this.foldAfterMs = options.foldAfterMs ?? 1000;
@@ -155,15 +165,8 @@ export class AnalyticsProjector {
     if (!projection || (await storage.cursor(storeId)) > projection.working.version) {
       const saved = await storage.loadWorking(storeId);
       projection = { working: saved ?? emptyProjection().working, days: new Map() };
-      if (saved && saved.lastAt > 0) {
-        // The visits closed in the last week, for their feedback, from the days they closed on.
-        const days: string[] = [];
-        for (let t = saved.lastAt - FEEDBACK_MEMORY_MS; ; t += DAY_MS) {
-          days.push(localDayHour(Math.min(t, saved.lastAt), saved.timezone).day);
-          if (t >= saved.lastAt) break;
-        }
-        restoreClosed(saved, await storage.loadDays(storeId, [...new Set(days)]));
-      }
+      // The visits closed in the last week, for their feedback, from the store's state.
+      if (saved && this.deps.stateOf) restoreClosed(saved, await this.deps.stateOf(storeId));
       this.projections.set(storeId, projection);
     }
     const after = projection.working.version;
@@ -236,23 +239,12 @@ export class AnalyticsProjector {
 function workingOf(state: StoreState): Working {
   const working = emptyProjection().working;
   working.version = state.version;
-  working.lastAt = state.clock;
   working.timezone = state.settings.timezone;
   working.since = localDayHour(state.clock, working.timezone).day;
   for (const a of state.associates.values()) working.names.set(a.id, a.name);
-  for (const v of state.visits.values())
-    working.visits.set(v.id, {
-      topicId: v.topicId,
-      language: v.language ?? "",
-      channel: v.channel,
-      presentSince: v.presentSince,
-      offered: v.offerId !== undefined || v.associateId !== undefined,
-      waited: v.servingSince !== undefined,
-      quote: v.quotes.at(-1),
-      associateId: v.status === "serving" ? v.associateId : undefined,
-      servingSince: v.servingSince,
-      closedAt: undefined,
-    });
+  for (const v of state.visits.values()) working.visits.set(v.id, trackedOf(v));
+  working.lastAt = state.clock;
+  restoreClosed(working, state);
   for (const o of state.offers.values())
     working.offers.set(o.id, { visitId: o.visitId, associateId: o.associateId });
   return working;

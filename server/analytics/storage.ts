@@ -50,8 +50,8 @@ export function workingToJson(w: Working): string {
     lastAt: w.lastAt,
     timezone: w.timezone,
     since: w.since,
-    // Only the open visits: the closed ones are saved with the day they closed on.
-    visits: [...w.visits].filter(([, v]) => v.closedAt === undefined),
+    // Only the open visits: the closed ones come back from the store's state after a restart.
+    visits: [...w.visits],
     offers: [...w.offers],
     wrapUps: [...w.wrapUps],
     names: [...w.names],
@@ -67,7 +67,9 @@ export function workingFromJson(text: string): Working {
     lastAt: json.lastAt ?? 0,
     timezone: json.timezone,
     since: json.since,
-    visits: new Map(json.visits),
+    // Cursors saved before closed visits were kept apart hold them among the open ones.
+    visits: new Map(json.visits.filter(([, v]) => v.closedAt === undefined)),
+    closed: new Map(json.visits.filter(([, v]) => v.closedAt !== undefined)),
     offers: new Map(json.offers),
     wrapUps: new Map(json.wrapUps),
     names: new Map(json.names),

@@ -182,11 +182,16 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     } else storage = await FileAnalyticsStorage.open(analyticsDir);
     storage = saved.watch(storage);
     const projector = new AnalyticsProjector(
-      { store: projectorStore(store), storage, logger: silentLogger },
+      {
+        store: projectorStore(store),
+        storage,
+        logger: silentLogger,
+        stateOf: (storeId) => service.state(storeId),
+      },
       { foldAfterMs: 20 },
     );
     closers.push(() => projector.close());
-    const service = new QueueService({
+    const service: QueueService = new QueueService({
       store,
       logger: silentLogger,
       readModels: readModels ? readModels(projector) : projector,
