@@ -23,7 +23,7 @@ const MIN = 60_000;
 const LEVEL = { pct: 80, withinSec: 300 };
 const MEASURED_WEEKS = 4;
 /** Held-out days: the advisor simulates seeds 1…12. */
-const REPLAY_SEEDS = Array.from({ length: 12 }, (_, i) => 101 + i);
+const REPLAY_SEEDS = Array.from({ length: 20 }, (_, i) => 101 + i);
 /** The smallest staffing's search goes at most this far above the advice for a skill. */
 const SEARCH_ABOVE = 3;
 

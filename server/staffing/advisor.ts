@@ -52,13 +52,13 @@ export interface AdvisorInput {
   topics: readonly SimulatedTopic[];
   hours: readonly HourDemand[];
   serviceLevel: ServiceLevel;
-  /** Simulated customers per skill and plan (more: steadier, slower). Default 120. */
-  customersPerSkill?: number;
 }
 
-/** Seeds are capped so that a very narrow skill costs no more than this many days. */
-const MAX_SEEDS = 12;
-const MIN_SEEDS = 4;
+/** Simulated customers per batch of days, and the most days one plan is given. */
+const BATCH_CUSTOMERS = 60;
+const MAX_BATCH = 12;
+const MAX_DAYS = 24;
+const MIN_BATCHES = 2;
 /** Never search further than this above the formula's figure for one skill. */
 const MAX_RAISE = 6;
 
@@ -66,12 +66,17 @@ const MAX_RAISE = 6;
 export async function advise(input: AdvisorInput): Promise<HourAdvice[]> {
   const advice: HourAdvice[] = [];
   let previous: { weekday: number; hour: number; plan: HourPlan } | undefined;
-  for (const demand of input.hours) {
+  for (const [i, demand] of input.hours.entries()) {
     const before =
       previous && previous.weekday === demand.weekday && previous.hour === demand.hour - 1
         ? previous.plan
         : undefined;
-    const { hour, plan } = await adviseHour(input, demand, before);
+    const next = input.hours[i + 1];
+    const after =
+      next && next.weekday === demand.weekday && next.hour === demand.hour + 1
+        ? formulaPlan(input, next)
+        : undefined;
+    const { hour, plan } = await adviseHour(input, demand, before, after);
     advice.push(hour);
     previous = plan && { weekday: demand.weekday, hour: demand.hour, plan };
   }
@@ -86,29 +91,18 @@ interface SkillLoad {
   byLanguage: Map<string, number>;
 }
 
-async function adviseHour(
-  input: AdvisorInput,
-  demand: HourDemand,
-  before: HourPlan | undefined,
-): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
-  const { pct, withinSec } = input.serviceLevel;
+/** The next hour as Erlang C staffs it (its own advice is made after this hour's). */
+function formulaPlan(input: AdvisorInput, demand: HourDemand): HourPlan | undefined {
   const skills = loadsOf(input, demand);
-  const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
-  const serviceSec = skills.reduce((sum, s) => sum + s.serviceSec * s.perHour, 0);
-  const formula = skills.map((s) => Math.max(1, agentsFor(s.perHour, s.handleSec, pct, withinSec)));
-  const hour: HourAdvice = {
-    weekday: demand.weekday,
-    hour: demand.hour,
-    arrivalsPerHour: round(perHour, 2),
-    serviceMeanSec: perHour > 0 ? Math.round(serviceSec / perHour) : null,
-    erlangC: formula.reduce((a, b) => a + b, 0),
-    recommended: 0,
-    predictedPct: null,
-    signedIn: demand.signedIn === null ? null : round(demand.signedIn, 1),
-    bySkill: [],
-  };
-  if (perHour <= 0) return { hour, plan: undefined };
+  if (skills.length === 0) return undefined;
+  const staff = staffing(input, skills);
+  return { arrivals: demand.arrivals, staff: staff.staffFor(staff.formula) };
+}
 
+/** Erlang C's count per skill (one at least), and the staff for any counts, speakers planned. */
+function staffing(input: AdvisorInput, skills: readonly SkillLoad[]) {
+  const { pct, withinSec } = input.serviceLevel;
+  const formula = skills.map((s) => Math.max(1, agentsFor(s.perHour, s.handleSec, pct, withinSec)));
   const base = input.settings.languages[0] ?? "en";
   const staffFor = (counts: readonly number[]): SkillStaff[] =>
     skills.map((s, k) => ({
@@ -126,24 +120,55 @@ async function adviseHour(
           ]),
       ),
     }));
-  const narrowest = Math.min(...skills.map((s) => s.perHour));
-  const seedCount = Math.min(
-    MAX_SEEDS,
-    Math.max(MIN_SEEDS, Math.ceil((input.customersPerSkill ?? 120) / narrowest)),
-  );
-  const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+  return { formula, staffFor };
+}
+
+async function adviseHour(
+  input: AdvisorInput,
+  demand: HourDemand,
+  before: HourPlan | undefined,
+  after: HourPlan | undefined,
+): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
+  const { pct, withinSec } = input.serviceLevel;
+  const skills = loadsOf(input, demand);
+  const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
+  const serviceSec = skills.reduce((sum, s) => sum + s.serviceSec * s.perHour, 0);
+  const { formula, staffFor } = staffing(input, skills);
+  const hour: HourAdvice = {
+    weekday: demand.weekday,
+    hour: demand.hour,
+    arrivalsPerHour: round(perHour, 2),
+    serviceMeanSec: perHour > 0 ? Math.round(serviceSec / perHour) : null,
+    erlangC: formula.reduce((a, b) => a + b, 0),
+    recommended: 0,
+    predictedPct: null,
+    signedIn: demand.signedIn === null ? null : round(demand.signedIn, 1),
+    bySkill: [],
+  };
+  if (perHour <= 0) return { hour, plan: undefined };
+
+  // Days are simulated a batch at a time (about BATCH_CUSTOMERS customers), until every skill
+  // is clearly above or below the level: most plans are settled in a batch or two, and the
+  // close ones get the days they need.
+  const batch = Math.min(MAX_BATCH, Math.max(1, Math.ceil(BATCH_CUSTOMERS / perHour)));
   const setup = { settings: input.settings, topics: input.topics, withinSec };
   const arrivals = demand.arrivals;
   const evaluated = new Map<string, HourOutcome>();
   const run = async (counts: number[]): Promise<HourOutcome> => {
     const key = counts.join(",");
-    let outcome = evaluated.get(key);
-    if (!outcome) {
-      // One plan's days at a time, then the server's other work: the advice runs in a request.
+    const known = evaluated.get(key);
+    if (known) return known;
+    const outcome: HourOutcome = { customers: 0, within: 0, bySkill: new Map() };
+    for (let days = 0; days < MAX_DAYS; ) {
+      // One batch of days at a time, then the server's other work: the advice runs in a request.
       await new Promise((resolve) => setImmediate(resolve));
-      outcome = simulateHour(setup, before, { arrivals, staff: staffFor(counts) }, seeds);
-      evaluated.set(key, outcome);
+      const seeds = Array.from({ length: batch }, (_, i) => days + i + 1);
+      days += batch;
+      const plan = { arrivals, staff: staffFor(counts) };
+      addInto(outcome, simulateHour(setup, before, plan, seeds, after));
+      if (days >= MIN_BATCHES * batch && skills.every((s) => settled(outcome, s.skill, pct))) break;
     }
+    evaluated.set(key, outcome);
     return outcome;
   };
   const shareOf = (o: HourOutcome, skill: string): number => {
@@ -232,6 +257,29 @@ function loadsOf(input: AdvisorInput, demand: HourDemand): SkillLoad[] {
     loads.set(topic.skill, load);
   }
   return [...loads.values()].sort((a, b) => (a.skill < b.skill ? -1 : 1));
+}
+
+function addInto(into: HourOutcome, from: HourOutcome): void {
+  into.customers += from.customers;
+  into.within += from.within;
+  for (const [skill, s] of from.bySkill) {
+    const t = into.bySkill.get(skill) ?? { customers: 0, within: 0 };
+    t.customers += s.customers;
+    t.within += s.within;
+    into.bySkill.set(skill, t);
+  }
+}
+
+/**
+ * A skill's share is settled when it lies two standard errors (at the level) from the level:
+ * more days would hardly move it to the other side.
+ */
+function settled(o: HourOutcome, skill: string, pct: number): boolean {
+  const s = o.bySkill.get(skill);
+  if (!s || s.customers === 0) return false;
+  const level = pct / 100;
+  const error = Math.sqrt((level * (1 - level)) / s.customers);
+  return Math.abs(s.within / s.customers - level) >= 2 * error;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

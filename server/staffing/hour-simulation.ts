@@ -6,9 +6,9 @@ import { type Profile, profileSchema } from "../simulation/profile.js";
 
 /**
  * One hour of the week played through the real engine (server/simulation), after the end of
- * the hour before it: the line the hour inherits is the one the hour before left, served by the staff
- * planned for it. The hour's own staff stay until its line is served, standing in for the
- * next hour's (planned separately).
+ * the hour before it and into the next: the line the hour inherits is the one the hour before
+ * left, served by the staff planned for it, and at the hour's end the next hour's staff (at
+ * Erlang C's figure) take over what is left, with the next hour's first customers.
  */
 
 const MIN = 60_000;
@@ -18,6 +18,8 @@ const MIN = 60_000;
  */
 const BEFORE = ["01:30", "02:00"] as const;
 const HOUR = ["02:00", "03:00"] as const;
+/** The next hour's first half hour, when it is planned: its staff take over the line at 03:00. */
+const AFTER = ["03:00", "03:30"] as const;
 const STAY_UNTIL = "04:00";
 const HOUR_FROM = 120 * MIN;
 const HOUR_TO = 180 * MIN;
@@ -71,29 +73,40 @@ export function simulateHour(
   before: HourPlan | undefined,
   hour: HourPlan,
   seeds: readonly number[],
+  after?: HourPlan,
 ): HourOutcome {
   const outcome: HourOutcome = { customers: 0, within: 0, bySkill: new Map() };
   const skillOf = new Map(setup.topics.map((t) => [t.id, t.skill]));
   const base = setup.settings.languages[0] ?? "en";
   const hourProfile = profileOf(setup, "hour", HOUR, hour, base);
   const beforeProfile = before && profileOf(setup, "before", BEFORE, before, base);
-  // The day's store knows every language either hour's customers ask for, and both staffs.
+  const afterProfile = after && profileOf(setup, "after", AFTER, after, base);
+  const languages = [
+    ...hourProfile.languages,
+    ...(beforeProfile?.languages ?? []),
+    ...(afterProfile?.languages ?? []),
+  ];
+  // The day's store knows every language its customers ask for, and every hour's staff; the
+  // hour's own leave when the next hour's come (as on a real day), or stay to serve its line.
   const dayProfile: Profile = {
     ...hourProfile,
-    languages: [...hourProfile.languages, ...(beforeProfile?.languages ?? [])].filter(
-      (l, i, all) => all.findIndex((m) => m.code === l.code) === i,
-    ),
+    close: after ? AFTER[1] : HOUR[1],
+    languages: languages.filter((l, i, all) => all.findIndex((m) => m.code === l.code) === i),
     associates: [
       ...(before ? staffOf("b", BEFORE, before.staff) : []),
-      ...staffOf("h", [HOUR[0], STAY_UNTIL], hour.staff),
+      ...staffOf("h", [HOUR[0], after ? HOUR[1] : STAY_UNTIL], hour.staff),
+      ...(after ? staffOf("a", [AFTER[0], STAY_UNTIL], after.staff) : []),
     ],
   };
+  const draw = (profile: Profile | undefined, plan: HourPlan | undefined, seed: number) =>
+    profile && plan
+      ? withLanguages(drawArrivals(profile, seed), plan, `${profile.name}|${seed}`)
+      : [];
   for (const seed of seeds) {
     const arrivals: Arrival[] = [
-      ...(beforeProfile && before
-        ? withLanguages(drawArrivals(beforeProfile, seed), before, seed)
-        : []),
-      ...withLanguages(drawArrivals(hourProfile, seed), hour, seed),
+      ...draw(beforeProfile, before, seed),
+      ...draw(hourProfile, hour, seed),
+      ...draw(afterProfile, after, seed),
     ]
       .sort((x, y) => x.at - y.at)
       .map((a, index) => ({ ...a, index }));
@@ -169,7 +182,7 @@ type Associates = Profile["associates"];
  * apart from topics, but speakers are planned per skill, so a phones line's Spanish speakers
  * must meet the phones customers who ask for Spanish, not a share of everyone.
  */
-function withLanguages(arrivals: Arrival[], plan: HourPlan, seed: number): Arrival[] {
+function withLanguages(arrivals: Arrival[], plan: HourPlan, seed: string): Arrival[] {
   const random = new Random(`languages|${seed}`);
   const mix = new Map<string, Array<{ language: string; perHour: number }>>();
   for (const a of plan.arrivals) {

@@ -153,6 +153,20 @@ describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", 
     // Weeks before counting started are left out of the means, not counted as empty.
     expect(again.body.hours[0]?.arrivalsPerHour).toBe(3);
     expect(again.body.notes.join(" ")).toContain("Counting started 2026-11-23");
+
+    // A day later the advice of the day before answers at once, saying so.
+    clock.now = T0 + 2 * DAY;
+    const nextDay = await request<StaffingReport>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/staffing?weeks=1`,
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(nextDay.status).toBe(200);
+    expect(nextDay.body.to).toBe("2026-11-23");
+    expect(nextDay.body.hours).toEqual(reply.body.hours);
+    expect(nextDay.body.notes.at(-1)).toContain("the advice with 2026-11-24 is being worked out");
   });
 
   it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403/404", async () => {
