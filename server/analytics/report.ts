@@ -219,8 +219,12 @@ export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
       ...CSV_COLUMNS.map((column) => String(row[column] ?? "")),
       ...DECLINE_REASONS.map((r) => String(row.declinesByReason[r] ?? 0)),
     ]);
-  return `\uFEFF${lines.map((fields) => fields.map(csvField).join(",")).join("\r\n")}\r\n`;
+  return csvOf(lines);
 }
+
+/** Lines of fields as CSV: UTF-8 with a byte-order mark, RFC 4180 (see toCsv). */
+export const csvOf = (lines: readonly string[][]): string =>
+  `\uFEFF${lines.map((fields) => fields.map(csvField).join(",")).join("\r\n")}\r\n`;
 
 /** A field as RFC 4180 wants it; text a spreadsheet would run as a formula gets an apostrophe. */
 function csvField(value: string): string {

@@ -35,3 +35,26 @@ function formatDayHour(at: number, timeZone: string): { day: string; hour: numbe
   for (const part of format.formatToParts(at)) parts[part.type] = part.value;
   return { day: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) };
 }
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** `at` as the store's wall clock shows it: "2026-11-23 11:04:09" (for exports). */
+export function localDateTime(at: number, timeZone: string): string {
+  let format = dateTimeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    dateTimeFormats.set(timeZone, format);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of format.formatToParts(at)) parts[part.type] = part.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}

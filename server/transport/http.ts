@@ -13,6 +13,7 @@ import { publicRoutes } from "./http/public.js";
 import { pushRoutes } from "./http/push.js";
 import { sessionRoutes } from "./http/sessions.js";
 import { staffingRoutes } from "./http/staffing.js";
+import { visitsExportRoutes } from "./http/visits-export.js";
 
 export type { HttpDeps } from "./http/context.js";
 
@@ -108,6 +109,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.use(adminRoutes(ctx));
   if (deps.push) api.use(pushRoutes(ctx, deps.push));
   if (deps.analytics) api.use(analyticsRoutes(ctx, deps.analytics));
+  api.use(visitsExportRoutes(ctx));
   if (deps.analytics) api.use(staffingRoutes(ctx, deps.analytics));
   if (deps.managerRoutes) api.use("/stores/:storeId/manage", deps.managerRoutes);
   api.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no such API route.")));

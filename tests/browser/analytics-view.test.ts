@@ -343,6 +343,14 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(today.total.arrivals).toBe(1);
     expect(await table(page, "arrivals-by-hour")).toEqual([["00:00", "0", "0", "1"]]);
     expect(await page.locator("[data-below-target=none]").count()).toBe(1);
+    // Today's visits, one per row, in the store's time.
+    const visitsFile = page.waitForEvent("download");
+    await page.locator("[data-csv=visits]").click();
+    const visitsCsv = (await readFile(await (await visitsFile).path())).toString("utf8");
+    const [header, ...lines] = visitsCsv.slice(1).trimEnd().split("\r\n");
+    expect(header).toMatch(/^code,topic,language,channel,ended,associate,customer,checked_in,/);
+    expect(lines).toHaveLength(today.total.arrivals);
+    expect(lines[0]).toContain("2026-11-24 00:");
 
     await page.getByRole("radio", { name: "Last 4 weeks", exact: true }).check();
     await showRange(page, "2026-10-28", "2026-11-24");
@@ -376,6 +384,9 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(bytes.toString("utf8").slice(1)).toMatch(
       /^hour,label,arrivals,[^\r]*\r\n10:00,10:00,1,1,/,
     );
+    // Single visits are kept a week: for a range further back the manager is told so.
+    await page.locator("[data-csv=visits]").click();
+    await page.getByRole("alert").filter({ hasText: "kept 7 days" }).waitFor();
 
     // A phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });

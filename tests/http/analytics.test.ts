@@ -208,6 +208,89 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
     });
   });
 
+  it("exports the ended visits with store-local times, display names and seconds, within what is kept", async () => {
+    const server = await start();
+    const { storeId } = await provision(server.url, undefined, members);
+    await server.app.service.execute(
+      storeId,
+      { requestId: "sign-in-ana-export", type: "associate:sign-in", associateId: "ana" },
+      clock.now,
+    );
+    const visitId = await serve(server, storeId, "kiosk", 25 * SEC);
+    const answered = await server.app.service.execute(
+      storeId,
+      {
+        requestId: "feedback-export",
+        type: "feedback:give",
+        visitId,
+        satisfaction: "partly",
+        comment: 'Quick, but "the case" was wrong',
+        kudos: true,
+      },
+      clock.now,
+    );
+    expect(answered.ok).toBe(true);
+    const manager = await sessionOf(server.url, storeId, "max");
+    const csv = await getText(
+      server.url,
+      `/api/stores/${storeId}/visits?${RANGE}&format=csv`,
+      manager,
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.type).toMatch(/^text\/csv; charset=utf-8/);
+    expect(csv.bom).toBe(true);
+    const [row, ...more] = parseCsv(csv.body, { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(more).toHaveLength(0);
+    // T0 is 09:00 UTC: 11:00 in Kyiv. Waited 25 s, served 4 minutes.
+    expect(row).toMatchObject({
+      topic: "Phones",
+      channel: "kiosk",
+      ended: "resolved",
+      associate: ANA,
+      customer: "Olena Customer",
+      checked_in: "2026-11-23 11:00:00",
+      accepted: "2026-11-23 11:00:25",
+      closed: "2026-11-23 11:04:25",
+      wait_sec: "25",
+      service_sec: "240",
+      satisfaction: "partly",
+      kudos: "yes",
+      comment: 'Quick, but "the case" was wrong',
+    });
+    const json = await request<{ rows: Array<Record<string, unknown>> }>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/visits?${RANGE}`,
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(json.body.rows).toHaveLength(1);
+    expect(json.body.rows[0]).toMatchObject({ waitSec: 25, serviceSec: 240, associate: ANA });
+
+    // Ended visits are kept a week: a range reaching further back is refused, saying from when.
+    const old = await request<{ error: { code: string; message: string } }>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/visits?from=2026-11-01&to=2026-11-23`,
+      undefined,
+      manager,
+    );
+    expect(old.status).toBe(400);
+    expect(old.body.error.code).toBe("INVALID_COMMAND");
+    expect(old.body.error.message).toContain("2026-11-17");
+    const stranger = await request(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/visits?${RANGE}`,
+      undefined,
+      await sessionOf(server.url, storeId, "ana"),
+    );
+    expect(stranger.status).toBe(403);
+  });
+
   it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403", async () => {
     const server = await start();
     const { storeId } = await provision(server.url, undefined, members);

@@ -102,19 +102,32 @@ async function loadStaffing(ctx: StaffContext): Promise<void> {
   ctx.redraw();
 }
 
-/** Downloads a breakdown as the API's CSV (the bearer token cannot ride on a plain link). */
-async function downloadCsv(ctx: StaffContext, by: Breakdown): Promise<void> {
+/**
+ * Downloads a breakdown, or the range's visits one per row, as the API's CSV (the bearer token
+ * cannot ride on a plain link).
+ */
+async function downloadCsv(ctx: StaffContext, by: Breakdown | "visits"): Promise<void> {
   if (!range) return;
   csvError = "";
   try {
+    const path = by === "visits" ? `/visits?from=${range.from}&to=${range.to}` : query(range, by);
     const response = await fetch(
-      `/api/stores/${encodeURIComponent(ctx.storeId)}${query(range, by)}&format=csv`,
+      `/api/stores/${encodeURIComponent(ctx.storeId)}${path}&format=csv`,
       { headers: { authorization: `Bearer ${ctx.token()}` } },
     );
+    // The store keeps single visits a week: an older range is refused.
+    if (by === "visits" && response.status === 400) {
+      csvError = t("analytics.csvVisitsTooOld");
+      ctx.redraw();
+      return;
+    }
     if (!response.ok) throw new Error(String(response.status));
     const link = document.createElement("a");
     link.href = URL.createObjectURL(await response.blob());
-    link.download = `analytics-${ctx.storeId}-${range.from}-${range.to}-${by}.csv`;
+    link.download =
+      by === "visits"
+        ? `visits-${ctx.storeId}-${range.from}-${range.to}.csv`
+        : `analytics-${ctx.storeId}-${range.from}-${range.to}-${by}.csv`;
     link.click();
     URL.revokeObjectURL(link.href);
   } catch {
@@ -244,7 +257,7 @@ function reportBody(ctx: StaffContext) {
     <div class="analytics-charts">${pick("outcome-satisfaction", "kudos-by-associate").map(figure)}</div>
     <h3>${t("analytics.csvTitle")}</h3>
     <div class="row analytics-csv">
-      ${(["day", "hour", "topic", "associate"] as const).map(
+      ${(["day", "hour", "topic", "associate", "visits"] as const).map(
         (by) =>
           html`<button data-csv=${by} @click=${() => downloadCsv(ctx, by)}>${t(`analytics.csv.${by}`)}</button>`,
       )}
