@@ -62,9 +62,14 @@ const MIN_BATCHES = 2;
 /** Never search further than this above the formula's figure for one skill. */
 const MAX_RAISE = 6;
 
-/** Advice for every hour of `hours` (those with arrivals get a plan; staff alone, a zero). */
-export async function advise(input: AdvisorInput): Promise<HourAdvice[]> {
-  const advice: HourAdvice[] = [];
+/**
+ * Advice for every hour of `hours` (those with arrivals get a plan; staff alone, a zero),
+ * pushed onto `advice` hour by hour as each is made.
+ */
+export async function advise(
+  input: AdvisorInput,
+  advice: HourAdvice[] = [],
+): Promise<HourAdvice[]> {
   let previous: { weekday: number; hour: number; plan: HourPlan } | undefined;
   for (const [i, demand] of input.hours.entries()) {
     const before =
@@ -89,6 +94,35 @@ interface SkillLoad {
   handleSec: number;
   serviceSec: number;
   byLanguage: Map<string, number>;
+}
+
+/** Erlang C's figures alone, at once: what stands for the hours not simulated yet. */
+export function formulaAdvice(input: AdvisorInput): HourAdvice[] {
+  return input.hours.map((demand) => {
+    const skills = loadsOf(input, demand);
+    const { formula, staffFor } = staffing(input, skills);
+    const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
+    const serviceSec = skills.reduce((sum, s) => sum + s.serviceSec * s.perHour, 0);
+    const staff = staffFor(formula);
+    const erlangC = formula.reduce((a, b) => a + b, 0);
+    return {
+      weekday: demand.weekday,
+      hour: demand.hour,
+      arrivalsPerHour: round(perHour, 2),
+      serviceMeanSec: perHour > 0 ? Math.round(serviceSec / perHour) : null,
+      erlangC,
+      recommended: erlangC,
+      predictedPct: null,
+      signedIn: demand.signedIn === null ? null : round(demand.signedIn, 1),
+      bySkill: skills.map((s, k) => ({
+        skill: s.skill,
+        arrivalsPerHour: round(s.perHour, 2),
+        erlangC: formula[k] as number,
+        recommended: formula[k] as number,
+        speakers: staff[k]?.speakers ?? {},
+      })),
+    };
+  });
 }
 
 /** The next hour as Erlang C staffs it (its own advice is made after this hour's). */

@@ -112,7 +112,7 @@ export function simulateHour(
       .map((a, index) => ({ ...a, index }));
     const day = runEngineDay(dayProfile, arrivals, seed, { quotes: false });
     for (const c of day.customers) {
-      if (c.arrival.at < HOUR_FROM || c.arrival.at >= HOUR_TO) continue;
+      if (c.presentAt < HOUR_FROM || c.presentAt >= HOUR_TO) continue;
       const within =
         c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000 ? 1 : 0;
       outcome.customers++;
@@ -130,7 +130,8 @@ export function simulateHour(
 /**
  * A simulator profile for one hour: its arrivals (Poisson at the mean rate, topics and
  * languages in the hour's mix), and specialists, each counted for one skill, some speaking the
- * languages asked for. Nobody browses or calls ahead: the waits measured are the line's alone.
+ * languages asked for. Customers behave as the simulator's defaults say (some browse a while,
+ * some call ahead, a few offers are declined or missed): the waits a store measures include those.
  */
 function profileOf(
   setup: SimulationSetup,
@@ -170,7 +171,6 @@ function profileOf(
     languages: [...byLanguage].map(([code, perHour]) => ({ code, share: perHour / total })),
     // Placeholder: the day's profile brings both hours' staff.
     associates: [{ id: "x", name: "x", skills: ["x"], languages: ["en"], shifts: [[from, to]] }],
-    behaviour: { pauseShare: 0, callAheadShare: 0 },
     settings,
   });
 }

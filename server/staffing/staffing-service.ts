@@ -2,7 +2,7 @@ import type { AnalyticsProjector } from "../analytics/projector.js";
 import { localDayHour } from "../domain/local-time.js";
 import { analyticsTargets } from "../domain/settings-view.js";
 import type { StoreState } from "../domain/state.js";
-import { type HourAdvice, type ServiceLevel, advise } from "./advisor.js";
+import { type HourAdvice, type ServiceLevel, advise, formulaAdvice } from "./advisor.js";
 import { measure } from "./demand.js";
 import type { SimulatedTopic } from "./hour-simulation.js";
 
@@ -26,6 +26,34 @@ const DEFAULT_SIGMA = 0.5;
 const KEPT_PER_STORE = 4;
 /** Newest advice kept across stores. */
 const KEPT_LATEST = 1000;
+const ANSWER_WITHIN_MS = 3000;
+
+/** Advice being made: its promise, and what is known so far. */
+interface Making {
+  done: Promise<StaffingReport>;
+  progress: {
+    /** The report with Erlang C's figures, once measured; the simulated hours as made. */
+    report: StaffingReport | undefined;
+    hours: HourAdvice[];
+  };
+}
+
+/** The hours simulated so far, Erlang C's figures for the rest, and a note saying so. */
+function partial(progress: Making["progress"]): StaffingReport | undefined {
+  const { report, hours } = progress;
+  if (!report) return undefined;
+  const made = new Map(hours.map((h) => [`${h.weekday}|${h.hour}`, h]));
+  const simulated = report.hours.filter((h) => h.arrivalsPerHour > 0).length;
+  const done = hours.filter((h) => h.arrivalsPerHour > 0).length;
+  return {
+    ...report,
+    hours: report.hours.map((h) => made.get(`${h.weekday}|${h.hour}`) ?? h),
+    notes: [
+      ...report.notes,
+      `${done} of ${simulated} hours checked by simulation so far; the others show Erlang C's figure (predictedPct null): ask again in a minute.`,
+    ],
+  };
+}
 
 const addDays = (day: string, days: number): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
@@ -38,47 +66,60 @@ const addDays = (day: string, days: number): string =>
  * a day has passed, the previous day's advice answers at once while the new one is made.
  */
 export class StaffingService {
-  private readonly kept = new Map<string, Map<string, Promise<StaffingReport>>>();
+  private readonly kept = new Map<string, Map<string, Making>>();
   /** The newest advice made, per store, weeks and settings: answered while a newer is made. */
   private readonly latest = new Map<string, StaffingReport>();
 
-  constructor(private readonly analytics: AnalyticsProjector) {}
+  /**
+   * `answerWithinMs`: how long a request waits for advice being made before it is answered with
+   * the hours simulated so far and Erlang C's figure for the rest (default 3 s).
+   */
+  constructor(
+    private readonly analytics: AnalyticsProjector,
+    private readonly answerWithinMs = ANSWER_WITHIN_MS,
+  ) {}
 
-  report(state: StoreState, weeks: number, now: number): Promise<StaffingReport> {
+  async report(state: StoreState, weeks: number, now: number): Promise<StaffingReport> {
     const timezone = state.settings.timezone;
     const to = addDays(localDayHour(now, timezone).day, -1);
     const from = addDays(to, 1 - 7 * weeks);
-    const topics = simulatedTopics(state);
     const same = JSON.stringify([state.storeId, weeks, state.settings, sigmasOf(state)]);
     const key = `${to}|${same}`;
-    const forStore = this.kept.get(state.storeId) ?? new Map<string, Promise<StaffingReport>>();
+    const forStore = this.kept.get(state.storeId) ?? new Map<string, Making>();
     this.kept.set(state.storeId, forStore);
-    let made = forStore.get(key);
-    if (!made) {
-      made = this.make(state, weeks, from, to, topics).then((report) => {
+    let making = forStore.get(key);
+    if (!making) {
+      const progress: Making["progress"] = { report: undefined, hours: [] };
+      const done = this.make(state, weeks, from, to, progress).then((report) => {
         this.latest.delete(same);
         this.latest.set(same, report);
         while (this.latest.size > KEPT_LATEST)
           this.latest.delete(this.latest.keys().next().value as string);
         return report;
       });
-      const making = made;
+      making = { done, progress };
       forStore.set(key, making);
-      making.catch(() => forStore.delete(key));
+      done.catch(() => forStore.delete(key));
       while (forStore.size > KEPT_PER_STORE)
         forStore.delete(forStore.keys().next().value as string);
     }
     // A new day: yesterday's advice (one day of four weeks older) at once, today's made meanwhile.
     const earlier = this.latest.get(same);
     if (earlier && earlier.to < to)
-      return Promise.resolve({
+      return {
         ...earlier,
         notes: [
           ...earlier.notes,
           `This advice counts the weeks to ${earlier.to}; the advice with ${to} is being worked out: ask again in a minute.`,
         ],
-      });
-    return made;
+      };
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.answerWithinMs);
+    });
+    const report = await Promise.race([making.done, waited]).finally(() => clearTimeout(timer));
+    if (report) return report;
+    return partial(making.progress) ?? making.done;
   }
 
   private async make(
@@ -86,8 +127,9 @@ export class StaffingService {
     weeks: number,
     from: string,
     to: string,
-    sigmaTopics: SimulatedTopic[],
+    progress: Making["progress"],
   ): Promise<StaffingReport> {
+    const sigmaTopics = simulatedTopics(state);
     const range = Array.from({ length: 7 * weeks }, (_, i) => addDays(from, i));
     const { working, days } = await this.analytics.read(state.storeId, range);
     const measured = measure(days, range, working.since);
@@ -110,22 +152,24 @@ export class StaffingService {
     notes.push(
       "Each associate is counted for one skill: associates who hold several skills may cover more than one line, so a cross-trained team may need fewer.",
     );
-    const hours = await advise({
+    const input = {
       settings: state.settings,
       topics,
       hours: measured.hours,
       serviceLevel: { pct, withinSec },
-    });
-    return {
+    };
+    const report: StaffingReport = {
       storeId: state.storeId,
       timezone: state.settings.timezone,
       weeks,
       from,
       to,
       serviceLevel: { pct, withinSec },
-      hours,
+      hours: formulaAdvice(input),
       notes,
     };
+    progress.report = report;
+    return { ...report, hours: await advise(input, progress.hours) };
   }
 }
 
