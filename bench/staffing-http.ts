@@ -17,7 +17,8 @@ import {
  * through a real server (embedded store, analytics read models): every day its customers check
  * in, are accepted 5 s later and served for their drawn service time, by a team large enough
  * that nobody waits; the team signs in at opening and out at closing. Times the first request
- * (the advice computed) and a second (kept).
+ * (answered after at most 3 s), how long until the whole week is simulated (asking again), and
+ * a request after that (the advice kept).
  */
 
 const MIN = 60_000;
@@ -30,7 +31,9 @@ export interface StaffingHttpFigures {
   days: number;
   visits: number;
   hours: number;
+  /** The first answer (partial after 3 s), the whole week simulated, and the advice kept. */
   firstMs: number;
+  wholeMs: number;
   keptMs: number;
 }
 
@@ -43,6 +46,7 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
   let visits = 0;
   let hours = 0;
   let firstMs = 0;
+  let wholeMs = 0;
   let keptMs = 0;
   try {
     const skills = [...new Set(profile.topics.map((t) => t.skill))];
@@ -128,24 +132,30 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
     }
     clock.now = FIRST_DAY + 7 * weeks * DAY + 9 * 60 * MIN;
     const path = `/api/stores/${storeId}/staffing?weeks=${weeks}`;
-    let started = performance.now();
-    const first = await request<{ hours: unknown[] }>(
-      server.url,
-      "GET",
-      path,
-      undefined,
-      ADMIN_TOKEN,
-    );
+    const ask = () =>
+      request<{ hours: unknown[]; notes: string[] }>(
+        server.url,
+        "GET",
+        path,
+        undefined,
+        ADMIN_TOKEN,
+      );
+    const started = performance.now();
+    let reply = await ask();
     firstMs = Math.round(performance.now() - started);
-    if (first.status !== 200) throw new Error(`staffing: HTTP ${first.status}`);
-    hours = first.body.hours.length;
-    started = performance.now();
-    await request(server.url, "GET", path, undefined, ADMIN_TOKEN);
-    keptMs = Math.round(performance.now() - started);
+    if (reply.status !== 200) throw new Error(`staffing: HTTP ${reply.status}`);
+    hours = reply.body.hours.length;
+    // Asked again (each waits up to 3 s) until the whole week is simulated.
+    while (reply.body.notes.some((n) => n.includes("checked by simulation so far")))
+      reply = await ask();
+    wholeMs = Math.round(performance.now() - started);
+    const again = performance.now();
+    await ask();
+    keptMs = Math.round(performance.now() - again);
   } finally {
     await server.close();
     await place.cleanup();
     await rm(dataDir, { recursive: true, force: true });
   }
-  return { days: 7 * weeks, visits, hours, firstMs, keptMs };
+  return { days: 7 * weeks, visits, hours, firstMs, wholeMs, keptMs };
 }
