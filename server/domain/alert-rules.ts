@@ -40,10 +40,31 @@ export function causeGone(state: StoreState, alert: Alert): boolean {
  */
 export function clearStaleAlerts(d: Draft): void {
   if (d.events.length === 0 || d.state.alerts.size === 0) return;
-  for (const alert of d.state.alerts.values()) {
-    if (causeGone(d.state, alert))
+  // A follow-up's alert waits for a manager, maybe for weeks, and only a follow-up or retention
+  // ends its cause: looking at each of them at every command made a store whose managers let
+  // them pile up slower with every one (2,000 open: 2.7 ms a command instead of 0.2).
+  const followUpsMoved = d.events.some(
+    (e) => e.type === "visit:followed-up" || e.type === "data:expired",
+  );
+  const state = d.state;
+  const alerts = followUpsMoved ? [...state.alerts.values()] : othersThanFollowUps(state.alerts);
+  for (const alert of alerts)
+    if (causeGone(state, alert))
       d.emit({ type: "alert:resolved", alertId: alert.id, reason: "cause_gone" });
+}
+
+/**
+ * The open alerts other than follow-ups', worked out once per alerts map (most commands leave
+ * it as it was, and walking a persistent map costs more than the checks).
+ */
+const withoutFollowUps = new WeakMap<StoreState["alerts"], Alert[]>();
+function othersThanFollowUps(alerts: StoreState["alerts"]): Alert[] {
+  let list = withoutFollowUps.get(alerts);
+  if (!list) {
+    list = [...alerts.values()].filter((a) => a.kind !== "follow_up_needed");
+    withoutFollowUps.set(alerts, list);
   }
+  return list;
 }
 
 /** What a manager can usefully do about an alert now, in the order the console offers it. */
