@@ -19,28 +19,19 @@ export function localDayHour(at: number, timeZone: string): { day: string; hour:
 }
 
 function formatDayHour(at: number, timeZone: string): { day: string; hour: number } {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      hourCycle: "h23",
-    });
-    formats.set(timeZone, format);
-  }
-  const parts: Record<string, string> = {};
-  for (const part of format.formatToParts(at)) parts[part.type] = part.value;
+  const parts = wallClock(at, timeZone);
   return { day: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) };
 }
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** `at` as the store's wall clock shows it: "2026-11-23 11:04:09" (for exports). */
 export function localDateTime(at: number, timeZone: string): string {
-  let format = dateTimeFormats.get(timeZone);
+  const p = wallClock(at, timeZone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** The parts of `at` on the wall clock of `timeZone`, two digits each (the year four). */
+function wallClock(at: number, timeZone: string): Record<string, string> {
+  let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {
       timeZone,
@@ -52,9 +43,9 @@ export function localDateTime(at: number, timeZone: string): string {
       second: "2-digit",
       hourCycle: "h23",
     });
-    dateTimeFormats.set(timeZone, format);
+    formats.set(timeZone, format);
   }
   const parts: Record<string, string> = {};
   for (const part of format.formatToParts(at)) parts[part.type] = part.value;
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  return parts;
 }

@@ -1,4 +1,4 @@
-import express from "express";
+import express, { type Request } from "express";
 import { z } from "zod";
 import { AppError } from "../../../shared/errors.js";
 import type { AnalyticsProjector } from "../../analytics/projector.js";
@@ -12,7 +12,8 @@ import { requireManagerOrAdmin } from "./manager-or-admin.js";
 export const MAX_RANGE_DAYS = 400;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const dateSchema = z
+/** A store-local calendar date in a query: YYYY-MM-DD, a real one. */
+export const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
   .refine((d) => {
@@ -33,6 +34,11 @@ const querySchema = z
     message: `at most ${MAX_RANGE_DAYS} days at a time`,
     path: ["to"],
   });
+
+/** CSV when asked for by `format=csv`, or by `Accept: text/csv` without a `format`. */
+export const wantsCsv = (req: Request, format: "json" | "csv" | undefined): boolean =>
+  format === "csv" ||
+  (format === undefined && req.accepts(["application/json", "text/csv"]) === "text/csv");
 
 /** Every date from `from` to `to`, both included (at most MAX_RANGE_DAYS + 1 are made). */
 function daysBetween(from: string, to: string): string[] {
@@ -73,11 +79,7 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
         topic: (id) => topics.get(id),
         associate: (id) => working.names.get(id) ?? state.associates.get(id)?.name,
       });
-      const csv =
-        query.format === "csv" ||
-        (query.format === undefined &&
-          req.accepts(["application/json", "text/csv"]) === "text/csv");
-      if (csv) {
+      if (wantsCsv(req, query.format)) {
         res.setHeader("content-type", "text/csv; charset=utf-8");
         res.setHeader(
           "content-disposition",

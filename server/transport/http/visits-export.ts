@@ -6,16 +6,9 @@ import { localDateTime, localDayHour } from "../../domain/local-time.js";
 import { retentionMs, topicOf } from "../../domain/settings-view.js";
 import { CLOSED_RETENTION_MS, type StoreState, type Visit } from "../../domain/state.js";
 import { parse } from "../validate.js";
+import { dateSchema, wantsCsv } from "./analytics.js";
 import type { HttpContext } from "./context.js";
 import { requireManagerOrAdmin } from "./manager-or-admin.js";
-
-const dateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
-  .refine((d) => {
-    const at = Date.parse(`${d}T00:00:00Z`);
-    return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d);
-  }, "not a calendar date");
 
 const querySchema = z
   .object({ from: dateSchema, to: dateSchema, format: z.enum(["json", "csv"]).optional() })
@@ -144,11 +137,7 @@ export function visitsExportRoutes(ctx: HttpContext): express.Router {
         const day = localDayHour(v.closedAt ?? v.checkedInAt, zone).day;
         if (day >= query.from && day <= query.to) rows.push(rowOf(state, v));
       }
-      const csv =
-        query.format === "csv" ||
-        (query.format === undefined &&
-          req.accepts(["application/json", "text/csv"]) === "text/csv");
-      if (!csv) {
+      if (!wantsCsv(req, query.format)) {
         res.json({ storeId: state.storeId, timezone: zone, from: query.from, to: query.to, rows });
         return;
       }
