@@ -139,9 +139,8 @@ class Counting {
     private readonly at: number,
   ) {}
 
-  /** The day model `when` falls in, to change; undefined if it was folded past this commit. */
-  dayAt(when: number): DayModel | undefined {
-    const { day } = localDayHour(when, this.projection.working.timezone);
+  /** The model of `day`, to change; undefined if it was folded past this commit. */
+  private modelOf(day: string): DayModel | undefined {
     let model = this.projection.days.get(day);
     if (!model) {
       model = { day, through: 0, cells: {} };
@@ -159,10 +158,10 @@ class Counting {
     associateId: string | undefined,
     when = this.at,
   ): Counters {
-    const model = this.dayAt(when);
+    const { day, hour } = localDayHour(when, this.projection.working.timezone);
+    const model = this.modelOf(day);
     // A throwaway cell.
     if (!model) return {};
-    const { hour } = localDayHour(when, this.projection.working.timezone);
     const key = `${hour}|${visit?.topicId ?? ""}|${visit?.language ?? ""}|${associateId ?? ""}|${visit?.channel ?? ""}`;
     let cell = model.cells[key];
     if (!cell) {
