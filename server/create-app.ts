@@ -155,6 +155,9 @@ export async function createApp(
     storage: analyticsStorage,
     logger,
     stateOf: (storeId) => service.state(storeId),
+    // Several processes on Redis: one folds each store as commits come (the others' reads of
+    // the API and retention still catch up themselves).
+    lease: adapterLinks ? new RedisLease(adapterLinks[0], prefix, 10_000, "analytics") : undefined,
   });
   const service: QueueService = new QueueService({
     store,

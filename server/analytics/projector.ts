@@ -4,6 +4,7 @@ import { localDayHour } from "../domain/local-time.js";
 import type { StoreState } from "../domain/state.js";
 import type { Logger } from "../logger.js";
 import { type Commit, type EventStore, LogTrimmed } from "../store/event-store.js";
+import type { StoreLease } from "../webhooks/lease.js";
 import {
   type DayModel,
   FEEDBACK_MEMORY_MS,
@@ -60,6 +61,8 @@ export class AnalyticsProjector {
   private readonly queued = new Map<string, Promise<number>>();
   /** Commits appended here and not folded yet, per store, in order. */
   private readonly held = new Map<string, Commit<DomainEvent>[]>();
+  /** The fold lease this process holds per store: its token and when it was last renewed. */
+  private readonly leases = new Map<string, { token: string; renewedAt: number }>();
   private readonly foldAfterMs: number;
   private closed = false;
 
@@ -74,6 +77,13 @@ export class AnalyticsProjector {
        * before the restart counts without its topic and associate.
        */
       stateOf?: (storeId: string) => Promise<StoreState>;
+      /**
+       * Who folds a store's commits as they come (Redis, several processes): its holder. The
+       * others hand theirs over by waiting until the saved cursor passes them, asking for the
+       * lease again each `foldAfterMs` (a holder gone quiet lets it lapse). Without it (one
+       * process) every wake-up folds.
+       */
+      lease?: StoreLease;
     },
     options: ProjectorOptions = {},
   ) {
@@ -156,10 +166,30 @@ export class AnalyticsProjector {
       ),
     );
     await Promise.allSettled([...folds, ...this.running.values()]);
+    // Let the next process take the stores this one folded without waiting for the leases to lapse.
+    const { lease } = this.deps;
+    if (lease)
+      await Promise.allSettled(
+        [...this.leases].map(([storeId, { token }]) => lease.release(storeId, token)),
+      );
+    this.leases.clear();
   }
 
   private async fold(storeId: string, fromLog: boolean): Promise<number> {
     const { store, storage } = this.deps;
+    if (!fromLog && this.deps.lease && !(await this.holdLease(storeId))) {
+      // Another process folds this store: once its saved cursor passes what this one appended,
+      // there is nothing left to hand over; until then, ask again in a while.
+      const held = this.held.get(storeId) ?? [];
+      const saved = await storage.cursor(storeId);
+      const waiting = held.filter((c) => c.version > saved);
+      if (waiting.length === 0) this.held.delete(storeId);
+      else {
+        this.held.set(storeId, waiting);
+        this.kick(storeId);
+      }
+      return saved;
+    }
     let projection = this.projections.get(storeId);
     // Another process (or an earlier run) saved further: go on from there.
     if (!projection || (await storage.cursor(storeId)) > projection.working.version) {
@@ -204,6 +234,23 @@ export class AnalyticsProjector {
       }
     }
     return projection.working.version;
+  }
+
+  /** Whether this process holds the store's fold lease (taking or renewing it as needed). */
+  private async holdLease(storeId: string): Promise<boolean> {
+    const lease = this.deps.lease as StoreLease;
+    const mine = this.leases.get(storeId);
+    const now = Date.now();
+    if (mine && now - mine.renewedAt < lease.renewMs) return true;
+    if (mine && (await lease.renew(storeId, mine.token))) {
+      mine.renewedAt = now;
+      return true;
+    }
+    this.leases.delete(storeId);
+    const token = await lease.acquire(storeId);
+    if (token === undefined) return false;
+    this.leases.set(storeId, { token, renewedAt: now });
+    return true;
   }
 
   /** Saves the changed days and the cursor; only the newest day stays in memory. */

@@ -27,8 +27,9 @@ export const localLease: StoreLease = {
 const script = readFileSync(new URL("./lease.lua", import.meta.url), "utf8");
 
 /**
- * The lease as a Redis key per store (`<prefix>{storeId}:webhook:lease`, in the store's hash
- * slot), set with NX and a time to live, renewed and released only by its holder (lease.lua).
+ * The lease as a Redis key per store (`<prefix>{storeId}:<name>:lease`, `webhook` unless named
+ * otherwise, in the store's hash slot), set with NX and a time to live, renewed and released only
+ * by its holder (lease.lua).
  */
 export class RedisLease implements StoreLease {
   readonly renewMs: number;
@@ -37,12 +38,13 @@ export class RedisLease implements StoreLease {
     private readonly link: RedisLink,
     private readonly prefix: string,
     private readonly ttlMs = 10_000,
+    private readonly name = "webhook",
   ) {
     this.renewMs = Math.max(50, Math.floor(ttlMs / 3));
   }
 
   private key(storeId: string) {
-    return `${this.prefix}{${storeId}}:webhook:lease`;
+    return `${this.prefix}{${storeId}}:${this.name}:lease`;
   }
 
   async acquire(storeId: string): Promise<string | undefined> {

@@ -14,6 +14,7 @@ import { QueueService, type QueueServiceOptions } from "../../server/app/queue-s
 import { silentLogger } from "../../server/logger.js";
 import { makeRedisLink } from "../../server/redis-client.js";
 import { type EventStore, LogTrimmed } from "../../server/store/event-store.js";
+import { RedisLease, type StoreLease } from "../../server/webhooks/lease.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 import { MIN, SEC, T0, demoSettings } from "../support/engine.js";
 import { type Place, clusterBackend, freshPlace, serverBackends } from "../support/server.js";
@@ -36,6 +37,8 @@ interface Process {
   storage: AnalyticsStorage;
   service: QueueService;
   projector: AnalyticsProjector;
+  /** How many saves this process's projector made. */
+  saves(): number;
 }
 
 async function ok(service: QueueService, input: Record<string, unknown>, now: number) {
@@ -169,24 +172,46 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     {
       kick = true,
       projectorStore = (s: EventStore) => s,
-    }: { kick?: boolean; projectorStore?: (store: EventStore) => EventStore } = {},
+      leaseMs,
+    }: {
+      kick?: boolean;
+      projectorStore?: (store: EventStore) => EventStore;
+      /** On Redis: the fold lease, with this time to live, as create-app gives it. */
+      leaseMs?: number;
+    } = {},
   ): Promise<Process> {
     const store = await place.openStore();
     closers.push(() => store.close());
     let storage: AnalyticsStorage;
+    let lease: StoreLease | undefined;
     if (place.redisUrl && place.redisPrefix) {
       const link = makeRedisLink(place.redisUrl);
       await link.connect();
       closers.push(() => link.close());
       storage = new RedisAnalyticsStorage(link, place.redisPrefix);
+      if (leaseMs !== undefined)
+        lease = new RedisLease(link, place.redisPrefix, leaseMs, "analytics");
     } else storage = await FileAnalyticsStorage.open(analyticsDir);
     storage = saved.watch(storage);
+    let saves = 0;
+    const watched = storage;
+    storage = {
+      loadWorking: (storeId) => watched.loadWorking(storeId),
+      cursor: (storeId) => watched.cursor(storeId),
+      loadDays: (storeId, days) => watched.loadDays(storeId, days),
+      loadRollups: (storeId, days) => watched.loadRollups(storeId, days),
+      save: (storeId, working, days) => {
+        saves++;
+        return watched.save(storeId, working, days);
+      },
+    };
     const projector = new AnalyticsProjector(
       {
         store: projectorStore(store),
         storage,
         logger: silentLogger,
         stateOf: (storeId) => service.state(storeId),
+        lease,
       },
       { foldAfterMs: 20 },
     );
@@ -199,7 +224,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     // As create-app wires it: the commits appended here are handed to the projector.
     if (kick) service.events.on("committed", ({ commit }) => projector.committed(commit));
     closers.push(() => service.drain());
-    return { store, storage, service, projector };
+    return { store, storage, service, projector, saves: () => saves };
   }
 
   it("folds the log into the store-local day, and counts it once across a restart", async () => {
@@ -305,6 +330,27 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
   });
 
   // Two processes share a store only on Redis (the embedded journal is one process's).
+  if (backend.name !== "embedded")
+    it("with the fold lease, one process folds what both append; a lease gone quiet passes on", async () => {
+      const a = await start(undefined, { leaseMs: 5000 });
+      await openStore(a.service);
+      await saved.until((await a.service.state(STORE)).version);
+      // a holds the lease now; b's commits are folded by a (from the log), b never saves.
+      const b = await start(undefined, { leaseMs: 5000 });
+      await wholeVisit(b.service, "Marta", T0);
+      await wholeVisit(a.service, "Olena", T0 + HOUR);
+      await saved.until((await a.service.state(STORE)).version);
+      expect(b.saves()).toBe(0);
+      expect(await dayRow(a.projector)).toMatchObject({ arrivals: 2, served: 2, kudos: 2 });
+      // a stops (its lease let go): b's next commits are b's to fold, unasked.
+      const savesBefore = b.saves();
+      await a.projector.close();
+      await wholeVisit(b.service, "Ivan", T0 + 2 * HOUR);
+      await saved.until((await b.service.state(STORE)).version);
+      expect(b.saves()).toBeGreaterThan(savesBefore);
+      expect(await dayRow(b.projector)).toMatchObject({ arrivals: 3, served: 3, kudos: 3 });
+    });
+
   if (backend.name !== "embedded")
     it("two processes folding the same store count each commit once", async () => {
       const a = await start();
