@@ -9,7 +9,9 @@ import type { Visit } from "./state.js";
 
 export function checkIn(d: Draft, c: CommandOf<"visit:check-in">): Reply {
   const s = d.state;
-  if (!s.intakeOpen) fail("INTAKE_PAUSED", "The store is not taking new requests right now.");
+  // A pause closes the kiosk, phones and call-ahead; a walk-in is staff deciding to help someone.
+  if (!s.intakeOpen && c.channel !== "staff")
+    fail("INTAKE_PAUSED", "The store is not taking new requests right now.");
   const topic = topicOf(s, c.topicId) ?? fail("UNKNOWN_TOPIC", `There is no topic ${c.topicId}.`);
   if (c.language !== undefined && !s.settings.languages.includes(c.language)) {
     fail("UNKNOWN_LANGUAGE", `This store does not offer help in ${c.language}.`);

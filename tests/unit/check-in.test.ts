@@ -166,6 +166,26 @@ describe("intake paused", () => {
     expect(offeredTo(signedIn.state, "ana")).toBe(first.visitId);
   });
 
+  it("still takes a walk-in staff add while intake is paused", () => {
+    let s = storeWith([{ id: "max", manager: true, signIn: false }]);
+    s = run(s, { type: "intake:pause", managerId: "max" }, T0).state;
+    for (const channel of ["kiosk", "remote"] as const)
+      expect(
+        refuse(
+          s,
+          { type: "visit:check-in", topicId: "phones", channel, customerToken: token() },
+          T0,
+        ).code,
+      ).toBe("INTAKE_PAUSED");
+    const walkIn = run(
+      s,
+      { type: "visit:check-in", topicId: "phones", channel: "staff", customerToken: token() },
+      T0 + MIN,
+    );
+    expect(eventsOf(walkIn.events, "visit:checked-in")).toMatchObject([{ channel: "staff" }]);
+    expect(walkIn.state.intakeOpen).toBe(false);
+  });
+
   it("takes check-ins again once intake resumes", () => {
     let s = storeWith([{ id: "max", manager: true, signIn: false }]);
     s = run(s, { type: "intake:pause", managerId: "max" }, T0).state;
