@@ -76,6 +76,8 @@ export interface AppOptions {
    * memory only without, folded again from the log at start); with Redis, in Redis.
    */
   analytics?: { dataDir?: string };
+  /** How often each socket is pinged, and how long an answer may take before it is dropped. */
+  sockets?: { pingIntervalMs?: number; pingTimeoutMs?: number };
   /**
    * Web Push to customers' phones: where the embedded back end keeps its keys and subscriptions
    * (`DATA_DIR`; memory only without), configured VAPID keys, and whether endpoints on private
@@ -241,6 +243,10 @@ export async function createApp(
     {
       maxHttpBufferSize: 64 * 1024,
       serveClient: false,
+      // A tablet whose network went (no close ever comes) is known gone within 20 s, not
+      // socket.io's 45 s: its disconnect grace and the manager's alert start from then.
+      pingInterval: options.sockets?.pingIntervalMs ?? 10_000,
+      pingTimeout: options.sockets?.pingTimeoutMs ?? 10_000,
       cors: { origin: origins.origins },
       // Checked before a connection is made (the first request of a polling client, or the
       // upgrade of a WebSocket one), refused with the code as the message.

@@ -500,6 +500,8 @@ export class World {
   server!: Running;
   ids!: Provisioned;
   readonly clock = new Clock();
+  /** What `start` was given for the server, kept for a restart. */
+  private options: Partial<AppOptions> = {};
 
   private constructor(readonly place: Place) {}
 
@@ -508,9 +510,14 @@ export class World {
    * or key prefix, so ids never collide): estimates are seeded by store and time, so a test
    * comparing two of them draws the same numbers on every run.
    */
-  static async start(backend: BackendName, storeId?: string): Promise<World> {
+  static async start(
+    backend: BackendName,
+    storeId?: string,
+    options: Partial<AppOptions> = {},
+  ): Promise<World> {
     const world = new World(await freshPlace(backend));
-    world.server = await startServer(world.place, world.clock);
+    world.options = options;
+    world.server = await startServer(world.place, world.clock, options);
     world.ids = await provision(world.server.url, testSettings, staff, storeId);
     return world;
   }
@@ -526,7 +533,7 @@ export class World {
   /** Closes the server and starts a new one on the same data (clients must reconnect). */
   async restart(): Promise<void> {
     await this.server.close();
-    this.server = await startServer(this.place, this.clock);
+    this.server = await startServer(this.place, this.clock, this.options);
   }
 
   async connect(
