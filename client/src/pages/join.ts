@@ -18,7 +18,7 @@ import "./visit.css";
  */
 
 /** How often the page asks what the store offers now (intake, waits). */
-const REFRESH_MS = 5000;
+const REFRESH_MS = 10_000;
 const { storeId } = pageParams();
 const asked = new URL(location.href).searchParams;
 const root = document.getElementById("app") as HTMLElement;

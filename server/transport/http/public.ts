@@ -1,6 +1,6 @@
 import express from "express";
 import { AppError } from "../../../shared/errors.js";
-import { Projection } from "../../domain/index.js";
+import { Projection, estimateTime } from "../../domain/index.js";
 import { parse } from "../validate.js";
 import { checkInOverHttp, joinSchema } from "./check-in.js";
 import type { HttpContext } from "./context.js";
@@ -9,11 +9,23 @@ import type { HttpContext } from "./context.js";
 export function publicRoutes(ctx: HttpContext): express.Router {
   const { deps, route, storeIdOf, createdStore } = ctx;
   const router = express.Router();
+  // Every call-ahead page open on a phone asks this every few seconds, and each answer is a
+  // Monte Carlo estimate per topic: made once per store version and estimate step (the same
+  // state and step always estimate the same), not once per phone.
+  const answers = new Map<string, { key: string; body: string }>();
   router.get(
     "/stores/:storeId/public",
     route(async (req, res) => {
       const state = await createdStore(req);
-      res.json({ version: state.version, view: new Projection(state, deps.clock()).kiosk() });
+      const now = deps.clock();
+      const key = `${state.version}|${estimateTime(state, now)}`;
+      let answer = answers.get(state.storeId);
+      if (answer?.key !== key) {
+        const view = new Projection(state, now).kiosk();
+        answer = { key, body: JSON.stringify({ version: state.version, view }) };
+        answers.set(state.storeId, answer);
+      }
+      res.type("application/json").send(answer.body);
     }),
   );
   router.post(
