@@ -267,12 +267,13 @@ function overrides(v: ManagerView, ctx: StaffContext) {
   </section>`;
 }
 
-function today(v: ManagerView) {
+function today(v: ManagerView, ctx: StaffContext) {
   return html`<section aria-labelledby="today-title">
       <div class="row panel-head">
         <h2 id="today-title">${t("manager.today", { count: v.recent.length })}</h2>
-        <button @click=${() => exportCsv(v)}>${t("manager.csv")}</button>
+        <button @click=${() => exportCsv(v, ctx)}>${t("manager.csv")}</button>
       </div>
+      ${noticeAt("today")}
       <table class="today">
         <thead><tr><th scope="col">${t("staff.code")}</th><th scope="col">${t("staff.need")}</th><th scope="col">${t("manager.by")}</th><th scope="col">${t("manager.outcome")}</th><th scope="col">${t("manager.feedback")}</th></tr></thead>
         <tbody>
@@ -312,59 +313,28 @@ function stat(label: string, value: string | number) {
 const timeZoneOf = (v: ManagerView) => (v.settings as { timezone?: string } | null)?.timezone;
 
 /**
- * Today's visits as a CSV file a spreadsheet opens as it is: UTF-8 with a byte order mark,
- * RFC 4180 (CRLF, fields quoted when they hold a comma, quote or line break), times in the
- * store's time zone, people by name. A cell that a spreadsheet would run as a formula is
- * prefixed with an apostrophe.
+ * Today's visits (the store's day) as the server's CSV (GET …/visits, docs/HTTP-API.md): UTF-8
+ * with a byte-order mark, RFC 4180, store-local times, people by name, wait and service in
+ * seconds. Fetched with the session (a plain link cannot carry it), then saved.
  */
-function visitsCsv(v: ManagerView): string {
+async function exportCsv(v: ManagerView, ctx: StaffContext): Promise<void> {
   const zone = timeZoneOf(v) ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const cell = (x: unknown) => {
-    let text = x === null || x === undefined ? "" : String(x);
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const rows = [
-    [
-      "code",
-      "topic",
-      "status",
-      "outcome",
-      "associate",
-      `checked_in (${zone})`,
-      `closed (${zone})`,
-      "waited_min",
-      "satisfaction",
-      "kudos",
-      "comment",
-    ],
-    ...v.recent.map((r) => [
-      r.code,
-      r.topicName,
-      r.status,
-      r.outcome,
-      nameOf(v, r.associateId),
-      storeDateTime(r.checkedInAt, zone),
-      r.closedAt ? storeDateTime(r.closedAt, zone) : "",
-      r.waitedMin,
-      r.feedback?.satisfaction,
-      r.feedback?.kudos === undefined ? "" : r.feedback.kudos ? "yes" : "no",
-      r.feedback?.comment,
-    ]),
-  ];
-  return rows
-    .map((row) => row.map(cell).join(","))
-    .join("\r\n")
-    .concat("\r\n");
-}
-
-function exportCsv(v: ManagerView): void {
-  const blob = new Blob([`\uFEFF${visitsCsv(v)}`], { type: "text/csv;charset=utf-8" });
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = `visits-${storeDateTime(Date.now(), timeZoneOf(v)).slice(0, 10)}.csv`;
-  a.click();
-  URL.revokeObjectURL(a.href);
+  const day = storeDateTime(ctx.now(), zone).slice(0, 10);
+  try {
+    const response = await fetch(
+      `/api/stores/${encodeURIComponent(ctx.storeId)}/visits?from=${day}&to=${day}&format=csv`,
+      { headers: { authorization: `Bearer ${ctx.token()}` } },
+    );
+    if (!response.ok) throw new Error(String(response.status));
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await response.blob());
+    a.download = `visits-${day}.csv`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  } catch {
+    notice = { where: "today", ok: false, text: t("analytics.csvFailed") };
+    ctx.redraw();
+  }
 }
 
 startStaffPage<ManagerView>({
@@ -373,6 +343,6 @@ startStaffPage<ManagerView>({
   extra: (v, ctx) => {
     soundNewAlerts(v);
     return html`<div class="console-side">${alertsPanel(v, ctx)} ${followUpsPanel(v, ctx)} ${board(v, ctx)} ${overrides(v, ctx)}</div>
-      <div class="console-below">${today(v)} ${charts(v)} ${analyticsView(v, ctx)} ${settingsPanel(v, ctx)}</div>`;
+      <div class="console-below">${today(v, ctx)} ${charts(v)} ${analyticsView(v, ctx)} ${settingsPanel(v, ctx)}</div>`;
   },
 });
