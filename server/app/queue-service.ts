@@ -279,7 +279,7 @@ export class QueueService {
       const state = await this.state(storeId);
       this.schedule(state, true);
       // A crash between an expiry's commit and its trimming left old commits in the log.
-      this.forgetBehind(state);
+      this.forgetBehind(state, true);
     }
     await this.settleBackground();
   }
@@ -645,17 +645,26 @@ export class QueueService {
    * that snapshot, no further than the read models have folded. Off the command's path;
    * whatever fails is done again at the next expiry or start.
    */
-  private forgetBehind(state: StoreState): void {
+  private forgetBehind(state: StoreState, atStart = false): void {
     const expiry = state.dataExpiry;
     if (!expiry) return;
     const { store, logger } = this.options;
-    const snapshot = { version: state.version, schema: SNAPSHOT_SCHEMA, data: toStateData(state) };
     this.track(
       // The read models first: the embedded journal may drop what a snapshot holds.
       Promise.resolve(this.options.readModels?.catchUp(state.storeId) ?? state.version)
         .then(async (folded) => {
-          await store.saveSnapshot(state.storeId, snapshot);
-          await store.forget(state.storeId, expiry.before, Math.min(state.version, folded));
+          // At a start, a snapshot taken since the expiry already lacks the data: trimming
+          // behind it again is enough (a start wrote a snapshot of every store otherwise).
+          const saved = atStart ? await store.loadSnapshot(state.storeId) : undefined;
+          let upTo = state.version;
+          if (saved && saved.version >= expiry.version) upTo = saved.version;
+          else
+            await store.saveSnapshot(state.storeId, {
+              version: state.version,
+              schema: SNAPSHOT_SCHEMA,
+              data: toStateData(state),
+            });
+          await store.forget(state.storeId, expiry.before, Math.min(upTo, folded));
         })
         .catch((err: unknown) => {
           logger.warn({ err, storeId: state.storeId }, "retention: trimming the log failed");

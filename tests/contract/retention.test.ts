@@ -144,7 +144,24 @@ describe.each(backends)("retention: $name", (backend) => {
     await service.drain();
     await store.close();
     store = await stores.open();
-    service = new QueueService({ store, logger: silentLogger });
+    // What a start does (timers, and a trim a crash may have left undone) writes no snapshot:
+    // the one taken at the expiry already lacks the data.
+    let snapshotsWritten = 0;
+    const opened = store;
+    const counting = new Proxy(opened, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target);
+        if (name === "saveSnapshot")
+          return (...args: Parameters<EventStore["saveSnapshot"]>) => {
+            snapshotsWritten++;
+            return target.saveSnapshot(...args);
+          };
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    service = new QueueService({ store: counting, logger: silentLogger });
+    await service.reconcileDeadlines();
+    expect(snapshotsWritten).toBe(0);
     expect(toStateData(await service.state(STORE))).toEqual(toStateData(after));
     await wholeVisit(service, "Ivan", T0 + 2 * DAY + 2 * HOUR);
 
