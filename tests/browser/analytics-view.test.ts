@@ -17,6 +17,7 @@ import {
   request,
   sessionOf,
   startServer,
+  testSettings,
 } from "../support/server.js";
 
 /**
@@ -97,7 +98,14 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     });
     // A fixed store id: the wait estimates' Monte Carlo draws are seeded by it, so the quotes
     // (and which waits fall inside them) are the same every run.
-    ({ storeId } = await provision(server.url, undefined, undefined, "analytics-view"));
+    // Phones is named in Ukrainian too: the view names it so on a Ukrainian page.
+    const settings = {
+      ...testSettings,
+      topics: testSettings.topics.map((topic) =>
+        topic.id === "phones" ? { ...topic, names: { uk: "Телефони" } } : topic,
+      ),
+    };
+    ({ storeId } = await provision(server.url, settings, undefined, "analytics-view"));
     await run({ type: "associate:sign-in", associateId: "ana" });
 
     // Day A: one kiosk customer served at once, satisfied, with kudos.
@@ -211,6 +219,9 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
       `[...document.querySelectorAll('[data-chart="${chart}"] tbody tr')].map((tr) =>
         [...tr.children].map((cell) => cell.textContent.trim()))`,
     );
+  /** A chart's legend entries, as drawn (analytics-draw.ts marks them on the canvas). */
+  const legend = async (page: Page, chart: string) =>
+    ((await page.locator(`#analytics-${chart}`).getAttribute("data-legend")) ?? "").split("|");
   const dash = (value: number | null) => (value === null ? "—" : String(value));
   const inMinutes = (sec: number | null) =>
     sec === null ? "—" : `${Math.round(sec / 6) / 10} min`;
@@ -314,12 +325,24 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
       expect([chart, min]).toEqual([chart, 0]);
       expect(max, chart).toBeGreaterThanOrEqual(tallest(await table(page, chart), stacked));
     }
-    expect((await axis("quote-by-hour"))[1]).toBeGreaterThanOrEqual(100);
 
     // The chart's label for screen readers tells the same numbers.
     expect(await page.locator("#analytics-arrivals-by-hour").getAttribute("aria-label")).toContain(
-      `${byDay.total.arrivals} arrivals in all`,
+      `Arrivals in all: ${byDay.total.arrivals}.`,
     );
+    // Counts are not made plural by a bare number ("1 offers declined").
+    expect(
+      await page.locator("#analytics-declines-by-reason").getAttribute("aria-label"),
+    ).toContain(`Offers declined: ${byDay.total.declines}.`);
+    // A share's axis ends at 100 %, not above it.
+    for (const chart of ["quote-by-day", "quote-by-hour", "quote-by-topic"])
+      expect([chart, await axis(chart)]).toEqual([chart, [0, 100]]);
+    // The day below the target's bar is amber, and the legend says what amber means.
+    expect(await legend(page, "quote-by-day")).toEqual([
+      "Inside the quote",
+      "Below the target",
+      "Target",
+    ]);
 
     // Point 4: the target, and the days that fell below it.
     await expect.poll(() => page.locator("[data-target]").getAttribute("data-target")).toBe("80");
@@ -327,8 +350,12 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(
       await page.locator(".below-target li").evaluateAll((li) => li.map((l) => l.dataset.day)),
     ).toEqual(byDay.daysBelowTarget.map((d) => d.day));
+    // The share is of those told a wait: the line says how many of how many.
+    const below = byDay.rows.find((r) => r.key === byDay.daysBelowTarget[0]?.day);
     expect(await page.locator(".below-target li").first().textContent()).toContain(
-      `${byDay.daysBelowTarget[0]?.quoteInsidePct} % inside the quote`,
+      `${byDay.daysBelowTarget[0]?.quoteInsidePct} % inside the quote (${below?.quoteInside} of ${
+        (below?.quoteInside ?? 0) + (below?.quoteBelow ?? 0) + (below?.quoteAbove ?? 0)
+      } told a wait)`,
     );
 
     await snapshot(page, "analytics-1280");
@@ -342,6 +369,12 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     const today = await api("2026-11-24", "2026-11-24", "hour");
     expect(today.total.arrivals).toBe(1);
     expect(await table(page, "arrivals-by-hour")).toEqual([["00:00", "0", "0", "1"]]);
+    // Waits of seconds: the minutes axis never writes the same tick twice ("0.2 min, 0.2 min").
+    const waitTicks = (
+      (await page.locator("#analytics-waits-by-hour").getAttribute("data-ticks")) ?? ""
+    ).split("|");
+    expect(waitTicks.length).toBeGreaterThan(1);
+    expect(new Set(waitTicks).size).toBe(waitTicks.length);
     expect(await page.locator("[data-below-target=none]").count()).toBe(1);
     // Today's visits, one per row, in the store's time.
     const visitsFile = page.waitForEvent("download");
@@ -448,6 +481,8 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     await error.getByRole("button").click();
     await showRange(page, "2026-11-18", "2026-11-24");
     expect(await page.locator(".below-target li").count()).toBe(1);
+    // A topic is named as the store named it in the page's language, not by its English name.
+    expect((await table(page, "service-by-topic")).map((row) => row[0])).toEqual(["Телефони"]);
 
     // The manager lowers the target below the 20th's 50 %: no day is below it any more.
     await page.locator("details.settings > summary").click();

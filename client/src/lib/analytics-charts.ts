@@ -23,8 +23,9 @@ export interface Series {
   color: string;
   /** A line over the bars (the target). */
   line?: boolean;
-  /** Per-bar colours (days below the target stand out). */
+  /** Per-bar colours (days below the target stand out), and what the other colour means. */
   colors?: string[];
+  otherColor?: { color: string; label: string };
 }
 
 export interface AnalyticsChart {
@@ -102,12 +103,18 @@ function quoteShares(rows: AnalyticsRow[]): Series[] {
   ];
 }
 
-/** The charts of one range, from its four breakdowns. */
-export function analyticsCharts(reports: Reports): AnalyticsChart[] {
+/**
+ * The charts of one range, from its four breakdowns. `topicName` names a topic by its id in the
+ * page's language (the API labels it with the store's default name).
+ */
+export function analyticsCharts(
+  reports: Reports,
+  topicName: (id: string, label: string) => string = (_, label) => label,
+): AnalyticsChart[] {
   const hours = everyHour(reports.hour.rows);
   const hourLabels = hours.map((r) => r.key);
   const topics = reports.topic.rows.filter((r) => r.key !== "");
-  const topicLabels = topics.map((r) => r.label);
+  const topicLabels = topics.map((r) => topicName(r.key, r.label));
   const days = reports.day.rows;
   const dayLabels = days.map((r) => formatDay(r.key));
   // Arrivals belong to no associate until one is offered them: that row is not a person.
@@ -256,6 +263,7 @@ export function analyticsCharts(reports: Reports): AnalyticsChart[] {
         data: kept,
         color: GREEN,
         colors: kept.map((pct) => (pct !== null && pct < target ? AMBER : GREEN)),
+        otherColor: { color: AMBER, label: t("analytics.belowTargetBar") },
       },
       {
         label: t("analytics.target"),

@@ -52,6 +52,9 @@ export type Reports = Record<Breakdown, AnalyticsReport>;
 
 /** The staffing advisor's answer (GET /api/stores/:storeId/staffing). */
 export interface StaffingReport {
+  /** The store-local days measured: the `weeks` whole weeks up to yesterday. */
+  from: string;
+  to: string;
   serviceLevel: { pct: number; withinSec: number };
   hours: Array<{
     weekday: number;

@@ -189,7 +189,7 @@ function body(v: ManagerView, ctx: StaffContext) {
     <p class="muted" data-range=${range ? `${range.from}/${range.to}` : ""}>
       ${range ? t("analytics.rangeShown", { from: formatDay(range.from), to: formatDay(range.to), zone }) : ""}
     </p>
-    ${reportBody(ctx)}
+    ${reportBody(v, ctx)}
     ${staffingPanel(ctx, v)}
   </div>`;
 }
@@ -223,7 +223,7 @@ function rangePicker(v: ManagerView, ctx: StaffContext) {
   </form>`;
 }
 
-function reportBody(ctx: StaffContext) {
+function reportBody(v: ManagerView, ctx: StaffContext) {
   if (reports.state === "idle") return nothing;
   if (reports.state === "loading")
     return html`<p role="status" class="analytics-status" data-analytics="loading">${t("analytics.loading")}</p>`;
@@ -234,7 +234,14 @@ function reportBody(ctx: StaffContext) {
     </div>`;
   const data = reports.data;
   if (charts?.of !== data || charts.language !== language())
-    charts = { of: data, language: language(), list: analyticsCharts(data) };
+    charts = {
+      of: data,
+      language: language(),
+      list: analyticsCharts(
+        data,
+        (id, label) => v.topics.find((x) => x.id === id)?.names?.[language()] ?? label,
+      ),
+    };
   const list = charts.list;
   const pick = (...ids: string[]) => list.filter((c) => ids.includes(c.id));
   queueMicrotask(() => drawAnalyticsCharts(list));
@@ -289,11 +296,15 @@ function quoteOverview(data: Reports) {
       daysBelowTarget.length === 0
         ? html`<p class="muted" data-below-target="none">${t("analytics.noDaysBelow")}</p>`
         : html`<ul class="below-target" aria-labelledby="below-target-title">
-          ${daysBelowTarget.map(
-            (d) => html`<li data-day=${d.day}>
-              <strong>${formatDay(d.day)}</strong>: ${t("analytics.dayBelow", { pct: formatValue(d.quoteInsidePct, "pct"), served: d.served })}
-            </li>`,
-          )}
+          ${daysBelowTarget.map((d) => {
+            // The share is of those told a wait, not of all served: say both counts it is of.
+            const row = data.day.rows.find((r) => r.key === d.day);
+            const quoted = row ? row.quoteInside + row.quoteBelow + row.quoteAbove : d.served;
+            const inside = row?.quoteInside ?? Math.round(((d.quoteInsidePct ?? 0) * quoted) / 100);
+            return html`<li data-day=${d.day}>
+              <strong>${formatDay(d.day)}</strong>: ${t("analytics.dayBelow", { pct: formatValue(d.quoteInsidePct, "pct"), inside, quoted })}
+            </li>`;
+          })}
         </ul>`
     }
   </div>`;
@@ -308,6 +319,11 @@ function staffingPanel(ctx: StaffContext, v: ManagerView) {
     return html`${head}<div role="alert" data-staffing="error"><p>${staffing.message}</p>
       <button @click=${() => loadStaffing(ctx)}>${t("analytics.retry")}</button></div>`;
   const report = staffing.data;
+  if (report.hours.length === 0)
+    return html`${head}<p class="muted" data-staffing="none">${t("analytics.staffingNone", {
+      from: formatDay(report.from),
+      to: formatDay(report.to),
+    })}</p>`;
   // The store's weekday today (ISO 1 = Monday) until the manager picks another.
   const todayWeekday = (() => {
     const day = presetRange("today", ctx.now(), timeZoneOf(v)).to;
@@ -344,7 +360,10 @@ function figure(chart: AnalyticsChart) {
         ? html`<p class="muted">${t("analytics.noData")}</p>`
         : html`<div class="chart-box"><canvas id=${`analytics-${chart.id}`} role="img" aria-label=${`${chart.title}. ${chart.summary}`}></canvas></div>`
     }
-    <details class="chart-table">
+    ${
+      chart.labels.length === 0
+        ? nothing
+        : html`<details class="chart-table">
       <summary>${t("analytics.asTable")}</summary>
       <div class="table-scroll" role="region" tabindex="0" aria-labelledby=${tableId}>
         <table>
@@ -360,6 +379,7 @@ function figure(chart: AnalyticsChart) {
           </tbody>
         </table>
       </div>
-    </details>
+    </details>`
+    }
   </figure>`;
 }
