@@ -20,8 +20,16 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
           settings: {
             name: "Follow-up test",
             timezone: "UTC",
-            languages: ["en"],
-            topics: [{ id: "phones", name: "Phones", letter: "P", skill: "phones" }],
+            languages: ["en", "uk"],
+            topics: [
+              {
+                id: "phones",
+                name: "Phones",
+                names: { uk: "Телефони" },
+                letter: "P",
+                skill: "phones",
+              },
+            ],
             wrapUpSec: 0,
             // A decliner may be offered the visit again at once when nobody else may take it.
             declineCooldownSec: 0,
@@ -113,13 +121,35 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     for (const v of await seriousViolations(managerPage)) expect.fail(`console: ${v}`);
     await screenshot(managerPage, "console-follow-up");
 
+    // A Ukrainian console names the topic as the store named it in Ukrainian.
+    const ukConsole = await floor.browser.newContext({ locale: "uk-UA" });
+    const ukPage = await ukConsole.newPage();
+    await ukPage.goto(`${floor.server.url}/manager.html?store=followups`);
+    await ukPage.locator("form.sign-in input[name=associateId]").fill("mia");
+    await ukPage.locator("form.sign-in input[name=pin]").fill("5555");
+    await ukPage.locator("form.sign-in button[type=submit]").click();
+    const ukEntry = ukPage.locator("[data-follow-up]", { hasText: code });
+    await expect(ukEntry.locator(".alert-what").textContent()).resolves.toContain("Телефони");
+    await expect(ukEntry.locator(".alert-what").textContent()).resolves.not.toContain("Phones");
+    await ukConsole.close();
+
+    // A note of spaces only is not sent, and the manager is told what is missing.
+    await entry.getByLabel("What was done").fill("   ");
+    await entry.getByRole("button", { name: "Mark followed up" }).click();
+    await panel
+      .getByRole("alert")
+      .filter({ hasText: `Write what was done for ${code}` })
+      .waitFor();
+    await expect(entry.isVisible()).resolves.toBe(true);
+
     // "Open follow-up" puts the manager in the entry's note field.
     await alert.getByRole("button", { name: "Open follow-up" }).click();
     await expect
       .poll(() => managerPage.evaluate('document.activeElement?.getAttribute("name")'))
       .toBe("note");
     await entry.getByLabel("What was done").fill("Called Nadia: a new charger is at the desk");
-    await entry.getByRole("button", { name: "Mark followed up" }).click();
+    // A double click sends it once: no "Not done" from a second, refused send.
+    await entry.getByRole("button", { name: "Mark followed up" }).dblclick();
     await panel
       .getByRole("status")
       .filter({ hasText: `${code} is marked followed up.` })
@@ -132,6 +162,8 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
       "Called Nadia: a new charger is at the desk",
     );
     await expect(done.textContent()).resolves.toContain("followed up by Mia Manager");
+    await expect(panel.getByRole("alert").count()).resolves.toBe(0);
+    await expect(managerPage.getByText("already followed up").count()).resolves.toBe(0);
     for (const v of await seriousViolations(managerPage)) expect.fail(`console after: ${v}`);
     expect(floor.problems).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { html, nothing } from "lit-html";
 import { DECLINE_REASON_CODES } from "../../../shared/commands.js";
 import type { AlertView, FollowUpView, ManagerView } from "../../../shared/views.js";
-import { formatTime, t } from "./i18n.js";
+import { formatTime, language, t } from "./i18n.js";
 import type { StaffContext } from "./staff.js";
 import { minutesAgo } from "./view.js";
 
@@ -14,10 +14,18 @@ import { minutesAgo } from "./view.js";
 
 /** What the last "Mark followed up" answered, shown at the top of the panel. */
 let notice: { ok: boolean; text: string } | undefined;
+/** Follow-ups whose "Mark followed up" is on its way: a second click must not send it again. */
+const sending = new Set<string>();
 
 const timeZoneOf = (v: ManagerView) => (v.settings as { timezone?: string } | null)?.timezone;
 
 const entryId = (visitId: string) => `follow-up-${visitId}`;
+
+/** A follow-up's topic in the page's language, where the store named the topic so. */
+function topicName(v: ManagerView, f: FollowUpView): string {
+  const topic = v.topics.find((x) => x.name === f.topicName);
+  return topic?.names?.[language()] ?? f.topicName;
+}
 
 /** Brings a follow-up's entry into view with its note field ready (the alert's action). */
 export function openFollowUp(visitId: string): void {
@@ -80,10 +88,20 @@ function openEntry(v: ManagerView, ctx: StaffContext, f: FollowUpView) {
   const noteId = `${entryId(f.visitId)}-note`;
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (sending.has(f.visitId)) return;
     const form = e.target as HTMLFormElement;
     const note = String(new FormData(form).get("note") ?? "").trim();
-    if (!note) return;
+    if (!note) {
+      // Spaces pass the field's `required`: say what is missing rather than do nothing.
+      notice = { ok: false, text: t("followUp.noteEmpty", { code: f.code }) };
+      ctx.redraw();
+      form.querySelector<HTMLInputElement>("input[name=note]")?.focus();
+      return;
+    }
+    sending.add(f.visitId);
+    ctx.redraw();
     const ok = await ctx.send("follow-up:done", { visitId: f.visitId, note });
+    sending.delete(f.visitId);
     notice = ok
       ? { ok, text: t("followUp.marked", { code: f.code }) }
       : { ok, text: t("manager.notDone") };
@@ -91,14 +109,14 @@ function openEntry(v: ManagerView, ctx: StaffContext, f: FollowUpView) {
     ctx.redraw();
   };
   return html`<li class="card alert-item" id=${entryId(f.visitId)} data-follow-up=${f.visitId}>
-    <p class="alert-what"><strong class="code">${f.code}</strong> · ${f.topicName}${f.customerName ? ` · ${f.customerName}` : ""}
+    <p class="alert-what"><strong class="code">${f.code}</strong> · ${topicName(v, f)}${f.customerName ? ` · ${f.customerName}` : ""}
       <small class="muted"> · ${t("manager.ago", { minutes: minutesAgo(f.at, ctx.now()) })}</small></p>
     <p>${t("followUp.said", { answer: t(`visit.sat.${f.satisfaction}`) })}${f.comment ? html` · <span class="comment">“${f.comment}”</span>` : nothing}</p>
     <p class="muted">${t("followUp.resolvedBy", { name: f.associateName ?? f.associateId ?? "—" })}</p>
     <form class="row" @submit=${submit}>
       <label for=${noteId}>${t("followUp.note")}</label>
       <input id=${noteId} name="note" required maxlength="1000" autocomplete="off" />
-      <button class="primary" type="submit">${t("followUp.mark")}</button>
+      <button class="primary" type="submit" ?disabled=${sending.has(f.visitId)}>${t("followUp.mark")}</button>
     </form>
   </li>`;
 }
