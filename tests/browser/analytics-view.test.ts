@@ -219,6 +219,14 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
       `[...document.querySelectorAll('[data-chart="${chart}"] tbody tr')].map((tr) =>
         [...tr.children].map((cell) => cell.textContent.trim()))`,
     );
+  /** Waits of seconds: the minutes axis never writes the same tick twice ("0.2 min, 0.2 min"). */
+  const expectDistinctWaitTicks = async (page: Page) => {
+    const ticks = (
+      (await page.locator("#analytics-waits-by-hour").getAttribute("data-ticks")) ?? ""
+    ).split("|");
+    expect(ticks.length).toBeGreaterThan(1);
+    expect(new Set(ticks).size, ticks.join(", ")).toBe(ticks.length);
+  };
   /** A chart's legend entries, as drawn (analytics-draw.ts marks them on the canvas). */
   const legend = async (page: Page, chart: string) =>
     ((await page.locator(`#analytics-${chart}`).getAttribute("data-legend")) ?? "").split("|");
@@ -369,12 +377,7 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     const today = await api("2026-11-24", "2026-11-24", "hour");
     expect(today.total.arrivals).toBe(1);
     expect(await table(page, "arrivals-by-hour")).toEqual([["00:00", "0", "0", "1"]]);
-    // Waits of seconds: the minutes axis never writes the same tick twice ("0.2 min, 0.2 min").
-    const waitTicks = (
-      (await page.locator("#analytics-waits-by-hour").getAttribute("data-ticks")) ?? ""
-    ).split("|");
-    expect(waitTicks.length).toBeGreaterThan(1);
-    expect(new Set(waitTicks).size).toBe(waitTicks.length);
+    await expectDistinctWaitTicks(page);
     expect(await page.locator("[data-below-target=none]").count()).toBe(1);
     // Today's visits, one per row, in the store's time.
     const visitsFile = page.waitForEvent("download");
@@ -407,6 +410,18 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     const dayA = await api("2026-11-05", "2026-11-05", "hour");
     expect(await table(page, "arrivals-by-hour")).toEqual([["10:00", "1", "0", "0"]]);
     expect(dayA.rows.map((r) => r.key)).toEqual(["10:00"]);
+    await expectDistinctWaitTicks(page);
+    // Nothing declined that day: the reasons' chart says so, not an empty grid of zeros.
+    expect(dayA.total.declines).toBe(0);
+    const declinesChart = page.locator('[data-chart="declines-by-reason"]');
+    expect(await declinesChart.locator("canvas").count()).toBe(0);
+    expect(await declinesChart.textContent()).toContain("Nothing in these days.");
+    // Each "Show as a table" says which chart's table it is.
+    expect(
+      await page
+        .locator('[data-chart="arrivals-by-hour"] details.chart-table > summary')
+        .textContent(),
+    ).toContain("Arrivals by hour");
 
     // A breakdown downloads as the API's CSV.
     const download = page.waitForEvent("download");

@@ -165,6 +165,14 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     await expect(panel.getByRole("alert").count()).resolves.toBe(0);
     await expect(managerPage.getByText("already followed up").count()).resolves.toBe(0);
     for (const v of await seriousViolations(managerPage)) expect.fail(`console after: ${v}`);
+
+    // A new store's staffing advisor has no weeks of customers yet: it says so, and which days
+    // it learns from, rather than show an empty chart.
+    await managerPage.locator("details.analytics > summary").click();
+    const noAdvice = managerPage.locator("[data-staffing=none]");
+    await noAdvice.waitFor();
+    await expect(noAdvice.textContent()).resolves.toContain("No advice yet");
+    await expect(managerPage.locator('[data-chart="staffing"]').count()).resolves.toBe(0);
     expect(floor.problems).toEqual([]);
   });
 });

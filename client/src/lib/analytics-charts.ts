@@ -82,6 +82,13 @@ function listing(labels: string[], values: Array<number | null>, unit: Unit): st
   return labels.map((l, i) => `${l}: ${formatValue(values[i] ?? null, unit)}`).join(", ");
 }
 
+/** A chart with nothing counted: no labels, so the view says "nothing" rather than draw zeros. */
+const emptied = (chart: AnalyticsChart): AnalyticsChart => ({
+  ...chart,
+  labels: [],
+  series: chart.series.map((s) => ({ ...s, data: [], colors: undefined })),
+});
+
 function quoteShares(rows: AnalyticsRow[]): Series[] {
   const quoted = (r: AnalyticsRow) => r.quoteInside + r.quoteBelow + r.quoteAbove;
   return [
@@ -362,18 +369,24 @@ export function analyticsCharts(
       { label: t("analytics.served"), data: associates.map((r) => r.served), color: GREY },
     ],
   };
+  // Reasons and outcomes are fixed axes: with nothing declined or answered they would draw an
+  // empty grid that reads like a finding.
+  const answered = OUTCOMES.some((o) => {
+    const a = byOutcome[o];
+    return a.yes + a.partly + a.no > 0;
+  });
   return [
     arrivals,
     waits,
     service,
     abandonment,
-    declines,
+    total.declines === 0 ? emptied(declines) : declines,
     quoteByDay,
     quoteByHour,
     quoteByTopic,
     misses,
     missesByDay,
-    satisfaction,
+    answered ? satisfaction : emptied(satisfaction),
     kudos,
   ];
 }

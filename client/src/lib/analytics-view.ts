@@ -364,7 +364,7 @@ function figure(chart: AnalyticsChart) {
       chart.labels.length === 0
         ? nothing
         : html`<details class="chart-table">
-      <summary>${t("analytics.asTable")}</summary>
+      <summary>${t("analytics.asTable")}<span class="visually-hidden">: ${chart.title}</span></summary>
       <div class="table-scroll" role="region" tabindex="0" aria-labelledby=${tableId}>
         <table>
           <caption id=${tableId} class="visually-hidden">${chart.title}</caption>
