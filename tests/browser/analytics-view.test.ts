@@ -379,6 +379,8 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(await table(page, "arrivals-by-hour")).toEqual([["00:00", "0", "0", "1"]]);
     await expectDistinctWaitTicks(page);
     expect(await page.locator("[data-below-target=none]").count()).toBe(1);
+    // No day below the target: the legend does not explain a colour no bar has.
+    expect(await legend(page, "quote-by-day")).toEqual(["Inside the quote", "Target"]);
     // Today's visits, one per row, in the store's time.
     const visitsFile = page.waitForEvent("download");
     await page.locator("[data-csv=visits]").click();
@@ -413,9 +415,13 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     await expectDistinctWaitTicks(page);
     // Nothing declined that day: the reasons' chart says so, not an empty grid of zeros.
     expect(dayA.total.declines).toBe(0);
-    const declinesChart = page.locator('[data-chart="declines-by-reason"]');
-    expect(await declinesChart.locator("canvas").count()).toBe(0);
-    expect(await declinesChart.textContent()).toContain("Nothing in these days.");
+    // Nor did anybody leave.
+    expect(dayA.total.leftBeforeOffer + dayA.total.leftAfterOffer + dayA.total.noShows).toBe(0);
+    for (const chart of ["declines-by-reason", "abandonment-by-day"]) {
+      const figure = page.locator(`[data-chart="${chart}"]`);
+      expect([chart, await figure.locator("canvas").count()]).toEqual([chart, 0]);
+      expect(await figure.textContent()).toContain("Nothing in these days.");
+    }
     // Each "Show as a table" says which chart's table it is.
     expect(
       await page

@@ -369,8 +369,8 @@ export function analyticsCharts(
       { label: t("analytics.served"), data: associates.map((r) => r.served), color: GREY },
     ],
   };
-  // Reasons and outcomes are fixed axes: with nothing declined or answered they would draw an
-  // empty grid that reads like a finding.
+  // With nothing to count (nobody left, nothing declined or answered) a chart would draw an
+  // empty grid of zeros that reads like a finding.
   const answered = OUTCOMES.some((o) => {
     const a = byOutcome[o];
     return a.yes + a.partly + a.no > 0;
@@ -379,7 +379,9 @@ export function analyticsCharts(
     arrivals,
     waits,
     service,
-    abandonment,
+    total.leftBeforeOffer + total.leftAfterOffer + total.noShows + total.callAheadsExpired === 0
+      ? emptied(abandonment)
+      : abandonment,
     total.declines === 0 ? emptied(declines) : declines,
     quoteByDay,
     quoteByHour,

@@ -113,7 +113,7 @@ export function chartConfig(chart: AnalyticsChart, ink: Ink, wrapAt = 14): Chart
                 if (!series?.colors) return [item];
                 const own = { ...item, fillStyle: series.color, strokeStyle: series.color };
                 const other = series.otherColor;
-                return other
+                return other && series.colors.includes(other.color)
                   ? [
                       own,
                       {
