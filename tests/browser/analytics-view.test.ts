@@ -511,6 +511,18 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(await target.inputValue()).toBe("80");
     expect(await page.locator("input#serviceLevelPct").inputValue()).toBe("80");
     expect(await page.locator("input#serviceLevelSec").inputValue()).toBe("300");
+    // The window narrowed to a phone's with the charts drawn and the settings open: the charts
+    // shrink to it, the settings' tables scroll inside themselves, the page does not.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() =>
+        page.evaluate<boolean>(
+          "document.documentElement.scrollWidth > document.documentElement.clientWidth",
+        ),
+      )
+      .toBe(false);
+    for (const v of await seriousViolations(page)) problems.push(`settings at 390 px: ${v}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await target.fill("40");
     await page.locator("details.settings form button[type=submit]").first().click();
     await expect
