@@ -358,6 +358,10 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     expect(
       await page.locator(".below-target li").evaluateAll((li) => li.map((l) => l.dataset.day)),
     ).toEqual(byDay.daysBelowTarget.map((d) => d.day));
+    const quoted = byDay.total.quoteInside + byDay.total.quoteBelow + byDay.total.quoteAbove;
+    expect(await page.locator("[data-quote-total]").textContent()).toContain(
+      `${byDay.total.quoteInsidePct} % of the customers told a wait were served inside it (${byDay.total.quoteInside} of ${quoted}).`,
+    );
     // The share is of those told a wait: the line says how many of how many.
     const below = byDay.rows.find((r) => r.key === byDay.daysBelowTarget[0]?.day);
     expect(await page.locator(".below-target li").first().textContent()).toContain(

@@ -281,7 +281,11 @@ function quoteOverview(data: Reports) {
     <p data-quote-total=${total.quoteInsidePct ?? ""}>${
       total.quoteInsidePct === null
         ? t("analytics.noQuotes")
-        : t("analytics.quoteTotal", { inside: formatValue(total.quoteInsidePct, "pct") })
+        : t("analytics.quoteTotal", {
+            inside: formatValue(total.quoteInsidePct, "pct"),
+            count: total.quoteInside,
+            quoted: total.quoteInside + total.quoteBelow + total.quoteAbove,
+          })
     }</p>
     ${
       total.quoteOverAvgSec === null
