@@ -157,6 +157,10 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     await entry.waitFor({ state: "detached" });
     await alert.waitFor({ state: "detached" });
     await panel.getByRole("heading", { name: "Follow-ups (0)" }).waitFor();
+    // The entry gone, the keyboard is left on the list, not thrown back to the top of the page.
+    await expect
+      .poll(() => managerPage.evaluate("document.activeElement?.id"))
+      .toBe("follow-ups-title");
     const done = panel.locator("[data-followed-up]", { hasText: code });
     await expect(done.textContent()).resolves.toContain(
       "Called Nadia: a new charger is at the desk",

@@ -61,7 +61,7 @@ export function followUpsPanel(v: ManagerView, ctx: StaffContext) {
   const open = v.followUps;
   return html`<section class="follow-ups-panel" aria-labelledby="follow-ups-title">
     <div class="row panel-head">
-      <h2 id="follow-ups-title">${t("followUp.title", { count: open.length })}</h2>
+      <h2 id="follow-ups-title" tabindex="-1">${t("followUp.title", { count: open.length })}</h2>
     </div>
     ${
       notice
@@ -107,6 +107,15 @@ function openEntry(v: ManagerView, ctx: StaffContext, f: FollowUpView) {
       : { ok, text: t("manager.notDone") };
     if (ok) form.reset();
     ctx.redraw();
+    // The entry is gone: a keyboard goes on to the next one's note, or to the list's heading,
+    // not back to the top of the page.
+    if (ok)
+      requestAnimationFrame(() =>
+        (
+          document.querySelector<HTMLElement>(".follow-ups input[name=note]") ??
+          document.getElementById("follow-ups-title")
+        )?.focus(),
+      );
   };
   return html`<li class="card alert-item" id=${entryId(f.visitId)} data-follow-up=${f.visitId}>
     <p class="alert-what"><strong class="code">${f.code}</strong> · ${topicName(v, f)}${f.customerName ? ` · ${f.customerName}` : ""}
