@@ -4,17 +4,23 @@ import { agentsFor } from "./erlang-c.js";
 import {
   type HourOutcome,
   type HourPlan,
+  type Served,
   type SimulatedTopic,
   type SkillStaff,
   simulateHour,
+  specialists,
 } from "./hour-simulation.js";
+import { type TeamKind, type TeamMember, coverageOf, crewOf, membersOf } from "./team.js";
 
 /**
  * The staffing advisor: how many associates each hour of the week needs so that the service
- * level the manager set is met, skill by skill. Erlang C gives the first figure per skill; the
- * hour is then played through the engine after the hour before it, and the staff lowered while
- * the level still holds (a short peak from an empty line needs fewer than the steady state) or
- * raised until it does (the formula pools nobody across skills, and waits for a language).
+ * level the manager set is met. With the store's team, a headcount of associates like the
+ * team's (skills and languages in its proportions): Erlang C with every customer pooled gives
+ * the first figure, and the hour played through the engine after the hour before it raises it
+ * until the hour's customers meet the level (a team that is not cross-trained throughout, and
+ * languages, need more than the pool). Without a team, specialists: Erlang C per skill, then
+ * lowered while every skill meets the level (a short peak from an empty line needs fewer than
+ * the steady state) or raised until it does.
  */
 
 export interface ServiceLevel {
@@ -29,7 +35,8 @@ export interface SkillAdvice {
   recommended: number;
   /**
    * How many of the recommended should speak each language its customers asked for (besides
-   * the store's first): Erlang C for those customers alone, one at least.
+   * the store's first): as specialists, Erlang C for those customers alone, one at least; with
+   * the team, how many of the skill's holders in the recommended crew speak it.
    */
   speakers: Record<string, number>;
 }
@@ -45,6 +52,12 @@ export interface HourAdvice {
   predictedPct: number | null;
   signedIn: number | null;
   bySkill: SkillAdvice[];
+  /**
+   * With the store's team given: the recommended associates by kind (skills and languages as
+   * the team's), `recommended` of them in the team's proportions. Absent when planned as
+   * specialists.
+   */
+  team?: Array<TeamMember & { count: number }>;
 }
 
 export interface AdvisorInput {
@@ -52,6 +65,12 @@ export interface AdvisorInput {
   topics: readonly SimulatedTopic[];
   hours: readonly HourDemand[];
   serviceLevel: ServiceLevel;
+  /**
+   * The store's associates by kind: when given, each hour's advice is a headcount of associates
+   * like these, in these proportions (a cross-trained team counted as it is); when absent or
+   * empty, each associate is counted for one skill (specialists).
+   */
+  team?: readonly TeamKind[];
 }
 
 /** Simulated customers per batch of days, and the most days one plan is given. */
@@ -59,6 +78,8 @@ const BATCH_CUSTOMERS = 60;
 const MAX_BATCH = 12;
 const MAX_DAYS = 24;
 const MIN_BATCHES = 2;
+/** With a team, the share the hour's customers must reach above the level asked for. */
+const TEAM_MARGIN = 0.05;
 /** Never search further than this above the formula's figure for one skill. */
 const MAX_RAISE = 6;
 
@@ -104,7 +125,9 @@ export function formulaAdvice(input: AdvisorInput): HourAdvice[] {
     const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
     const serviceSec = skills.reduce((sum, s) => sum + s.serviceSec * s.perHour, 0);
     const staff = staffFor(formula);
-    const erlangC = formula.reduce((a, b) => a + b, 0);
+    const team = input.team && input.team.length > 0 ? input.team : undefined;
+    const erlangC = team ? teamFormula(input, skills) : formula.reduce((a, b) => a + b, 0);
+    const crew = team && crewOf(team, erlangC, neededOf(skills));
     return {
       weekday: demand.weekday,
       hour: demand.hour,
@@ -121,6 +144,7 @@ export function formulaAdvice(input: AdvisorInput): HourAdvice[] {
         recommended: formula[k] as number,
         speakers: staff[k]?.speakers ?? {},
       })),
+      ...(crew && { team: crew }),
     };
   });
 }
@@ -130,7 +154,12 @@ function formulaPlan(input: AdvisorInput, demand: HourDemand): HourPlan | undefi
   const skills = loadsOf(input, demand);
   if (skills.length === 0) return undefined;
   const staff = staffing(input, skills);
-  return { arrivals: demand.arrivals, staff: staff.staffFor(staff.formula) };
+  if (input.team && input.team.length > 0)
+    return {
+      arrivals: demand.arrivals,
+      staff: membersOf(crewOf(input.team, teamFormula(input, skills), neededOf(skills))),
+    };
+  return { arrivals: demand.arrivals, staff: specialists(staff.staffFor(staff.formula)) };
 }
 
 /** Erlang C's count per skill (one at least), and the staff for any counts, speakers planned. */
@@ -179,37 +208,14 @@ async function adviseHour(
     signedIn: demand.signedIn === null ? null : round(demand.signedIn, 1),
     bySkill: [],
   };
+  if (perHour <= 0 && input.team && input.team.length > 0) hour.team = [];
   if (perHour <= 0) return { hour, plan: undefined };
+  if (input.team && input.team.length > 0)
+    return adviseTeamHour(input, input.team, demand, before, after, hour);
 
-  // Days are simulated a batch at a time (about BATCH_CUSTOMERS customers), until every skill
-  // is clearly above or below the level: most plans are settled in a batch or two, and the
-  // close ones get the days they need.
-  const batch = Math.min(MAX_BATCH, Math.max(1, Math.ceil(BATCH_CUSTOMERS / perHour)));
-  const setup = { settings: input.settings, topics: input.topics, withinSec };
   const arrivals = demand.arrivals;
-  const evaluated = new Map<string, HourOutcome>();
-  const run = async (counts: number[]): Promise<HourOutcome> => {
-    const key = counts.join(",");
-    const known = evaluated.get(key);
-    if (known) return known;
-    const outcome: HourOutcome = { customers: 0, within: 0, bySkill: new Map() };
-    for (let days = 0; days < MAX_DAYS; ) {
-      // One batch of days at a time, then the server's other work: the advice runs in a request.
-      await new Promise((resolve) => setImmediate(resolve));
-      const seeds = Array.from({ length: batch }, (_, i) => days + i + 1);
-      days += batch;
-      const plan = { arrivals, staff: staffFor(counts) };
-      addInto(outcome, simulateHour(setup, before, plan, seeds, after));
-      if (days >= MIN_BATCHES * batch && skills.every((s) => settled(outcome, s.skill, pct))) break;
-    }
-    evaluated.set(key, outcome);
-    return outcome;
-  };
-  const shareOf = (o: HourOutcome, skill: string): number => {
-    const s = o.bySkill.get(skill);
-    return s && s.customers > 0 ? s.within / s.customers : 1;
-  };
-  const meets = (o: HourOutcome) => skills.every((s) => shareOf(o, s.skill) >= pct / 100);
+  const simulate = simulator(input, demand, skills, before, after);
+  const run = (counts: number[]) => simulate(counts.join(","), specialists(staffFor(counts)));
 
   const meetsSkill = (o: HourOutcome, k: number) =>
     shareOf(o, (skills[k] as SkillLoad).skill) >= pct / 100;
@@ -263,7 +269,124 @@ async function adviseHour(
     recommended: counts[k] as number,
     speakers: staff[k]?.speakers ?? {},
   }));
-  return { hour, plan: { arrivals, staff } };
+  return { hour, plan: { arrivals, staff: specialists(staff) } };
+}
+
+/**
+ * One hour's plans simulated on the same days (keyed by `key`). Days are simulated a batch at a
+ * time (about BATCH_CUSTOMERS customers), until every skill is clearly above or below the level:
+ * most plans are settled in a batch or two, and the close ones get the days they need.
+ */
+function simulator(
+  input: AdvisorInput,
+  demand: HourDemand,
+  skills: readonly SkillLoad[],
+  before: HourPlan | undefined,
+  after: HourPlan | undefined,
+  whole = false,
+) {
+  const { pct, withinSec } = input.serviceLevel;
+  const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
+  const batch = Math.min(MAX_BATCH, Math.max(1, Math.ceil(BATCH_CUSTOMERS / perHour)));
+  const setup = { settings: input.settings, topics: input.topics, withinSec };
+  const evaluated = new Map<string, HourOutcome>();
+  return async (key: string, staff: readonly TeamMember[]): Promise<HourOutcome> => {
+    const known = evaluated.get(key);
+    if (known) return known;
+    const outcome: HourOutcome = { customers: 0, within: 0, bySkill: new Map() };
+    for (let days = 0; days < MAX_DAYS; ) {
+      // One batch of days at a time, then the server's other work: the advice runs in a request.
+      await new Promise((resolve) => setImmediate(resolve));
+      const seeds = Array.from({ length: batch }, (_, i) => days + i + 1);
+      days += batch;
+      addInto(
+        outcome,
+        simulateHour(setup, before, { arrivals: demand.arrivals, staff }, seeds, after),
+      );
+      const done = whole
+        ? settled(outcome, pct)
+        : skills.every((s) => settled(outcome.bySkill.get(s.skill), pct));
+      if (days >= MIN_BATCHES * batch && done) break;
+    }
+    evaluated.set(key, outcome);
+    return outcome;
+  };
+}
+
+const shareOf = (o: HourOutcome, skill: string): number => {
+  const s = o.bySkill.get(skill);
+  return s && s.customers > 0 ? s.within / s.customers : 1;
+};
+
+const neededOf = (skills: readonly SkillLoad[]) => skills.map((s) => s.skill);
+
+/**
+ * Erlang C's first figure for a team: all the hour's customers pooled (as if anyone could serve
+ * anyone: the fewest a cross-trained team can do with), and no fewer than hold every skill.
+ */
+function teamFormula(input: AdvisorInput, skills: readonly SkillLoad[]): number {
+  const { pct, withinSec } = input.serviceLevel;
+  const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
+  if (perHour <= 0) return 0;
+  const handleSec = skills.reduce((sum, s) => sum + s.handleSec * s.perHour, 0) / perHour;
+  const pooled = agentsFor(perHour, handleSec, pct, withinSec);
+  return Math.max(1, pooled, coverageOf(input.team ?? [], neededOf(skills)));
+}
+
+/**
+ * An hour planned with the store's own team: the fewest associates like the team's (in its
+ * proportions), from Erlang C's pooled figure up, at which the hour's customers meet the level
+ * (with a margin) on the simulated days; each skill's share is told, not planned for.
+ */
+async function adviseTeamHour(
+  input: AdvisorInput,
+  team: readonly TeamKind[],
+  demand: HourDemand,
+  before: HourPlan | undefined,
+  after: HourPlan | undefined,
+  hour: HourAdvice,
+): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
+  const level = input.serviceLevel.pct / 100;
+  const skills = loadsOf(input, demand);
+  const needed = neededOf(skills);
+  const { formula } = staffing(input, skills);
+  const first = teamFormula(input, skills);
+  const simulate = simulator(input, demand, skills, before, after, true);
+  const run = (n: number) => simulate(String(n), membersOf(crewOf(team, n, needed)));
+  // The hour's customers together: a skill with one or two customers an hour, held by a few of
+  // the team's kinds, would otherwise set the whole headcount on a few dozen simulated customers.
+  // With a margin: the hour is played after only the last half hour before it, so the line it
+  // inherits on a whole day is longer than simulated (a whole day's replay is a few points lower).
+  const meets = (o: HourOutcome) =>
+    o.customers === 0 || o.within / o.customers >= level + TEAM_MARGIN;
+  // Erlang C's pooled figure is the floor: it already counts everyone for every skill, and an
+  // hour played below it inherits, on a whole day, the longer line it leaves the next hour.
+  let n = first;
+  while (!meets(await run(n)) && n < first + 2 * MAX_RAISE) n++;
+  const outcome = await run(n);
+  const crew = crewOf(team, n, needed);
+  const base = input.settings.languages[0] ?? "en";
+  hour.erlangC = first;
+  hour.recommended = n;
+  hour.predictedPct =
+    outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
+  hour.bySkill = skills.map((s, k) => {
+    const holders = crew.filter((m) => m.skills.includes(s.skill));
+    const count = (kinds: typeof crew) => kinds.reduce((sum, m) => sum + m.count, 0);
+    return {
+      skill: s.skill,
+      arrivalsPerHour: round(s.perHour, 2),
+      erlangC: formula[k] as number,
+      recommended: count(holders),
+      speakers: Object.fromEntries(
+        [...s.byLanguage.keys()]
+          .filter((code) => code !== "" && code !== base)
+          .map((code) => [code, count(holders.filter((m) => m.languages.includes(code)))]),
+      ),
+    };
+  });
+  hour.team = crew;
+  return { hour, plan: { arrivals: demand.arrivals, staff: membersOf(crew) } };
 }
 
 /** Arrivals per skill (its topics'), with their handling time (service plus wrap-up). */
@@ -308,8 +431,7 @@ function addInto(into: HourOutcome, from: HourOutcome): void {
  * A skill's share is settled when it lies two standard errors (at the level) from the level:
  * more days would hardly move it to the other side.
  */
-function settled(o: HourOutcome, skill: string, pct: number): boolean {
-  const s = o.bySkill.get(skill);
+function settled(s: Served | undefined, pct: number): boolean {
   if (!s || s.customers === 0) return false;
   const level = pct / 100;
   const error = Math.sqrt((level * (1 - level)) / s.customers);

@@ -3,6 +3,7 @@ import { Random } from "../domain/distributions.js";
 import { type Arrival, drawArrivals } from "../simulation/arrivals.js";
 import { runEngineDay } from "../simulation/engine-day.js";
 import { type Profile, profileSchema } from "../simulation/profile.js";
+import type { TeamMember } from "./team.js";
 
 /**
  * One hour of the week played through the real engine (server/simulation), after the end of
@@ -45,7 +46,8 @@ export interface SkillStaff {
 
 export interface HourPlan {
   arrivals: HourArrivals;
-  staff: readonly SkillStaff[];
+  /** One member per associate on shift. */
+  staff: readonly TeamMember[];
 }
 
 export interface Served {
@@ -129,8 +131,7 @@ export function simulateHour(
 
 /**
  * A simulator profile for one hour: its arrivals (Poisson at the mean rate, topics and
- * languages in the hour's mix), and specialists, each counted for one skill, some speaking the
- * languages asked for. Customers behave as the simulator's defaults say (some browse a while,
+ * languages in the hour's mix); the staff come with the day's profile. Customers behave as the simulator's defaults say (some browse a while,
  * some call ahead, a few offers are declined or missed): the waits a store measures include those.
  */
 function profileOf(
@@ -202,23 +203,28 @@ function withLanguages(arrivals: Arrival[], plan: HourPlan, seed: string): Arriv
 }
 
 /** Specialists: each counted for one skill; the first `speakers[code]` of them speak `code`. */
+export function specialists(staff: readonly SkillStaff[]): TeamMember[] {
+  return staff.flatMap((s) =>
+    Array.from({ length: s.count }, (_, i) => ({
+      skills: [s.skill],
+      languages: Object.entries(s.speakers)
+        .filter(([, n]) => i < n)
+        .map(([code]) => code),
+    })),
+  );
+}
+
+/** The associates of a plan, on shift from `from` to `to` (everyone speaks English too). */
 export function staffOf(
   prefix: string,
   [from, to]: readonly [string, string],
-  staff: readonly SkillStaff[],
+  staff: readonly TeamMember[],
 ): Associates {
-  return staff.flatMap((s, k) =>
-    Array.from({ length: s.count }, (_, i) => ({
-      id: `${prefix}-${k}-${i}`,
-      name: `${prefix} ${k} ${i}`,
-      skills: [s.skill],
-      languages: [
-        "en",
-        ...Object.entries(s.speakers)
-          .filter(([code, n]) => i < n && code !== "en")
-          .map(([code]) => code),
-      ],
-      shifts: [[from, to] as [string, string]],
-    })),
-  );
+  return staff.map((m, i) => ({
+    id: `${prefix}-${i}`,
+    name: `${prefix} ${i}`,
+    skills: [...m.skills],
+    languages: ["en", ...m.languages.filter((code) => code !== "en")],
+    shifts: [[from, to] as [string, string]],
+  }));
 }

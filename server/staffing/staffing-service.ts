@@ -5,6 +5,7 @@ import type { StoreState } from "../domain/state.js";
 import { type HourAdvice, type ServiceLevel, advise, formulaAdvice } from "./advisor.js";
 import { measure } from "./demand.js";
 import type { SimulatedTopic } from "./hour-simulation.js";
+import { type TeamKind, teamOf } from "./team.js";
 
 /** What GET /api/stores/:storeId/staffing answers (docs/HTTP-API.md, "Staffing advisor"). */
 export interface StaffingReport {
@@ -83,7 +84,13 @@ export class StaffingService {
     const timezone = state.settings.timezone;
     const to = addDays(localDayHour(now, timezone).day, -1);
     const from = addDays(to, 1 - 7 * weeks);
-    const same = JSON.stringify([state.storeId, weeks, state.settings, sigmasOf(state)]);
+    const same = JSON.stringify([
+      state.storeId,
+      weeks,
+      state.settings,
+      sigmasOf(state),
+      teamOfStore(state),
+    ]);
     const key = `${to}|${same}`;
     const forStore = this.kept.get(state.storeId) ?? new Map<string, Making>();
     this.kept.set(state.storeId, forStore);
@@ -149,14 +156,18 @@ export class StaffingService {
         `Counting started ${working.since}: weeks before it are left out of the means, not counted as empty.`,
       );
     const { serviceLevelPct: pct, serviceLevelSec: withinSec } = analyticsTargets(state);
+    const team = teamOfStore(state);
     notes.push(
-      "Each associate is counted for one skill: associates who hold several skills may cover more than one line, so a cross-trained team may need fewer.",
+      team.length > 0
+        ? "Each hour's figure counts associates like the store's own: their skills and languages in the proportions the team holds them (see team); bySkill tells how many of them hold each skill."
+        : "No associates with skills yet: each associate is counted for one skill, so a cross-trained team may need fewer.",
     );
     const input = {
       settings: state.settings,
       topics,
       hours: measured.hours,
       serviceLevel: { pct, withinSec },
+      team,
     };
     const report: StaffingReport = {
       storeId: state.storeId,
@@ -175,6 +186,11 @@ export class StaffingService {
 
 const topicName = (state: StoreState, topicId: string) =>
   state.settings.topics.find((t) => t.id === topicId)?.name ?? topicId;
+
+/** The store's associates by kind of skills and languages (managers who serve included). */
+function teamOfStore(state: StoreState): TeamKind[] {
+  return teamOf([...state.associates.values()]);
+}
 
 /** The spread of ln(service time) per topic, from the engine's running statistics. */
 function sigmasOf(state: StoreState): Record<string, number> {

@@ -127,6 +127,11 @@ describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", 
     expect(eleven?.erlangC).toBeGreaterThanOrEqual(1);
     expect(eleven?.recommended).toBeGreaterThanOrEqual(1);
     expect(eleven?.predictedPct).toBeGreaterThanOrEqual(80);
+    // Counted as the store's own team (two phones associates to a returns manager): the
+    // headcount is made of its kinds, a phones associate first, since phones customers came.
+    expect(eleven?.team?.reduce((n, k) => n + k.count, 0)).toBe(eleven?.recommended);
+    expect(eleven?.team?.[0]).toMatchObject({ skills: ["phones"], count: 1 });
+    expect(reply.body.notes.join(" ")).toContain("associates like the store's own");
     // Staff and no customers: nobody advised, the half hour signed in shown.
     expect(noon).toMatchObject({
       weekday: 1,

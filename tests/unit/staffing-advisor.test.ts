@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { advise } from "../../server/staffing/advisor.js";
 import type { HourDemand } from "../../server/staffing/demand.js";
-import { type SimulatedTopic, simulateHour } from "../../server/staffing/hour-simulation.js";
+import {
+  type SimulatedTopic,
+  simulateHour,
+  specialists,
+} from "../../server/staffing/hour-simulation.js";
 import { type StoreSettings, storeSettingsSchema } from "../../shared/settings.js";
 
 /**
@@ -64,7 +68,12 @@ describe("the staffing advisor", () => {
     const fewer = simulateHour(
       { settings, topics: simulated, withinSec: level.withinSec },
       undefined,
-      { arrivals, staff: [{ skill: "phones", count: (peak?.recommended ?? 0) - 1, speakers: {} }] },
+      {
+        arrivals,
+        staff: specialists([
+          { skill: "phones", count: (peak?.recommended ?? 0) - 1, speakers: {} },
+        ]),
+      },
       Array.from({ length: 10 }, (_, i) => i + 1),
     );
     expect(fewer.customers).toBeGreaterThan(80);

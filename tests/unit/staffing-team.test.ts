@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { advise } from "../../server/staffing/advisor.js";
+import type { HourDemand } from "../../server/staffing/demand.js";
+import { simulateHour } from "../../server/staffing/hour-simulation.js";
+import { coverageOf, crewOf, membersOf, teamOf } from "../../server/staffing/team.js";
+import { storeSettingsSchema } from "../../shared/settings.js";
+
+/**
+ * The advisor planning with the store's own people: a headcount of associates like the team's,
+ * in its proportions, every skill held; a cross-trained team needs fewer than specialists.
+ */
+
+const level = { pct: 80, withinSec: 300 };
+
+describe("a crew like the store's team", () => {
+  const team = teamOf([
+    { skills: ["phones", "fashion"], languages: ["en"] },
+    { skills: ["fashion", "phones"], languages: ["en"] },
+    { skills: ["phones", "fashion"], languages: ["en"] },
+    { skills: ["phones"], languages: ["es", "en"] },
+    { skills: ["repairs"], languages: ["en"] },
+    { skills: [], languages: ["en"] },
+  ]);
+
+  it("groups associates by skill and language set, in the team's proportions", () => {
+    expect(team).toEqual([
+      { skills: ["fashion", "phones"], languages: ["en"], share: expect.closeTo(0.6, 9) },
+      { skills: ["phones"], languages: ["en", "es"], share: expect.closeTo(0.2, 9) },
+      { skills: ["repairs"], languages: ["en"], share: expect.closeTo(0.2, 9) },
+    ]);
+  });
+
+  it("holds every skill asked for first, then follows the proportions, and one more takes nobody away", () => {
+    expect(coverageOf(team, ["phones", "repairs"])).toBe(2);
+    expect(crewOf(team, 2, ["phones", "repairs"]).map((k) => [k.skills, k.count])).toEqual([
+      [["fashion", "phones"], 1],
+      [["repairs"], 1],
+    ]);
+    expect(crewOf(team, 5, ["phones"]).map((k) => k.count)).toEqual([3, 1, 1]);
+    for (let n = 1; n < 12; n++) {
+      const smaller = crewOf(team, n, ["phones", "repairs"]);
+      const larger = crewOf(team, n + 1, ["phones", "repairs"]);
+      expect(membersOf(larger)).toHaveLength(n + 1);
+      for (const kind of smaller)
+        expect(
+          larger.find((k) => k.skills.join() === kind.skills.join())?.count,
+        ).toBeGreaterThanOrEqual(kind.count);
+    }
+  });
+});
+
+describe("the staffing advisor with the store's team", () => {
+  const settings = storeSettingsSchema.parse({
+    name: "Team test",
+    timezone: "UTC",
+    languages: ["en"],
+    wrapUpSec: 30,
+    offerTimeoutSec: 30,
+    wideningMin: 10,
+    topics: [
+      { id: "phones", name: "Phones", letter: "P", skill: "phones", expectedServiceMin: 8 },
+      { id: "fitting", name: "Fitting", letter: "F", skill: "fashion", expectedServiceMin: 8 },
+      { id: "returns", name: "Returns", letter: "R", skill: "service", expectedServiceMin: 8 },
+    ],
+  });
+  const topics = settings.topics.map((t) => ({
+    id: t.id,
+    skill: t.skill,
+    serviceMeanSec: t.expectedServiceMin * 60,
+    sigma: 0.5,
+  }));
+  const arrivalsAt = (perHour: number) =>
+    settings.topics.map((t) => ({ topicId: t.id, language: "", perHour }));
+  const monday = (perHour: number): HourDemand[] => [
+    { weekday: 1, hour: 12, arrivals: arrivalsAt(perHour), signedIn: null },
+  ];
+
+  it("counts a cross-trained team as it is: fewer than the same customers need as specialists", async () => {
+    const hours = monday(5);
+    const crossTrained = teamOf([{ skills: ["phones", "fashion", "service"], languages: ["en"] }]);
+    const [specialistAdvice] = await advise({ settings, topics, hours, serviceLevel: level });
+    const [teamAdvice] = await advise({
+      settings,
+      topics,
+      hours,
+      serviceLevel: level,
+      team: crossTrained,
+    });
+    expect(specialistAdvice?.team).toBeUndefined();
+    expect(teamAdvice?.recommended).toBeLessThan(specialistAdvice?.recommended ?? 0);
+    expect(teamAdvice?.team).toEqual([
+      {
+        skills: ["fashion", "phones", "service"],
+        languages: ["en"],
+        count: teamAdvice?.recommended,
+      },
+    ]);
+    // Everyone holds every skill: each line counts the whole headcount.
+    expect(teamAdvice?.bySkill.map((s) => s.recommended)).toEqual(
+      [1, 2, 3].map(() => teamAdvice?.recommended),
+    );
+    expect(teamAdvice?.predictedPct).toBeGreaterThanOrEqual(85);
+  });
+
+  it("raises a partly cross-trained team above Erlang C's pooled figure, and one fewer misses", async () => {
+    const pairs = teamOf([
+      { skills: ["phones", "fashion"], languages: ["en"] },
+      { skills: ["service"], languages: ["en"] },
+    ]);
+    const [advice] = await advise({
+      settings,
+      topics,
+      hours: monday(8),
+      serviceLevel: level,
+      team: pairs,
+    });
+    const recommended = advice?.recommended ?? 0;
+    expect(recommended).toBeGreaterThan(advice?.erlangC ?? 0);
+    expect(advice?.predictedPct).toBeGreaterThanOrEqual(85);
+    expect(advice?.team?.reduce((n, k) => n + k.count, 0)).toBe(recommended);
+    const fewer = simulateHour(
+      { settings, topics, withinSec: level.withinSec },
+      undefined,
+      {
+        arrivals: arrivalsAt(8),
+        staff: membersOf(crewOf(pairs, recommended - 1, ["fashion", "phones", "service"])),
+      },
+      Array.from({ length: 24 }, (_, i) => i + 1),
+    );
+    expect(fewer.customers).toBeGreaterThan(400);
+    // The advisor asks 5 points above the level asked for.
+    expect(fewer.within / fewer.customers).toBeLessThan(0.85);
+  });
+});
