@@ -113,6 +113,10 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
       "The charger still does not work",
     ])
       expect(alertText).toContain(words);
+    // No server-made English note under it (the title, code and names say it in the page's
+    // language), and its dismissal says it only dismisses: the visit stays on the list.
+    expect(await alert.locator(".alert-note:not([data-follow-up-said])").count()).toBe(0);
+    await alert.getByRole("button", { name: "Dismiss alert" }).waitFor();
     const panel = managerPage.locator(".follow-ups-panel");
     await panel.getByRole("heading", { name: "Follow-ups (1)" }).waitFor();
     const entry = panel.locator("[data-follow-up]", { hasText: code });
@@ -131,6 +135,8 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     const ukEntry = ukPage.locator("[data-follow-up]", { hasText: code });
     await expect(ukEntry.locator(".alert-what").textContent()).resolves.toContain("Телефони");
     await expect(ukEntry.locator(".alert-what").textContent()).resolves.not.toContain("Phones");
+    const ukAlert = ukPage.locator("[data-alert=follow_up_needed]", { hasText: code });
+    await expect(ukAlert.textContent()).resolves.not.toContain("was closed as resolved");
     await ukConsole.close();
 
     // A note of spaces only is not sent, and the manager is told what is missing.

@@ -623,13 +623,13 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
   draw();
 }
 
-/** A short two-tone chime for a new offer (browsers allow it once the page has been touched). */
 /** A visit's topic in the page's language, where the store named it so; else its name. */
-function topicNameIn(view: AssociateView | undefined, visit: StaffVisit): string {
+export function topicNameIn(view: AssociateView | undefined, visit: StaffVisit): string {
   const topic = view?.topics.find((x) => x.id === visit.topicId);
   return topic?.names?.[language()] ?? visit.topicName;
 }
 
+/** A short two-tone chime for a new offer (browsers allow it once the page has been touched). */
 function chime(): void {
   try {
     const audio = new AudioContext();

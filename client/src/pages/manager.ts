@@ -5,7 +5,7 @@ import { drawCharts, todayCharts } from "../lib/charts.js";
 import { alertDetails, followUpsPanel, openFollowUp } from "../lib/follow-ups.js";
 import { t } from "../lib/i18n.js";
 import { settingsPanel } from "../lib/settings-panel.js";
-import { type StaffContext, startStaffPage } from "../lib/staff.js";
+import { type StaffContext, startStaffPage, topicNameIn } from "../lib/staff.js";
 import { minutesAgo, storeDateTime } from "../lib/view.js";
 import "../lib/styles.css";
 import "./staff.css";
@@ -143,14 +143,21 @@ function alertItem(v: ManagerView, ctx: StaffContext, a: AlertView) {
             "alerts",
             () => ctx.send("alert:resolve", { alertId: a.alertId }),
             t("manager.alertResolved"),
-          )}>${t("manager.resolve")}</button>`;
+          )}>${
+          // A follow-up's alert only goes from view: the visit stays on the follow-up list.
+          a.kind === "follow_up_needed" ? t("manager.dismissAlert") : t("manager.resolve")
+        }</button>`;
     }
   };
   return html`<li class="card alert-item" data-alert=${a.kind}>
     <p class="alert-what"><strong>${t(`alert.${a.kind}`)}</strong>
       ${code ? html` · <span class="code">${code}</span>` : nothing}${customer ? ` · ${customer}` : ""}${who ? ` · ${who}` : ""}
       <small class="muted"> · ${t("manager.ago", { minutes: minutesAgo(a.at, ctx.now()) })}</small></p>
-    ${a.note ? html`<p class="alert-note">${a.note}</p>` : nothing}
+    ${
+      // What an associate wrote when calling; the server's own notes repeat the title, code and
+      // names above, in English.
+      a.kind === "manager_called" && a.note ? html`<p class="alert-note">${a.note}</p>` : nothing
+    }
     ${alertDetails(a)}
     <div class="row">${a.actions.map(action)}</div>
   </li>`;
@@ -179,8 +186,8 @@ function board(v: ManagerView, ctx: StaffContext) {
     </section>`;
 }
 
-const visitLabel = (x: StaffVisit) =>
-  `${x.code} · ${x.topicName}${x.name ? ` · ${x.name}` : ""} (${t(`status.${x.status}`)})`;
+const visitLabel = (v: ManagerView, x: StaffVisit) =>
+  `${x.code} · ${topicNameIn(v, x)}${x.name ? ` · ${x.name}` : ""} (${t(`status.${x.status}`)})`;
 
 function overrides(v: ManagerView, ctx: StaffContext) {
   const reassignable = v.line.filter((x) => x.status !== "expected");
@@ -236,7 +243,7 @@ function overrides(v: ManagerView, ctx: StaffContext) {
         <label for="reassign-visit">${t("manager.visit")}</label>
         <select id="reassign-visit" name="visit" required>
           <option value="">${t("manager.chooseVisit")}</option>
-          ${reassignable.map((x) => html`<option value=${x.visitId}>${visitLabel(x)}</option>`)}
+          ${reassignable.map((x) => html`<option value=${x.visitId}>${visitLabel(v, x)}</option>`)}
         </select>
       </div>
       <div>
@@ -254,7 +261,7 @@ function overrides(v: ManagerView, ctx: StaffContext) {
         <label for="priority-visit">${t("manager.visit")}</label>
         <select id="priority-visit" name="visit" required>
           <option value="">${t("manager.chooseVisit")}</option>
-          ${prioritizable.map((x) => html`<option value=${x.visitId}>${visitLabel(x)}</option>`)}
+          ${prioritizable.map((x) => html`<option value=${x.visitId}>${visitLabel(v, x)}</option>`)}
         </select>
       </div>
       <div>
@@ -279,7 +286,7 @@ function today(v: ManagerView, ctx: StaffContext) {
         <tbody>
           ${v.recent.map(
             (r) => html`<tr data-visit=${r.visitId}>
-              <td>${r.code}</td><td>${r.topicName}</td><td>${nameOf(v, r.associateId)}</td>
+              <td>${r.code}</td><td>${topicNameIn(v, r)}</td><td>${nameOf(v, r.associateId)}</td>
               <td>${r.outcome ? t(`outcome.${r.outcome}`) : t(`status.${r.status}`)}</td>
               <td>${r.feedback ? html`${t(`visit.sat.${r.feedback.satisfaction}`)}${r.feedback.kudos ? html` <span class="badge ok">${t("manager.kudos")}</span>` : ""}${r.feedback.comment ? html`<br /><small class="comment">${r.feedback.comment}</small>` : ""}` : "—"}</td>
             </tr>`,
