@@ -44,7 +44,12 @@ interface Report {
   timezone: string;
   total: AnalyticsRow;
   quoteTargetPct: number;
-  daysBelowTarget: Array<{ day: string; quoteInsidePct: number | null; served: number }>;
+  daysBelowTarget: Array<{
+    day: string;
+    quoteInsidePct: number | null;
+    quoted: number;
+    served: number;
+  }>;
   rows: AnalyticsRow[];
 }
 
@@ -364,6 +369,10 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     );
     // The share is of those told a wait: the line says how many of how many.
     const below = byDay.rows.find((r) => r.key === byDay.daysBelowTarget[0]?.day);
+    // The API gives the share's base with it.
+    expect(byDay.daysBelowTarget[0]?.quoted).toBe(
+      (below?.quoteInside ?? 0) + (below?.quoteBelow ?? 0) + (below?.quoteAbove ?? 0),
+    );
     expect(await page.locator(".below-target li").first().textContent()).toContain(
       `${byDay.daysBelowTarget[0]?.quoteInsidePct} % inside the quote (${below?.quoteInside} of ${
         (below?.quoteInside ?? 0) + (below?.quoteBelow ?? 0) + (below?.quoteAbove ?? 0)

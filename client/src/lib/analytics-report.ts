@@ -42,7 +42,12 @@ export interface AnalyticsReport {
   countedSince: string | null;
   total: AnalyticsRow;
   quoteTargetPct: number;
-  daysBelowTarget: Array<{ day: string; quoteInsidePct: number | null; served: number }>;
+  daysBelowTarget: Array<{
+    day: string;
+    quoteInsidePct: number | null;
+    quoted: number;
+    served: number;
+  }>;
   rows: AnalyticsRow[];
 }
 

@@ -303,7 +303,7 @@ function quoteOverview(data: Reports) {
           ${daysBelowTarget.map((d) => {
             // The share is of those told a wait, not of all served: say both counts it is of.
             const row = data.day.rows.find((r) => r.key === d.day);
-            const quoted = row ? row.quoteInside + row.quoteBelow + row.quoteAbove : d.served;
+            const quoted = d.quoted;
             const inside = row?.quoteInside ?? Math.round(((d.quoteInsidePct ?? 0) * quoted) / 100);
             return html`<li data-day=${d.day}>
               <strong>${formatDay(d.day)}</strong>: ${t("analytics.dayBelow", { pct: formatValue(d.quoteInsidePct, "pct"), inside, quoted })}

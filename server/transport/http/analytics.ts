@@ -92,7 +92,13 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
       const { quoteTargetPct } = analyticsTargets(state);
       const daysBelowTarget = breakdown(days, "day")
         .filter((d) => d.quoteInsidePct !== null && d.quoteInsidePct < quoteTargetPct)
-        .map((d) => ({ day: d.key, quoteInsidePct: d.quoteInsidePct, served: d.served }));
+        .map((d) => ({
+          day: d.key,
+          quoteInsidePct: d.quoteInsidePct,
+          // The share's own base: told a wait and accepted (a visit still being served counts).
+          quoted: d.quoteInside + d.quoteBelow + d.quoteAbove,
+          served: d.served,
+        }));
       res.json({
         storeId: state.storeId,
         timezone: working.timezone,
