@@ -135,6 +135,12 @@ describe.skipIf(!hasChromium)("the manager follows up a disputed resolution", ()
     const ukEntry = ukPage.locator("[data-follow-up]", { hasText: code });
     await expect(ukEntry.locator(".alert-what").textContent()).resolves.toContain("Телефони");
     await expect(ukEntry.locator(".alert-what").textContent()).resolves.not.toContain("Phones");
+    // Today's chart of waits by topic says it in Ukrainian to a screen reader too.
+    const byTopic =
+      (await ukPage.locator("#chart-waits-by-topic").getAttribute("aria-label")) ?? "";
+    expect(byTopic).toContain("Телефони");
+    expect(byTopic).toContain("хв");
+    expect(byTopic).not.toContain("Phones");
     const ukAlert = ukPage.locator("[data-alert=follow_up_needed]", { hasText: code });
     await expect(ukAlert.textContent()).resolves.not.toContain("was closed as resolved");
     await ukConsole.close();

@@ -13,6 +13,7 @@ import {
 } from "chart.js";
 import type { ManagerView } from "../../../shared/views.js";
 import { t } from "./i18n.js";
+import { topicNameIn } from "./staff.js";
 import { storeDateTime } from "./view.js";
 
 Chart.register(
@@ -73,7 +74,8 @@ export function todayCharts(view: ManagerView): ChartSpec[] {
   const hours = groupBy(visits, (v) => storeDateTime(v.checkedInAt, timeZone).slice(11, 13));
   const hourLabels = [...hours.keys()].sort();
   const byHour = hourLabels.map((h) => average((hours.get(h) ?? []).map((v) => v.waitedMin)));
-  const topics = groupBy(visits, (v) => v.topicName);
+  // Topics by the store's name for them in the page's language.
+  const topics = groupBy(visits, (v) => topicNameIn(view, v));
   const topicLabels = [...topics.keys()].sort();
   const byTopic = topicLabels.map((k) => average((topics.get(k) ?? []).map((v) => v.waitedMin)));
   const names = new Map([view.me, ...view.colleagues].map((c) => [c.id, c.name]));
@@ -116,7 +118,10 @@ export function todayCharts(view: ManagerView): ChartSpec[] {
     {
       id: "waits-by-topic",
       title: t("charts.byTopic"),
-      summary: topicLabels.map((k, i) => `${k}: ${byTopic[i]} min`).join(", ") || t("charts.none"),
+      summary:
+        topicLabels
+          .map((k, i) => `${k}: ${t("analytics.minutes", { n: byTopic[i] ?? 0 })}`)
+          .join(", ") || t("charts.none"),
       config: bar(topicLabels, t("charts.avgWait"), byTopic, "#0b5cad"),
     },
     {
