@@ -7,6 +7,7 @@ import {
   type Served,
   type SimulatedTopic,
   type SkillStaff,
+  simulateDay,
   simulateHour,
   specialists,
 } from "./hour-simulation.js";
@@ -92,6 +93,8 @@ export async function advise(
   advice: HourAdvice[] = [],
 ): Promise<HourAdvice[]> {
   let previous: { weekday: number; hour: number; plan: HourPlan } | undefined;
+  const plans: Array<HourPlan | undefined> = [];
+  const first = advice.length;
   for (const [i, demand] of input.hours.entries()) {
     const before =
       previous && previous.weekday === demand.weekday && previous.hour === demand.hour - 1
@@ -104,9 +107,76 @@ export async function advise(
         : undefined;
     const { hour, plan } = await adviseHour(input, demand, before, after);
     advice.push(hour);
+    plans.push(plan);
     previous = plan && { weekday: demand.weekday, hour: demand.hour, plan };
   }
+  if (input.team && input.team.length > 0)
+    await checkWholeDays(input, input.team, advice.slice(first), plans);
   return advice;
+}
+
+/** The whole-day check's days (apart from the hours' own seeds), and its rounds at most. */
+export const DAY_SEEDS = Array.from({ length: 16 }, (_, i) => 901 + i);
+const DAY_ROUNDS = 3;
+
+/**
+ * Each day's hours, as planned one by one, played again as the whole day through the engine: an
+ * hour after a long peak inherits a longer line than its own simulation gave it (it saw only
+ * the last half hour before). An hour that misses the level gets one associate more, and the
+ * day is played again, a few rounds at most. Team plans only (the store's own people).
+ */
+async function checkWholeDays(
+  input: AdvisorInput,
+  team: readonly TeamKind[],
+  advice: HourAdvice[],
+  plans: Array<HourPlan | undefined>,
+): Promise<void> {
+  const level = input.serviceLevel.pct / 100;
+  const setup = {
+    settings: input.settings,
+    topics: input.topics,
+    withinSec: input.serviceLevel.withinSec,
+  };
+  // Runs of consecutive planned hours of one weekday.
+  const runs: number[][] = [];
+  for (const [i, a] of advice.entries()) {
+    const run = runs.at(-1);
+    const prev = run === undefined ? undefined : advice[run.at(-1) as number];
+    if (!plans[i]) continue;
+    if (run && prev && prev.weekday === a.weekday && prev.hour === a.hour - 1) run.push(i);
+    else runs.push([i]);
+  }
+  for (const run of runs) {
+    for (let pass = 0; ; pass++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const served = simulateDay(
+        setup,
+        run.map((i) => plans[i] as HourPlan),
+        DAY_SEEDS,
+      );
+      // The whole day's figure is the better prediction of each hour's share.
+      for (const [k, i] of run.entries()) {
+        const s = served[k];
+        if (s && s.customers > 0)
+          (advice[i] as HourAdvice).predictedPct = round((100 * s.within) / s.customers, 1);
+      }
+      const missing = run.filter((i, k) => {
+        const s = served[k];
+        return s !== undefined && s.customers > 0 && s.within / s.customers < level;
+      });
+      if (missing.length === 0 || pass === DAY_ROUNDS) break;
+      for (const i of missing) {
+        const a = advice[i] as HourAdvice;
+        const demand = input.hours.find((h) => h.weekday === a.weekday && h.hour === a.hour);
+        if (!demand || a.recommended >= a.erlangC + 2 * MAX_RAISE) continue;
+        const skills = loadsOf(input, demand);
+        const crew = crewOf(team, a.recommended + 1, neededOf(skills));
+        describeCrew(input, skills, a, crew);
+        a.recommended += 1;
+        plans[i] = { arrivals: demand.arrivals, staff: membersOf(crew) };
+      }
+    }
+  }
 }
 
 interface SkillLoad {
@@ -349,7 +419,6 @@ async function adviseTeamHour(
   const level = input.serviceLevel.pct / 100;
   const skills = loadsOf(input, demand);
   const needed = neededOf(skills);
-  const { formula } = staffing(input, skills);
   const first = teamFormula(input, skills);
   const simulate = simulator(input, demand, skills, before, after, true);
   const run = (n: number) => simulate(String(n), membersOf(crewOf(team, n, needed)));
@@ -365,11 +434,23 @@ async function adviseTeamHour(
   while (!meets(await run(n)) && n < first + 2 * MAX_RAISE) n++;
   const outcome = await run(n);
   const crew = crewOf(team, n, needed);
-  const base = input.settings.languages[0] ?? "en";
   hour.erlangC = first;
   hour.recommended = n;
   hour.predictedPct =
     outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
+  describeCrew(input, skills, hour, crew);
+  return { hour, plan: { arrivals: demand.arrivals, staff: membersOf(crew) } };
+}
+
+/** The advice's per-skill figures and team for `crew`: who holds each skill, who speaks what. */
+function describeCrew(
+  input: AdvisorInput,
+  skills: readonly SkillLoad[],
+  hour: HourAdvice,
+  crew: Array<TeamMember & { count: number }>,
+): void {
+  const { formula } = staffing(input, skills);
+  const base = input.settings.languages[0] ?? "en";
   hour.bySkill = skills.map((s, k) => {
     const holders = crew.filter((m) => m.skills.includes(s.skill));
     const count = (kinds: typeof crew) => kinds.reduce((sum, m) => sum + m.count, 0);
@@ -386,7 +467,6 @@ async function adviseTeamHour(
     };
   });
   hour.team = crew;
-  return { hour, plan: { arrivals: demand.arrivals, staff: membersOf(crew) } };
 }
 
 /** Arrivals per skill (its topics'), with their handling time (service plus wrap-up). */

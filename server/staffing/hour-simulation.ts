@@ -129,6 +129,70 @@ export function simulateHour(
   return outcome;
 }
 
+/** "HH:MM" of a minute of the simulated day. */
+const clockAt = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+
+/**
+ * Consecutive hours of one day played as a whole day through the engine, each hour's customers
+ * in its own mix and each hour's staff on shift for it (the last hour's an hour past its end):
+ * the line a long peak leaves carries into the hours after it, as it does in a store. Answers,
+ * per hour, its customers and those served within `withinSec`, pooled over `seeds`.
+ */
+export function simulateDay(
+  setup: SimulationSetup,
+  plans: readonly HourPlan[],
+  seeds: readonly number[],
+): Served[] {
+  const served: Served[] = plans.map(() => ({ customers: 0, within: 0 }));
+  if (plans.length === 0) return served;
+  const base = setup.settings.languages[0] ?? "en";
+  // The simulated day starts at 01:00 (one hour per plan, at most 22).
+  const startMin = 60;
+  const windows = plans.map(
+    (_, i) => [clockAt(startMin + 60 * i), clockAt(startMin + 60 * (i + 1))] as const,
+  );
+  const profiles = plans.map((plan, i) =>
+    profileOf(setup, `day-${i}`, windows[i] as readonly [string, string], plan, base),
+  );
+  const last = plans.length - 1;
+  const languages = profiles.flatMap((p) => p.languages);
+  const dayProfile: Profile = {
+    ...(profiles[0] as Profile),
+    open: clockAt(startMin),
+    close: clockAt(startMin + 60 * plans.length),
+    languages: languages.filter((l, i, all) => all.findIndex((m) => m.code === l.code) === i),
+    associates: plans.flatMap((plan, i) =>
+      staffOf(
+        `d${i}`,
+        [
+          (windows[i] as readonly [string, string])[0],
+          clockAt(startMin + 60 * (i === last ? i + 2 : i + 1)),
+        ],
+        plan.staff,
+      ),
+    ),
+  };
+  for (const seed of seeds) {
+    const arrivals: Arrival[] = profiles
+      .flatMap((profile, i) =>
+        withLanguages(drawArrivals(profile, seed), plans[i] as HourPlan, `${profile.name}|${seed}`),
+      )
+      .sort((x, y) => x.at - y.at)
+      .map((a, index) => ({ ...a, index }));
+    const day = runEngineDay(dayProfile, arrivals, seed, { quotes: false });
+    for (const c of day.customers) {
+      const i = Math.floor((c.presentAt - startMin * MIN) / (60 * MIN));
+      const s = served[i];
+      if (!s) continue;
+      s.customers++;
+      if (c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000)
+        s.within++;
+    }
+  }
+  return served;
+}
+
 /**
  * A simulator profile for one hour: its arrivals (Poisson at the mean rate, topics and
  * languages in the hour's mix); the staff come with the day's profile. Customers behave as the simulator's defaults say (some browse a while,

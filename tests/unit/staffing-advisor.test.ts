@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { advise } from "../../server/staffing/advisor.js";
+import { DAY_SEEDS, advise } from "../../server/staffing/advisor.js";
 import type { HourDemand } from "../../server/staffing/demand.js";
 import {
   type SimulatedTopic,
+  simulateDay,
   simulateHour,
   specialists,
 } from "../../server/staffing/hour-simulation.js";
+import { crewOf, membersOf, teamOf } from "../../server/staffing/team.js";
 import { type StoreSettings, storeSettingsSchema } from "../../shared/settings.js";
 
 /**
@@ -123,4 +125,26 @@ describe("the staffing advisor", () => {
       bySkill: [],
     });
   });
+
+  it("plays the planned day whole, so the hour after a long peak gets what the line it inherits needs", async () => {
+    const { settings, simulated } = storeWith([{ id: "phones", skill: "phones", serviceMin: 10 }]);
+    const team = teamOf([{ skills: ["phones"], languages: [] }]);
+    const rate = (perHour: number) => [{ topicId: "phones", language: "", perHour }];
+    // Four busy hours, then two quieter ones that inherit the line the peak leaves.
+    const hours = [45, 45, 45, 45, 20, 20].map((perHour, i) => monday(10 + i, rate(perHour)));
+    const advice = await advise({ settings, topics: simulated, hours, serviceLevel: level, team });
+    // Planned alone, the hour after the peak would have Erlang C's 5; the whole day needs more.
+    expect(advice[4]).toMatchObject({ hour: 14, erlangC: 5 });
+    expect(advice[4]?.recommended).toBeGreaterThan(5);
+    // Played whole on the advisor's check days, every hour of the plan meets the level.
+    const plans = advice.map((a, i) => ({
+      arrivals: (hours[i] as HourDemand).arrivals,
+      staff: membersOf(crewOf(team, a.recommended, ["phones"])),
+    }));
+    const setup = { settings, topics: simulated, withinSec: level.withinSec };
+    for (const [i, s] of simulateDay(setup, plans, DAY_SEEDS).entries())
+      expect(s.within / s.customers, `hour ${10 + i}`).toBeGreaterThanOrEqual(0.8);
+    // Each hour's prediction is the whole day's.
+    for (const a of advice) expect(a.predictedPct).toBeGreaterThanOrEqual(80);
+  }, 60_000);
 });
