@@ -99,7 +99,8 @@ describe("the staffing advisor with the store's team", () => {
     expect(teamAdvice?.bySkill.map((s) => s.recommended)).toEqual(
       [1, 2, 3].map(() => teamAdvice?.recommended),
     );
-    expect(teamAdvice?.predictedPct).toBeGreaterThanOrEqual(85);
+    // The prediction is the plan played as a whole day (the advisor's day check): the level.
+    expect(teamAdvice?.predictedPct).toBeGreaterThanOrEqual(80);
   });
 
   it("raises a partly cross-trained team above Erlang C's pooled figure, and one fewer misses", async () => {
@@ -116,7 +117,7 @@ describe("the staffing advisor with the store's team", () => {
     });
     const recommended = advice?.recommended ?? 0;
     expect(recommended).toBeGreaterThan(advice?.erlangC ?? 0);
-    expect(advice?.predictedPct).toBeGreaterThanOrEqual(85);
+    expect(advice?.predictedPct).toBeGreaterThanOrEqual(80);
     expect(advice?.team?.reduce((n, k) => n + k.count, 0)).toBe(recommended);
     const fewer = simulateHour(
       { settings, topics, withinSec: level.withinSec },
