@@ -1,32 +1,8 @@
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  type ChartConfiguration,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  PointElement,
-  Tooltip,
-} from "chart.js";
 import { type AnalyticsChart, formatValue } from "./analytics-charts.js";
+import { Chart, type ChartConfiguration } from "./chart-setup.js";
 import { language } from "./i18n.js";
 
 /** The analytics charts drawn with chart.js, from their descriptions (analytics-charts.ts). */
-
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Legend,
-  Tooltip,
-);
 
 /**
  * A long label ("Another reason, or none given") as lines of at most `width` characters (a

@@ -1,32 +1,8 @@
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  type ChartConfiguration,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  PointElement,
-  Tooltip,
-} from "chart.js";
 import type { ManagerView } from "../../../shared/views.js";
+import { Chart, type ChartConfiguration } from "./chart-setup.js";
 import { t } from "./i18n.js";
 import { topicNameIn } from "./staff.js";
 import { storeDateTime } from "./view.js";
-
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Legend,
-  Tooltip,
-);
 
 type Recent = ManagerView["recent"][number];
 
