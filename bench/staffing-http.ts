@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { drawArrivals } from "../server/simulation/arrivals.js";
 import { type Profile, minutesOf } from "../server/simulation/profile.js";
 import {
@@ -18,7 +19,8 @@ import {
  * in, are accepted 5 s later and served for their drawn service time, by a team large enough
  * that nobody waits; the team signs in at opening and out at closing. Times the first request
  * (answered after at most 3 s), how long until the whole week is simulated (asking again), and
- * a request after that (the advice kept).
+ * a request after that (the advice kept), and how long the server's event loop stalled meanwhile
+ * (the advice is made on it, in slices).
  */
 
 const MIN = 60_000;
@@ -35,6 +37,9 @@ export interface StaffingHttpFigures {
   firstMs: number;
   wholeMs: number;
   keptMs: number;
+  /** The server's event loop while the advice was made: the longest stall and the 99th centile. */
+  loopMaxMs: number;
+  loopP99Ms: number;
 }
 
 export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<StaffingHttpFigures> {
@@ -48,6 +53,7 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
   let firstMs = 0;
   let wholeMs = 0;
   let keptMs = 0;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
   try {
     const skills = [...new Set(profile.topics.map((t) => t.skill))];
     const team = Array.from({ length: TEAM }, (_, i) => ({
@@ -141,6 +147,7 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
         ADMIN_TOKEN,
       );
     const started = performance.now();
+    loop.enable();
     let reply = await ask();
     firstMs = Math.round(performance.now() - started);
     if (reply.status !== 200) throw new Error(`staffing: HTTP ${reply.status}`);
@@ -149,6 +156,7 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
     while (reply.body.notes.some((n) => n.includes("checked by simulation so far")))
       reply = await ask();
     wholeMs = Math.round(performance.now() - started);
+    loop.disable();
     const again = performance.now();
     await ask();
     keptMs = Math.round(performance.now() - again);
@@ -157,5 +165,7 @@ export async function benchStaffingHttp(profile: Profile, weeks = 4): Promise<St
     await place.cleanup();
     await rm(dataDir, { recursive: true, force: true });
   }
-  return { days: 7 * weeks, visits, hours, firstMs, wholeMs, keptMs };
+  const loopMaxMs = Math.round(loop.max / 1e6);
+  const loopP99Ms = Math.round(loop.percentile(99) / 1e6);
+  return { days: 7 * weeks, visits, hours, firstMs, wholeMs, keptMs, loopMaxMs, loopP99Ms };
 }

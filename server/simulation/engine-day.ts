@@ -116,8 +116,10 @@ export function runEngineDay(
     const d = quoting ? withQuotes(decided) : decided;
     state = d.state;
     for (const e of d.events) observe(e, before);
-    // The cached deadline is a lower bound that a tick firing nothing leaves in the past.
-    const next = computeNextDeadline(state);
+    // The cached deadline is a lower bound on the next timer (a tick at it may fire nothing);
+    // one that a tick firing nothing leaves in the past is made exact by a full scan.
+    const bound = state.nextDeadline;
+    const next = bound === null || bound > now ? bound : computeNextDeadline(state);
     if (next !== null && !ticks.has(next)) {
       ticks.add(next);
       queue.push(Math.max(next, now), () => {

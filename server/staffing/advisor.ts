@@ -19,7 +19,9 @@ import { type TeamKind, type TeamMember, coverageOf, crewOf, membersOf } from ".
  * team's (skills and languages in its proportions): Erlang C with every customer pooled gives
  * the first figure, and the hour played through the engine after the hour before it raises it
  * until the hour's customers meet the level (a team that is not cross-trained throughout, and
- * languages, need more than the pool). Without a team, specialists: Erlang C per skill, then
+ * languages, need more than the pool); then each day is played whole, raised where an hour
+ * misses and lowered where every hour still meets it (checkWholeDays). Without a team,
+ * specialists: Erlang C per skill, then
  * lowered while every skill meets the level (a short peak from an empty line needs fewer than
  * the steady state) or raised until it does.
  */
@@ -94,6 +96,7 @@ export async function advise(
 ): Promise<HourAdvice[]> {
   let previous: { weekday: number; hour: number; plan: HourPlan } | undefined;
   const plans: Array<HourPlan | undefined> = [];
+  const probes: Array<ShareAt | undefined> = [];
   const first = advice.length;
   for (const [i, demand] of input.hours.entries()) {
     const before =
@@ -105,33 +108,57 @@ export async function advise(
       next && next.weekday === demand.weekday && next.hour === demand.hour + 1
         ? formulaPlan(input, next)
         : undefined;
-    const { hour, plan } = await adviseHour(input, demand, before, after);
+    const { hour, plan, shareAt } = await adviseHour(input, demand, before, after);
     advice.push(hour);
     plans.push(plan);
+    probes.push(shareAt);
     previous = plan && { weekday: demand.weekday, hour: demand.hour, plan };
   }
   if (input.team && input.team.length > 0)
-    await checkWholeDays(input, input.team, advice.slice(first), plans);
+    await checkWholeDays(input, input.team, advice.slice(first), plans, probes);
   return advice;
 }
 
 /** The whole-day check's days (apart from the hours' own seeds), and its rounds at most. */
 export const DAY_SEEDS = Array.from({ length: 16 }, (_, i) => 901 + i);
 const DAY_ROUNDS = 3;
+/**
+ * What the whole day's share must reach above the level asked for: the check days are a sample
+ * of days, and an hour just at the level on them misses it on other days half the time.
+ */
+export const DAY_MARGIN = 0.02;
+/**
+ * An hour is given one fewer only if its whole-day share, less what one fewer costs it played
+ * alone, stays this far above what the day check asks: played alone, an hour loses 5–15 points
+ * less with one fewer than on the whole day (the longer line it then leaves itself), so a try
+ * below this is a whole day played for nothing.
+ */
+const TRIM_HEADROOM = 0.04;
+/** Hours after the last with this many customers an hour are the close-out (after closing). */
+const OPEN_PER_HOUR = 1;
 
 /**
  * Each day's hours, as planned one by one, played again as the whole day through the engine: an
  * hour after a long peak inherits a longer line than its own simulation gave it (it saw only
  * the last half hour before). An hour that misses the level gets one associate more, and the
- * day is played again, a few rounds at most. Team plans only (the store's own people).
+ * day is played again, a few rounds at most. Then, earliest hour first, each hour is given one
+ * fewer for as long as the whole day still meets the level in every hour: the extra associate an
+ * hour got for the line it inherited can come off the hour before it (where Erlang C's floor put
+ * one too many), and an hour planned alone with a margin keeps only what the day needs. The hours
+ * after closing (under a customer an hour, at the end of the day) are served by those on at
+ * closing, who stay to serve the line out. Team plans only (the store's own people).
  */
 async function checkWholeDays(
   input: AdvisorInput,
   team: readonly TeamKind[],
   advice: HourAdvice[],
   plans: Array<HourPlan | undefined>,
+  probes: Array<ShareAt | undefined>,
 ): Promise<void> {
   const level = input.serviceLevel.pct / 100;
+  const target = level + DAY_MARGIN;
+  /** Two standard errors above the level, for a share of `n` customers. */
+  const sure = (n: number) => level + 2 * Math.sqrt((level * (1 - level)) / Math.max(1, n));
   const setup = {
     settings: input.settings,
     topics: input.topics,
@@ -146,38 +173,93 @@ async function checkWholeDays(
     if (run && prev && prev.weekday === a.weekday && prev.hour === a.hour - 1) run.push(i);
     else runs.push([i]);
   }
+  const demandOf = (a: HourAdvice) =>
+    input.hours.find((h) => h.weekday === a.weekday && h.hour === a.hour) as HourDemand;
+  /** Hour `i` planned with `n` of the team. */
+  const staff = (i: number, n: number) => {
+    const a = advice[i] as HourAdvice;
+    const demand = demandOf(a);
+    const skills = loadsOf(input, demand);
+    const crew = crewOf(team, n, neededOf(skills));
+    describeCrew(input, skills, a, crew);
+    a.recommended = n;
+    plans[i] = { arrivals: demand.arrivals, staff: membersOf(crew) };
+  };
+  /** The fewest an hour can have: one, and enough to hold every skill its customers ask for. */
+  const fewestOf = (a: HourAdvice) =>
+    Math.max(1, coverageOf(team, neededOf(loadsOf(input, demandOf(a)))));
   for (const run of runs) {
-    for (let pass = 0; ; pass++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      const served = simulateDay(
-        setup,
-        run.map((i) => plans[i] as HourPlan),
-        DAY_SEEDS,
-      );
-      // The whole day's figure is the better prediction of each hour's share.
-      for (const [k, i] of run.entries()) {
-        const s = served[k];
-        if (s && s.customers > 0)
-          (advice[i] as HourAdvice).predictedPct = round((100 * s.within) / s.customers, 1);
+    let closing = run.length - 1;
+    while (
+      closing > 0 &&
+      (advice[run[closing] as number] as HourAdvice).arrivalsPerHour < OPEN_PER_HOUR
+    )
+      closing--;
+    // After closing, the fewest (those on at closing serve the line out): raised if they miss.
+    for (const i of run.slice(closing + 1)) staff(i, fewestOf(advice[i] as HourAdvice));
+    /** Each hour's customers and share within the level on the check days, played whole. */
+    const play = async (): Promise<Array<{ share: number; customers: number }>> => {
+      const day = run.map((i) => plans[i] as HourPlan);
+      const served = run.map(() => ({ customers: 0, within: 0 }));
+      // A day at a time, then the server's other work: the advice runs beside live stores.
+      for (const seed of DAY_SEEDS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const [k, s] of simulateDay(setup, day, [seed], closing).entries()) {
+          (served[k] as Served).customers += s.customers;
+          (served[k] as Served).within += s.within;
+        }
       }
+      return served.map((s) => ({
+        share: s.customers > 0 ? s.within / s.customers : 1,
+        customers: s.customers,
+      }));
+    };
+    let shares = await play();
+    const shareOf = (k: number) => (shares[k] as { share: number }).share;
+    for (let pass = 0; pass < DAY_ROUNDS; pass++) {
       const missing = run.filter((i, k) => {
-        const s = served[k];
-        return s !== undefined && s.customers > 0 && s.within / s.customers < level;
-      });
-      if (missing.length === 0 || pass === DAY_ROUNDS) break;
-      for (const i of missing) {
         const a = advice[i] as HourAdvice;
-        const demand = input.hours.find((h) => h.weekday === a.weekday && h.hour === a.hour);
-        if (!demand || a.recommended >= a.erlangC + 2 * MAX_RAISE) continue;
-        const skills = loadsOf(input, demand);
-        const crew = crewOf(team, a.recommended + 1, neededOf(skills));
-        describeCrew(input, skills, a, crew);
-        a.recommended += 1;
-        plans[i] = { arrivals: demand.arrivals, staff: membersOf(crew) };
+        return shareOf(k) < target && a.recommended < a.erlangC + 2 * MAX_RAISE;
+      });
+      if (missing.length === 0) break;
+      for (const i of missing) staff(i, (advice[i] as HourAdvice).recommended + 1);
+      shares = await play();
+    }
+    for (const [k, i] of run.entries()) {
+      const a = advice[i] as HourAdvice;
+      const fewest = fewestOf(a);
+      const probe = probes[i];
+      while (k <= closing && a.recommended > fewest) {
+        // Not tried when the hour played alone loses so much with one fewer that the whole day
+        // could not keep the level (each try plays the whole day again).
+        if (probe) {
+          const loss = (await probe(a.recommended)) - (await probe(a.recommended - 1));
+          if (shareOf(k) - loss < target + TRIM_HEADROOM) break;
+        }
+        staff(i, a.recommended - 1);
+        const tried = await play();
+        // Kept when no hour falls below the level (or below where it was, if it missed), clearly:
+        // an hour with few customers on the check days keeps its associate unless it is well
+        // above the level without them.
+        const kept = tried.every(
+          (t, j) => t.share >= Math.max(target, sure(t.customers)) || t.share >= shareOf(j),
+        );
+        if (kept) shares = tried;
+        else {
+          staff(i, a.recommended + 1);
+          break;
+        }
       }
     }
+    // The whole day's figure is the better prediction of each hour's share.
+    for (const [k, i] of run.entries())
+      if ((advice[i] as HourAdvice).predictedPct !== null)
+        (advice[i] as HourAdvice).predictedPct = round(100 * shareOf(k), 1);
   }
 }
+
+/** An hour's share within the level played alone (after the hour before) with `n` of the team. */
+type ShareAt = (n: number) => Promise<number>;
 
 interface SkillLoad {
   skill: string;
@@ -261,7 +343,7 @@ async function adviseHour(
   demand: HourDemand,
   before: HourPlan | undefined,
   after: HourPlan | undefined,
-): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
+): Promise<{ hour: HourAdvice; plan: HourPlan | undefined; shareAt?: ShareAt }> {
   const { pct, withinSec } = input.serviceLevel;
   const skills = loadsOf(input, demand);
   const perHour = skills.reduce((sum, s) => sum + s.perHour, 0);
@@ -415,7 +497,7 @@ async function adviseTeamHour(
   before: HourPlan | undefined,
   after: HourPlan | undefined,
   hour: HourAdvice,
-): Promise<{ hour: HourAdvice; plan: HourPlan | undefined }> {
+): Promise<{ hour: HourAdvice; plan: HourPlan | undefined; shareAt: ShareAt }> {
   const level = input.serviceLevel.pct / 100;
   const skills = loadsOf(input, demand);
   const needed = neededOf(skills);
@@ -428,7 +510,8 @@ async function adviseTeamHour(
   // inherits on a whole day is longer than simulated (a whole day's replay is a few points lower).
   const meets = (o: HourOutcome) =>
     o.customers === 0 || o.within / o.customers >= level + TEAM_MARGIN;
-  // Erlang C's pooled figure is the floor: it already counts everyone for every skill, and an
+  // Erlang C's pooled figure is where the search starts: it already counts everyone for every
+  // skill (the whole-day check may lower it, on the evidence of whole days), and an
   // hour played below it inherits, on a whole day, the longer line it leaves the next hour.
   let n = first;
   while (!meets(await run(n)) && n < first + 2 * MAX_RAISE) n++;
@@ -439,7 +522,11 @@ async function adviseTeamHour(
   hour.predictedPct =
     outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
   describeCrew(input, skills, hour, crew);
-  return { hour, plan: { arrivals: demand.arrivals, staff: membersOf(crew) } };
+  const shareAt = async (k: number) => {
+    const o = await run(k);
+    return o.customers > 0 ? o.within / o.customers : 1;
+  };
+  return { hour, plan: { arrivals: demand.arrivals, staff: membersOf(crew) }, shareAt };
 }
 
 /** The advice's per-skill figures and team for `crew`: who holds each skill, who speaks what. */

@@ -136,13 +136,16 @@ const clockAt = (minute: number) =>
 /**
  * Consecutive hours of one day played as a whole day through the engine, each hour's customers
  * in its own mix and each hour's staff on shift for it (the last hour's an hour past its end):
- * the line a long peak leaves carries into the hours after it, as it does in a store. Answers,
- * per hour, its customers and those served within `withinSec`, pooled over `seeds`.
+ * the line a long peak leaves carries into the hours after it, as it does in a store. From the
+ * hour `closing` on (the store's last open hour; by default the last), the staff stay until an
+ * hour past the last: whoever is on at closing serves the line out. Answers, per hour, its
+ * customers and those served within `withinSec`, pooled over `seeds`.
  */
 export function simulateDay(
   setup: SimulationSetup,
   plans: readonly HourPlan[],
   seeds: readonly number[],
+  closing = plans.length - 1,
 ): Served[] {
   const served: Served[] = plans.map(() => ({ customers: 0, within: 0 }));
   if (plans.length === 0) return served;
@@ -167,7 +170,7 @@ export function simulateDay(
         `d${i}`,
         [
           (windows[i] as readonly [string, string])[0],
-          clockAt(startMin + 60 * (i === last ? i + 2 : i + 1)),
+          clockAt(startMin + 60 * (i >= closing ? last + 2 : i + 1)),
         ],
         plan.staff,
       ),

@@ -110,7 +110,7 @@ export class StaffingService {
       while (forStore.size > KEPT_PER_STORE)
         forStore.delete(forStore.keys().next().value as string);
     }
-    // A new day: yesterday's advice (one day of four weeks older) at once, today's made meanwhile.
+    // A new day: yesterday's advice (one day older) at once, today's made meanwhile.
     const earlier = this.latest.get(same);
     if (earlier && earlier.to < to)
       return {

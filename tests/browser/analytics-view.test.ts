@@ -473,7 +473,7 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
   it("shows the staffing advisor's recommendation against who was signed in, by weekday", async () => {
     const reply = await request<{
       hours: Array<{ weekday: number; hour: number; recommended: number; signedIn: number | null }>;
-    }>(server.url, "GET", `/api/stores/${storeId}/staffing?weeks=4`, undefined, managerToken);
+    }>(server.url, "GET", `/api/stores/${storeId}/staffing?weeks=8`, undefined, managerToken);
     expect(reply.status).toBe(200);
     const page = await openConsole();
     await page.locator("details.analytics > summary").click();

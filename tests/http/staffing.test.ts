@@ -153,8 +153,8 @@ describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", 
       ADMIN_TOKEN,
     );
     expect(again.status).toBe(200);
-    expect(again.body.weeks).toBe(4);
-    expect(again.body.from).toBe("2026-10-27");
+    expect(again.body.weeks).toBe(8);
+    expect(again.body.from).toBe("2026-09-29");
     // Weeks before counting started are left out of the means, not counted as empty.
     expect(again.body.hours[0]?.arrivalsPerHour).toBe(3);
     expect(again.body.notes.join(" ")).toContain("Counting started 2026-11-23");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY_SEEDS, advise } from "../../server/staffing/advisor.js";
+import { DAY_MARGIN, DAY_SEEDS, advise } from "../../server/staffing/advisor.js";
 import type { HourDemand } from "../../server/staffing/demand.js";
 import {
   type SimulatedTopic,
@@ -146,5 +146,38 @@ describe("the staffing advisor", () => {
       expect(s.within / s.customers, `hour ${10 + i}`).toBeGreaterThanOrEqual(0.8);
     // Each hour's prediction is the whole day's.
     for (const a of advice) expect(a.predictedPct).toBeGreaterThanOrEqual(80);
+  }, 60_000);
+
+  it("lowers a short peak from an empty line below Erlang C when the whole day still meets the level", async () => {
+    const { settings, simulated } = storeWith([{ id: "phones", skill: "phones", serviceMin: 10 }]);
+    const team = teamOf([{ skills: ["phones"], languages: [] }]);
+    const rate = (perHour: number) => [{ topicId: "phones", language: "", perHour }];
+    const hours = [10, 60, 10].map((perHour, i) => monday(10 + i, rate(perHour)));
+    const advice = await advise({ settings, topics: simulated, hours, serviceLevel: level, team });
+    const peak = advice[1];
+    // Erlang C's steady state for 60 customers an hour of 10.5 minutes: 13.
+    expect(peak).toMatchObject({ hour: 11, erlangC: 13 });
+    expect(peak?.recommended).toBeLessThan(13);
+    const setup = { settings, topics: simulated, withinSec: level.withinSec };
+    const plans = advice.map((a, i) => ({
+      arrivals: (hours[i] as HourDemand).arrivals,
+      staff: membersOf(crewOf(team, a.recommended, ["phones"])),
+    }));
+    // Played whole on the check days, every hour of the advice meets the level.
+    for (const [i, s] of simulateDay(setup, plans, DAY_SEEDS).entries())
+      expect(s.within / s.customers, `hour ${10 + i}`).toBeGreaterThanOrEqual(0.8 + DAY_MARGIN);
+  }, 60_000);
+
+  it("gives the hour after closing the fewest: those on at closing serve the line out", async () => {
+    const { settings, simulated } = storeWith([{ id: "phones", skill: "phones", serviceMin: 10 }]);
+    const team = teamOf([{ skills: ["phones"], languages: [] }]);
+    const rate = (perHour: number) => [{ topicId: "phones", language: "", perHour }];
+    // Three busy hours, then half a customer an hour (those who came just before closing).
+    const hours = [45, 45, 45, 0.5].map((perHour, i) => monday(10 + i, rate(perHour)));
+    const advice = await advise({ settings, topics: simulated, hours, serviceLevel: level, team });
+    expect(advice[3]).toMatchObject({ hour: 13, recommended: 1 });
+    expect(advice[3]?.predictedPct).toBeGreaterThanOrEqual(80);
+    // The closing hour's own customers still meet the level.
+    expect(advice[2]?.predictedPct).toBeGreaterThanOrEqual(80);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { advise } from "../../server/staffing/advisor.js";
+import { DAY_MARGIN, DAY_SEEDS, advise } from "../../server/staffing/advisor.js";
 import type { HourDemand } from "../../server/staffing/demand.js";
-import { simulateHour } from "../../server/staffing/hour-simulation.js";
+import { simulateDay } from "../../server/staffing/hour-simulation.js";
 import { coverageOf, crewOf, membersOf, teamOf } from "../../server/staffing/team.js";
 import { storeSettingsSchema } from "../../shared/settings.js";
 
@@ -119,17 +119,18 @@ describe("the staffing advisor with the store's team", () => {
     expect(recommended).toBeGreaterThan(advice?.erlangC ?? 0);
     expect(advice?.predictedPct).toBeGreaterThanOrEqual(80);
     expect(advice?.team?.reduce((n, k) => n + k.count, 0)).toBe(recommended);
-    const fewer = simulateHour(
+    // One fewer, the hour played as the advisor's day check plays it, misses what it asks.
+    const [fewer] = simulateDay(
       { settings, topics, withinSec: level.withinSec },
-      undefined,
-      {
-        arrivals: arrivalsAt(8),
-        staff: membersOf(crewOf(pairs, recommended - 1, ["fashion", "phones", "service"])),
-      },
-      Array.from({ length: 24 }, (_, i) => i + 1),
+      [
+        {
+          arrivals: arrivalsAt(8),
+          staff: membersOf(crewOf(pairs, recommended - 1, ["fashion", "phones", "service"])),
+        },
+      ],
+      DAY_SEEDS,
     );
-    expect(fewer.customers).toBeGreaterThan(400);
-    // The advisor asks 5 points above the level asked for.
-    expect(fewer.within / fewer.customers).toBeLessThan(0.85);
+    expect(fewer?.customers).toBeGreaterThan(300);
+    expect((fewer?.within ?? 0) / (fewer?.customers ?? 1)).toBeLessThan(0.8 + DAY_MARGIN);
   });
 });

@@ -98,7 +98,7 @@ async function load(ctx: StaffContext, next: DayRange): Promise<void> {
 async function loadStaffing(ctx: StaffContext): Promise<void> {
   staffing = { state: "loading" };
   ctx.redraw();
-  staffing = await getJson<StaffingReport>(ctx, "/staffing?weeks=4");
+  staffing = await getJson<StaffingReport>(ctx, "/staffing?weeks=8");
   ctx.redraw();
 }
 

@@ -9,9 +9,14 @@ import { requireManagerOrAdmin } from "./manager-or-admin.js";
 
 /** The most weeks one request may measure. */
 export const MAX_WEEKS = 12;
+/**
+ * Weeks measured when the request does not say: four weeks' mean of an hour is off the store's
+ * true rate by up to a tenth, enough to move the advice by one (docs/PERFORMANCE.md).
+ */
+export const DEFAULT_WEEKS = 8;
 
 const querySchema = z
-  .object({ weeks: z.coerce.number().int().min(1).max(MAX_WEEKS).default(4) })
+  .object({ weeks: z.coerce.number().int().min(1).max(MAX_WEEKS).default(DEFAULT_WEEKS) })
   .strict();
 
 /**
