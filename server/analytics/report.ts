@@ -1,64 +1,11 @@
+import { type AnalyticsBreakdown, type AnalyticsRow, OUTCOMES } from "../../shared/analytics.js";
 import { type Counters, addInto, percentile } from "./counters.js";
 import { DECLINE_REASONS } from "./decline-reasons.js";
 import type { DayModel } from "./fold.js";
 import { type DayRollup, TOTAL, asRollup } from "./rollup.js";
 
-export const BREAKDOWNS = ["day", "hour", "topic", "associate", "language", "channel"] as const;
-export type Breakdown = (typeof BREAKDOWNS)[number];
-
-/** One row of a breakdown: counts, and times in whole seconds (null with nothing measured). */
-export interface AnalyticsRow {
-  /**
-   * The day (YYYY-MM-DD), the hour ("09:00", store-local), or a topic, associate or language id
-   * or channel ("" for none).
-   */
-  key: string;
-  /** A topic's or associate's display name, else the key. */
-  label: string;
-  arrivals: number;
-  arrivalsKiosk: number;
-  arrivalsRemote: number;
-  arrivalsStaff: number;
-  callAheads: number;
-  served: number;
-  leftBeforeOffer: number;
-  leftAfterOffer: number;
-  noShows: number;
-  callAheadsExpired: number;
-  declines: number;
-  declinesByReason: Record<string, number>;
-  offerExpiries: number;
-  transfers: number;
-  waitP50Sec: number | null;
-  waitP90Sec: number | null;
-  serviceP50Sec: number | null;
-  serviceP90Sec: number | null;
-  wrapUpAvgSec: number | null;
-  quoteInside: number;
-  quoteBelow: number;
-  quoteAbove: number;
-  /** Of the served customers who were quoted a wait, the share (%) served inside it. */
-  quoteInsidePct: number | null;
-  /** How far the misses were: mean and p90 of the time past the quote's high end (late)... */
-  quoteOverAvgSec: number | null;
-  quoteOverP90Sec: number | null;
-  /** ...and before its low end (early). */
-  quoteUnderAvgSec: number | null;
-  satisfactionYes: number;
-  satisfactionPartly: number;
-  satisfactionNo: number;
-  /** Satisfaction answers by the outcome the associate recorded. */
-  satisfactionByOutcome: Record<Outcome, { yes: number; partly: number; no: number }>;
-  /** Visits the associate marked resolved that the customer said were not, or only partly. */
-  disputed: number;
-  kudos: number;
-  managerCalls: number;
-  /** Hours associates were signed in (any presence but offline), to one decimal. */
-  staffedHours: number;
-}
-
-const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
-type Outcome = (typeof OUTCOMES)[number];
+export { ANALYTICS_BREAKDOWNS as BREAKDOWNS } from "../../shared/analytics.js";
+export type Breakdown = AnalyticsBreakdown;
 
 /** Adds up the days (their rollups, or cells) by `by`, rows in key order. */
 export function breakdown(

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AnalyticsRow } from "../../server/analytics/report.js";
+import type { AnalyticsReport, AnalyticsRow } from "../../shared/analytics.js";
 import { buildPages, hasChromium, launchBrowser, seriousViolations } from "../support/browser.js";
 import {
   ADMIN_TOKEN,
@@ -39,19 +39,6 @@ const DAY_B = Date.UTC(2026, 10, 20, 12, 0);
 const DAY_C = Date.UTC(2026, 10, 23, 22, 10);
 /** When the manager opens the console: 00:40 in Kyiv on the 24th. */
 const NOW = DAY_C + 30 * MIN;
-
-interface Report {
-  timezone: string;
-  total: AnalyticsRow;
-  quoteTargetPct: number;
-  daysBelowTarget: Array<{
-    day: string;
-    quoteInsidePct: number | null;
-    quoted: number;
-    served: number;
-  }>;
-  rows: AnalyticsRow[];
-}
 
 describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => {
   const clock = new Clock(DAY_A);
@@ -168,8 +155,8 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const api = async (from: string, to: string, by: string): Promise<Report> => {
-    const reply = await request<Report>(
+  const api = async (from: string, to: string, by: string): Promise<AnalyticsReport> => {
+    const reply = await request<AnalyticsReport>(
       server.url,
       "GET",
       `/api/stores/${storeId}/analytics?from=${from}&to=${to}&by=${by}`,

@@ -1,25 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AnalyticsRow } from "../../server/analytics/report.js";
+import type { AnalyticsReport } from "../../shared/analytics.js";
+import { AnalyticsPlace, serve } from "../support/analytics-server.js";
 import {
   ADMIN_TOKEN,
-  Clock,
-  MIN,
-  type Place,
-  type Running,
   SEC,
-  T0,
   clusterBackend,
-  freshPlace,
   provision,
   request,
   serverBackends,
   sessionOf,
   staff,
-  startServer,
 } from "../support/server.js";
 
 /**
@@ -33,15 +24,8 @@ const ANA = 'Ана "Аня" Ковальчук, Phones';
 const members = staff.map((m) => (m.associateId === "ana" ? { ...m, name: ANA } : m));
 /** T0 is 11:00 in Kyiv on 2026-11-23. */
 const RANGE = "from=2026-11-23&to=2026-11-23";
-let checkIns = 0;
-
-interface AnalyticsBody {
-  timezone: string;
-  countedSince: string | null;
-  notes: string[];
-  total: AnalyticsRow;
-  rows: AnalyticsRow[];
-}
+/** The customer every played visit is checked in as. */
+const CUSTOMER = "Olena Customer";
 
 async function getText(url: string, path: string, token: string, accept?: string) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -58,69 +42,17 @@ async function getText(url: string, path: string, token: string, accept?: string
 }
 
 describe.each([...serverBackends, clusterBackend])("analytics API: $name", (backend) => {
-  let place: Place;
-  let dataDir: string;
-  let running: Running | undefined;
-  const clock = new Clock();
+  const place = new AnalyticsPlace();
+  const { clock } = place;
 
   beforeEach(async (context) => {
     if (!backend.available) context.skip();
-    place = await freshPlace(backend.name);
-    dataDir = await mkdtemp(join(tmpdir(), "undivided-analytics-http-"));
-    clock.now = T0;
+    await place.open(backend.name);
   });
-  afterEach(async () => {
-    if (!backend.available) return;
-    await running?.close();
-    running = undefined;
-    await place.cleanup();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const start = async () => {
-    running = await startServer(place, clock, { analytics: { dataDir } });
-    return running;
-  };
-
-  async function serve(
-    server: Running,
-    storeId: string,
-    channel: "kiosk" | "staff",
-    waitMs: number,
-  ) {
-    const ok = async (input: Record<string, unknown>) => {
-      const result = await server.app.service.execute(
-        storeId,
-        { requestId: `command-${++checkIns}`, ...input },
-        clock.now,
-      );
-      if (!result.ok) throw new Error(`${String(input.type)}: ${result.error.code}`);
-      return result.data as Record<string, unknown>;
-    };
-    const checkIn = await request<{ visitId: string }>(
-      server.url,
-      "POST",
-      `/api/stores/${storeId}/visits`,
-      { requestId: `check-in-${++checkIns}`, topicId: "phones", name: "Olena Customer", channel },
-      ADMIN_TOKEN,
-    );
-    expect(checkIn.status).toBe(201);
-    clock.advance(waitMs);
-    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
-    await ok({ type: "offer:accept", associateId: "ana", offerId });
-    clock.advance(4 * MIN);
-    await ok({
-      type: "visit:complete",
-      associateId: "ana",
-      visitId: checkIn.body.visitId,
-      outcome: "resolved",
-    });
-    clock.advance(30 * SEC);
-    return checkIn.body.visitId;
-  }
+  afterEach(() => place.close());
 
   it("answers what was played, as JSON and CSV, for a manager and the admin token, across a restart", async () => {
-    let server = await start();
+    let server = await place.start();
     const { storeId } = await provision(server.url, undefined, members);
     const signIn = await server.app.service.execute(
       storeId,
@@ -128,11 +60,11 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       clock.now,
     );
     expect(signIn.ok).toBe(true);
-    await serve(server, storeId, "kiosk", 10 * SEC);
-    await serve(server, storeId, "staff", 20 * SEC);
+    await serve(server, clock, storeId, { channel: "kiosk", waitMs: 10 * SEC, name: CUSTOMER });
+    await serve(server, clock, storeId, { channel: "staff", waitMs: 20 * SEC, name: CUSTOMER });
     const manager = await sessionOf(server.url, storeId, "max");
 
-    const byDay = await request<AnalyticsBody>(
+    const byDay = await request<AnalyticsReport>(
       server.url,
       "GET",
       `/api/stores/${storeId}/analytics?${RANGE}&by=day`,
@@ -152,7 +84,7 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
     });
     expect(byDay.body.total).toMatchObject({ arrivals: 2, served: 2 });
 
-    const byHour = await request<AnalyticsBody>(
+    const byHour = await request<AnalyticsReport>(
       server.url,
       "GET",
       `/api/stores/${storeId}/analytics?${RANGE}&by=hour`,
@@ -182,8 +114,8 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
     expect(records.find((r) => r.associate === "")).toMatchObject({ arrivals: "2" });
 
     await server.close();
-    server = await start();
-    const again = await request<AnalyticsBody>(
+    server = await place.start();
+    const again = await request<AnalyticsReport>(
       server.url,
       "GET",
       `/api/stores/${storeId}/analytics?${RANGE}&by=day`,
@@ -191,7 +123,7 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       manager,
     );
     expect(again.body.rows).toEqual(byDay.body.rows);
-    await serve(server, storeId, "kiosk", 15 * SEC);
+    await serve(server, clock, storeId, { channel: "kiosk", waitMs: 15 * SEC, name: CUSTOMER });
     const csvAfter = await getText(
       server.url,
       `/api/stores/${storeId}/analytics?${RANGE}&by=topic&format=csv`,
@@ -209,14 +141,18 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
   });
 
   it("exports the ended visits with store-local times, display names and seconds, within what is kept", async () => {
-    const server = await start();
+    const server = await place.start();
     const { storeId } = await provision(server.url, undefined, members);
     await server.app.service.execute(
       storeId,
       { requestId: "sign-in-ana-export", type: "associate:sign-in", associateId: "ana" },
       clock.now,
     );
-    const visitId = await serve(server, storeId, "kiosk", 25 * SEC);
+    const visitId = await serve(server, clock, storeId, {
+      channel: "kiosk",
+      waitMs: 25 * SEC,
+      name: CUSTOMER,
+    });
     const answered = await server.app.service.execute(
       storeId,
       {
@@ -250,7 +186,7 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       channel: "kiosk",
       ended: "resolved",
       associate: ANA,
-      customer: "Olena Customer",
+      customer: CUSTOMER,
       checked_in: "2026-11-23 11:00:00",
       accepted: "2026-11-23 11:00:25",
       closed: "2026-11-23 11:04:25",
@@ -292,7 +228,7 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
   });
 
   it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403", async () => {
-    const server = await start();
+    const server = await place.start();
     const { storeId } = await provision(server.url, undefined, members);
     const path = (q: string) => `/api/stores/${storeId}/analytics?${q}`;
     for (const q of [
@@ -329,7 +265,7 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       associate,
     );
     expect([refused.status, refused.body.error.code]).toEqual([403, "NOT_A_MANAGER"]);
-    const early = await request<AnalyticsBody>(
+    const early = await request<AnalyticsReport>(
       server.url,
       "GET",
       path("from=2026-10-01&to=2026-11-23"),

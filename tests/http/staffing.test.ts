@@ -1,22 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StaffingReport } from "../../server/staffing/staffing-service.js";
+import { AnalyticsPlace, execute, serve } from "../support/analytics-server.js";
 import {
   ADMIN_TOKEN,
-  Clock,
   MIN,
-  type Place,
-  type Running,
   SEC,
   T0,
-  freshPlace,
   provision,
   request,
   serverBackends,
   sessionOf,
-  startServer,
 } from "../support/server.js";
 
 /**
@@ -25,73 +18,24 @@ import {
  * queries and strangers refused with stable codes.
  */
 
-let commands = 0;
 const DAY = 24 * 60 * MIN;
 
 describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", (backend) => {
-  let place: Place;
-  let dataDir: string;
-  let running: Running | undefined;
-  const clock = new Clock();
+  const place = new AnalyticsPlace();
+  const { clock } = place;
 
-  beforeEach(async () => {
-    place = await freshPlace(backend.name);
-    dataDir = await mkdtemp(join(tmpdir(), "undivided-staffing-http-"));
-    clock.now = T0;
-  });
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-    await place.cleanup();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const start = async () => {
-    running = await startServer(place, clock, { analytics: { dataDir } });
-    return running;
-  };
-
-  async function ok(server: Running, storeId: string, input: Record<string, unknown>) {
-    const result = await server.app.service.execute(
-      storeId,
-      { requestId: `staffing-${++commands}`, ...input },
-      clock.now,
-    );
-    if (!result.ok) throw new Error(`${String(input.type)}: ${result.error.code}`);
-    return result.data as Record<string, unknown>;
-  }
-
-  /** A phones customer checks in, waits `waitMs`, Ana serves them for 4 minutes. */
-  async function serve(server: Running, storeId: string, waitMs: number) {
-    const checkIn = await request<{ visitId: string }>(
-      server.url,
-      "POST",
-      `/api/stores/${storeId}/visits`,
-      { requestId: `check-in-${++commands}`, topicId: "phones", channel: "staff" },
-      ADMIN_TOKEN,
-    );
-    expect(checkIn.status).toBe(201);
-    clock.advance(waitMs);
-    const offerId = (await server.app.service.state(storeId)).associates.get("ana")?.offerId;
-    await ok(server, storeId, { type: "offer:accept", associateId: "ana", offerId });
-    clock.advance(4 * MIN);
-    await ok(server, storeId, {
-      type: "visit:complete",
-      associateId: "ana",
-      visitId: checkIn.body.visitId,
-      outcome: "resolved",
-    });
-    clock.advance(30 * SEC);
-  }
+  beforeEach(() => place.open(backend.name));
+  afterEach(() => place.close());
 
   it("advises each measured hour of the week beside the hours signed in, for a manager and the admin token", async () => {
-    const server = await start();
+    const server = await place.start();
     const { storeId } = await provision(server.url);
     // Monday 2026-11-23, 11:00 in Kyiv: Ana signs in, serves three customers, leaves at 12:30.
-    await ok(server, storeId, { type: "associate:sign-in", associateId: "ana" });
-    for (const wait of [5 * SEC, 10 * SEC, 15 * SEC]) await serve(server, storeId, wait);
+    await execute(server, clock, storeId, { type: "associate:sign-in", associateId: "ana" });
+    for (const waitMs of [5 * SEC, 10 * SEC, 15 * SEC])
+      await serve(server, clock, storeId, { channel: "staff", waitMs });
     clock.now = T0 + 90 * MIN;
-    await ok(server, storeId, { type: "associate:sign-out", associateId: "ana" });
+    await execute(server, clock, storeId, { type: "associate:sign-out", associateId: "ana" });
     clock.now = T0 + DAY;
     const manager = await sessionOf(server.url, storeId, "max");
 
@@ -175,7 +119,7 @@ describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", 
   });
 
   it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403/404", async () => {
-    const server = await start();
+    const server = await place.start();
     const { storeId } = await provision(server.url);
     const path = (q: string) => `/api/stores/${storeId}/staffing?${q}`;
     for (const q of ["weeks=0", "weeks=13", "weeks=two", "weeks=1.5", "weeks=", "extra=1"]) {

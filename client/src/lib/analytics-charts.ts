@@ -1,7 +1,6 @@
+import { type AnalyticsRow, OUTCOMES } from "../../../shared/analytics.js";
 import {
-  type AnalyticsRow,
   DECLINE_REASONS,
-  OUTCOMES,
   type Reports,
   type StaffingReport,
   everyHour,
@@ -89,26 +88,116 @@ const emptied = (chart: AnalyticsChart): AnalyticsChart => ({
   series: chart.series.map((s) => ({ ...s, data: [], colors: undefined })),
 });
 
-function quoteShares(rows: AnalyticsRow[]): Series[] {
-  const quoted = (r: AnalyticsRow) => r.quoteInside + r.quoteBelow + r.quoteAbove;
-  return [
-    {
-      label: t("analytics.quoteInside"),
-      data: rows.map((r) => share(r.quoteInside, quoted(r))),
-      color: GREEN,
-    },
-    {
-      label: t("analytics.quoteBelow"),
-      data: rows.map((r) => share(r.quoteBelow, quoted(r))),
-      color: BLUE,
-    },
-    {
-      label: t("analytics.quoteAbove"),
-      data: rows.map((r) => share(r.quoteAbove, quoted(r))),
-      color: AMBER,
-    },
-  ];
+/** The rows of one breakdown along a chart's axis, with their labels. */
+interface Along {
+  /** The header of the table's first column ("Hour", "Topic"...). */
+  axis: string;
+  rows: AnalyticsRow[];
+  labels: string[];
+  timeAxis?: boolean;
 }
+
+type RowValue = (row: AnalyticsRow) => number | null;
+
+/** A series as a value of each row; the rest is the series as drawn. */
+type RowSeries = Omit<Series, "data"> & { value: RowValue };
+
+/**
+ * A chart of rows along an axis, a series per value. `summary` gets the listing of `listed`
+ * (by default the first series' values) by label.
+ */
+function rowChart(
+  along: Along,
+  chart: {
+    id: string;
+    title: string;
+    unit: Unit;
+    stacked?: boolean;
+    series: RowSeries[];
+    summary: (list: string) => string;
+    listed?: RowValue;
+  },
+): AnalyticsChart {
+  const series = chart.series.map(({ label, value, ...drawn }) => ({
+    label,
+    data: along.rows.map(value),
+    ...drawn,
+  }));
+  const listed = chart.listed ? along.rows.map(chart.listed) : (series[0]?.data ?? []);
+  return {
+    id: chart.id,
+    title: chart.title,
+    summary: chart.summary(listing(along.labels, listed, chart.unit)),
+    axis: along.axis,
+    ...(along.timeAxis ? { timeAxis: true } : {}),
+    labels: along.labels,
+    unit: chart.unit,
+    ...(chart.stacked ? { stacked: true } : {}),
+    series,
+  };
+}
+
+const quoted = (r: AnalyticsRow) => r.quoteInside + r.quoteBelow + r.quoteAbove;
+
+/** Of the customers told a wait, the shares served inside it, earlier and later, stacked. */
+const quoteShares = (along: Along, id: string, title: string): AnalyticsChart =>
+  rowChart(along, {
+    id,
+    title,
+    unit: "pct",
+    stacked: true,
+    summary: (list) => t("analytics.quoteSummary", { list }),
+    series: [
+      {
+        label: t("analytics.quoteInside"),
+        value: (r) => share(r.quoteInside, quoted(r)),
+        color: GREEN,
+      },
+      {
+        label: t("analytics.quoteBelow"),
+        value: (r) => share(r.quoteBelow, quoted(r)),
+        color: BLUE,
+      },
+      {
+        label: t("analytics.quoteAbove"),
+        value: (r) => share(r.quoteAbove, quoted(r)),
+        color: AMBER,
+      },
+    ],
+  });
+
+/** How far the quotes were missed: late on average and at p90, early on average. */
+const misses = (along: Along, id: string, title: string): AnalyticsChart =>
+  rowChart(along, {
+    id,
+    title,
+    unit: "min",
+    summary: (list) => t("analytics.missesSummary", { list }),
+    series: [
+      { label: t("analytics.lateAvg"), value: (r) => minutes(r.quoteOverAvgSec), color: AMBER },
+      { label: t("analytics.lateP90"), value: (r) => minutes(r.quoteOverP90Sec), color: RED },
+      { label: t("analytics.earlyAvg"), value: (r) => minutes(r.quoteUnderAvgSec), color: BLUE },
+    ],
+  });
+
+/** A time's median and p90 in minutes (the waits, or the service times). */
+const medians = (
+  along: Along,
+  id: string,
+  title: string,
+  time: "wait" | "service",
+  color: string,
+): AnalyticsChart =>
+  rowChart(along, {
+    id,
+    title,
+    unit: "min",
+    summary: (list) => t("analytics.mediansSummary", { list }),
+    series: [
+      { label: t("analytics.p50"), value: (r) => minutes(r[`${time}P50Sec`]), color },
+      { label: t("analytics.p90"), value: (r) => minutes(r[`${time}P90Sec`]), color: AMBER },
+    ],
+  });
 
 /**
  * The charts of one range, from its four breakdowns. `topicName` names a topic by its id in the
@@ -118,96 +207,71 @@ export function analyticsCharts(
   reports: Reports,
   topicName: (id: string, label: string) => string = (_, label) => label,
 ): AnalyticsChart[] {
-  const hours = everyHour(reports.hour.rows);
-  const hourLabels = hours.map((r) => r.key);
-  const topics = reports.topic.rows.filter((r) => r.key !== "");
-  const topicLabels = topics.map((r) => topicName(r.key, r.label));
-  const days = reports.day.rows;
-  const dayLabels = days.map((r) => formatDay(r.key));
+  const hoursRows = everyHour(reports.hour.rows);
+  const hours: Along = {
+    axis: t("analytics.hour"),
+    rows: hoursRows,
+    labels: hoursRows.map((r) => r.key),
+    timeAxis: true,
+  };
+  const topicRows = reports.topic.rows.filter((r) => r.key !== "");
+  const topics: Along = {
+    axis: t("analytics.topic"),
+    rows: topicRows,
+    labels: topicRows.map((r) => topicName(r.key, r.label)),
+  };
+  const days: Along = {
+    axis: t("analytics.day"),
+    rows: reports.day.rows,
+    labels: reports.day.rows.map((r) => formatDay(r.key)),
+    timeAxis: true,
+  };
   // Arrivals belong to no associate until one is offered them: that row is not a person.
-  const associates = reports.associate.rows.filter((r) => r.key !== "");
+  const associateRows = reports.associate.rows.filter((r) => r.key !== "");
+  const associates: Along = {
+    axis: t("analytics.associate"),
+    rows: associateRows,
+    labels: associateRows.map((r) => r.label),
+  };
   const target = reports.day.quoteTargetPct;
   const total = reports.day.total;
-  const hourAxis = t("analytics.hour");
 
-  const arrivals: AnalyticsChart = {
+  const arrivals = rowChart(hours, {
     id: "arrivals-by-hour",
     title: t("analytics.arrivalsByHour"),
-    summary: t("analytics.arrivalsSummary", {
-      total: total.arrivals,
-      list: listing(
-        hourLabels,
-        hours.map((r) => r.arrivals),
-        "count",
-      ),
-    }),
-    axis: hourAxis,
-    timeAxis: true,
-    labels: hourLabels,
+    summary: (list) => t("analytics.arrivalsSummary", { total: total.arrivals, list }),
+    listed: (r) => r.arrivals,
     unit: "count",
     stacked: true,
     series: [
-      { label: t("analytics.kiosk"), data: hours.map((r) => r.arrivalsKiosk), color: BLUE },
-      { label: t("analytics.remote"), data: hours.map((r) => r.arrivalsRemote), color: PURPLE },
-      { label: t("analytics.staff"), data: hours.map((r) => r.arrivalsStaff), color: GREY },
+      { label: t("analytics.kiosk"), value: (r) => r.arrivalsKiosk, color: BLUE },
+      { label: t("analytics.remote"), value: (r) => r.arrivalsRemote, color: PURPLE },
+      { label: t("analytics.staff"), value: (r) => r.arrivalsStaff, color: GREY },
     ],
-  };
-  const waitP50 = hours.map((r) => minutes(r.waitP50Sec));
-  const waits: AnalyticsChart = {
-    id: "waits-by-hour",
-    title: t("analytics.waitsByHour"),
-    summary: t("analytics.mediansSummary", { list: listing(hourLabels, waitP50, "min") }),
-    axis: hourAxis,
-    timeAxis: true,
-    labels: hourLabels,
-    unit: "min",
-    series: [
-      { label: t("analytics.p50"), data: waitP50, color: BLUE },
-      { label: t("analytics.p90"), data: hours.map((r) => minutes(r.waitP90Sec)), color: AMBER },
-    ],
-  };
-  const serviceP50 = topics.map((r) => minutes(r.serviceP50Sec));
-  const service: AnalyticsChart = {
-    id: "service-by-topic",
-    title: t("analytics.serviceByTopic"),
-    summary: t("analytics.mediansSummary", { list: listing(topicLabels, serviceP50, "min") }),
-    axis: t("analytics.topic"),
-    labels: topicLabels,
-    unit: "min",
-    series: [
-      { label: t("analytics.p50"), data: serviceP50, color: GREEN },
-      {
-        label: t("analytics.p90"),
-        data: topics.map((r) => minutes(r.serviceP90Sec)),
-        color: AMBER,
-      },
-    ],
-  };
-  const abandonment: AnalyticsChart = {
+  });
+  const abandonment = rowChart(days, {
     id: "abandonment-by-day",
     title: t("analytics.abandonment"),
-    summary: t("analytics.abandonmentSummary", {
-      before: total.leftBeforeOffer,
-      after: total.leftAfterOffer,
-      noShows: total.noShows,
-      expired: total.callAheadsExpired,
-    }),
-    axis: t("analytics.day"),
-    timeAxis: true,
-    labels: dayLabels,
+    summary: () =>
+      t("analytics.abandonmentSummary", {
+        before: total.leftBeforeOffer,
+        after: total.leftAfterOffer,
+        noShows: total.noShows,
+        expired: total.callAheadsExpired,
+      }),
     unit: "count",
     stacked: true,
     series: [
-      { label: t("analytics.leftBefore"), data: days.map((r) => r.leftBeforeOffer), color: AMBER },
-      { label: t("analytics.leftAfter"), data: days.map((r) => r.leftAfterOffer), color: RED },
-      { label: t("analytics.noShows"), data: days.map((r) => r.noShows), color: PURPLE },
+      { label: t("analytics.leftBefore"), value: (r) => r.leftBeforeOffer, color: AMBER },
+      { label: t("analytics.leftAfter"), value: (r) => r.leftAfterOffer, color: RED },
+      { label: t("analytics.noShows"), value: (r) => r.noShows, color: PURPLE },
       {
         label: t("analytics.callAheadsExpired"),
-        data: days.map((r) => r.callAheadsExpired),
+        value: (r) => r.callAheadsExpired,
         color: GREY,
       },
     ],
-  };
+  });
   const reasonLabels = DECLINE_REASONS.map((r) =>
     r === "other" ? t("analytics.reasonOther") : t(`reason.${r}`),
   );
@@ -224,108 +288,29 @@ export function analyticsCharts(
     unit: "count",
     series: [{ label: t("analytics.declined"), data: declineCounts, color: AMBER }],
   };
-  const quoteHour = quoteShares(hours);
-  const quoteByHour: AnalyticsChart = {
-    id: "quote-by-hour",
-    title: t("analytics.quoteByHour"),
-    summary: t("analytics.quoteSummary", {
-      list: listing(hourLabels, quoteHour[0]?.data ?? [], "pct"),
-    }),
-    axis: hourAxis,
-    timeAxis: true,
-    labels: hourLabels,
-    unit: "pct",
-    stacked: true,
-    series: quoteHour,
-  };
-  const quoteTopic = quoteShares(topics);
-  const quoteByTopic: AnalyticsChart = {
-    id: "quote-by-topic",
-    title: t("analytics.quoteByTopic"),
-    summary: t("analytics.quoteSummary", {
-      list: listing(topicLabels, quoteTopic[0]?.data ?? [], "pct"),
-    }),
-    axis: t("analytics.topic"),
-    labels: topicLabels,
-    unit: "pct",
-    stacked: true,
-    series: quoteTopic,
-  };
-  const kept = days.map((r) => r.quoteInsidePct);
-  const quoteByDay: AnalyticsChart = {
+  const quoteByDay = rowChart(days, {
     id: "quote-by-day",
     title: t("analytics.quoteByDay"),
-    summary: t("analytics.quoteByDaySummary", {
-      target,
-      below: reports.day.daysBelowTarget.length,
-      list: listing(dayLabels, kept, "pct"),
-    }),
-    axis: t("analytics.day"),
-    timeAxis: true,
-    labels: dayLabels,
+    summary: (list) =>
+      t("analytics.quoteByDaySummary", {
+        target,
+        below: reports.day.daysBelowTarget.length,
+        list,
+      }),
     unit: "pct",
     series: [
       {
         label: t("analytics.quoteInside"),
-        data: kept,
+        value: (r) => r.quoteInsidePct,
         color: GREEN,
-        colors: kept.map((pct) => (pct !== null && pct < target ? AMBER : GREEN)),
+        colors: days.rows.map((r) =>
+          r.quoteInsidePct !== null && r.quoteInsidePct < target ? AMBER : GREEN,
+        ),
         otherColor: { color: AMBER, label: t("analytics.belowTargetBar") },
       },
-      {
-        label: t("analytics.target"),
-        data: days.map(() => target),
-        color: RED,
-        line: true,
-      },
+      { label: t("analytics.target"), value: () => target, color: RED, line: true },
     ],
-  };
-  const lateAvg = hours.map((r) => minutes(r.quoteOverAvgSec));
-  const misses: AnalyticsChart = {
-    id: "misses-by-hour",
-    title: t("analytics.missesByHour"),
-    summary: t("analytics.missesSummary", { list: listing(hourLabels, lateAvg, "min") }),
-    axis: hourAxis,
-    timeAxis: true,
-    labels: hourLabels,
-    unit: "min",
-    series: [
-      { label: t("analytics.lateAvg"), data: lateAvg, color: AMBER },
-      {
-        label: t("analytics.lateP90"),
-        data: hours.map((r) => minutes(r.quoteOverP90Sec)),
-        color: RED,
-      },
-      {
-        label: t("analytics.earlyAvg"),
-        data: hours.map((r) => minutes(r.quoteUnderAvgSec)),
-        color: BLUE,
-      },
-    ],
-  };
-  const lateByDay = days.map((r) => minutes(r.quoteOverAvgSec));
-  const missesByDay: AnalyticsChart = {
-    id: "misses-by-day",
-    title: t("analytics.missesByDay"),
-    summary: t("analytics.missesSummary", { list: listing(dayLabels, lateByDay, "min") }),
-    axis: t("analytics.day"),
-    timeAxis: true,
-    labels: dayLabels,
-    unit: "min",
-    series: [
-      { label: t("analytics.lateAvg"), data: lateByDay, color: AMBER },
-      {
-        label: t("analytics.lateP90"),
-        data: days.map((r) => minutes(r.quoteOverP90Sec)),
-        color: RED,
-      },
-      {
-        label: t("analytics.earlyAvg"),
-        data: days.map((r) => minutes(r.quoteUnderAvgSec)),
-        color: BLUE,
-      },
-    ],
-  };
+  });
   const byOutcome = total.satisfactionByOutcome;
   const satisfaction: AnalyticsChart = {
     id: "outcome-satisfaction",
@@ -351,24 +336,16 @@ export function analyticsCharts(
       { label: t("visit.sat.no"), data: OUTCOMES.map((o) => byOutcome[o].no), color: RED },
     ],
   };
-  const kudos: AnalyticsChart = {
+  const kudos = rowChart(associates, {
     id: "kudos-by-associate",
     title: t("analytics.kudosByAssociate"),
-    summary: t("analytics.kudosSummary", {
-      list: listing(
-        associates.map((r) => r.label),
-        associates.map((r) => r.kudos),
-        "count",
-      ),
-    }),
-    axis: t("analytics.associate"),
-    labels: associates.map((r) => r.label),
+    summary: (list) => t("analytics.kudosSummary", { list }),
     unit: "count",
     series: [
-      { label: t("analytics.kudos"), data: associates.map((r) => r.kudos), color: PURPLE },
-      { label: t("analytics.served"), data: associates.map((r) => r.served), color: GREY },
+      { label: t("analytics.kudos"), value: (r) => r.kudos, color: PURPLE },
+      { label: t("analytics.served"), value: (r) => r.served, color: GREY },
     ],
-  };
+  });
   // With nothing to count (nobody left, nothing declined or answered) a chart would draw an
   // empty grid of zeros that reads like a finding.
   const answered = OUTCOMES.some((o) => {
@@ -377,17 +354,17 @@ export function analyticsCharts(
   });
   return [
     arrivals,
-    waits,
-    service,
+    medians(hours, "waits-by-hour", t("analytics.waitsByHour"), "wait", BLUE),
+    medians(topics, "service-by-topic", t("analytics.serviceByTopic"), "service", GREEN),
     total.leftBeforeOffer + total.leftAfterOffer + total.noShows + total.callAheadsExpired === 0
       ? emptied(abandonment)
       : abandonment,
     total.declines === 0 ? emptied(declines) : declines,
     quoteByDay,
-    quoteByHour,
-    quoteByTopic,
-    misses,
-    missesByDay,
+    quoteShares(hours, "quote-by-hour", t("analytics.quoteByHour")),
+    quoteShares(topics, "quote-by-topic", t("analytics.quoteByTopic")),
+    misses(hours, "misses-by-hour", t("analytics.missesByHour")),
+    misses(days, "misses-by-day", t("analytics.missesByDay")),
     answered ? satisfaction : emptied(satisfaction),
     kudos,
   ];

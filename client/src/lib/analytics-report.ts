@@ -1,57 +1,22 @@
+import type {
+  AnalyticsBreakdown,
+  AnalyticsReport,
+  AnalyticsRow,
+} from "../../../shared/analytics.js";
+
 /**
  * What the console reads from the analytics and staffing APIs (docs/HTTP-API.md, "Analytics"
- * and "Staffing advisor"): the fields the analytics view shows, and the hours between the busy
- * ones that a time axis needs.
+ * and "Staffing advisor"): the breakdowns the analytics view loads (their shape is
+ * shared/analytics.ts), the staffing advisor's answer, and the hours between the busy ones that
+ * a time axis needs.
  */
 
-/** The fields of an analytics row (server/analytics/report.ts `AnalyticsRow`) the view shows. */
-export interface AnalyticsRow {
-  key: string;
-  label: string;
-  arrivals: number;
-  arrivalsKiosk: number;
-  arrivalsRemote: number;
-  arrivalsStaff: number;
-  served: number;
-  leftBeforeOffer: number;
-  leftAfterOffer: number;
-  noShows: number;
-  callAheadsExpired: number;
-  declines: number;
-  declinesByReason: Record<string, number>;
-  waitP50Sec: number | null;
-  waitP90Sec: number | null;
-  serviceP50Sec: number | null;
-  serviceP90Sec: number | null;
-  quoteInside: number;
-  quoteBelow: number;
-  quoteAbove: number;
-  quoteInsidePct: number | null;
-  quoteOverAvgSec: number | null;
-  quoteOverP90Sec: number | null;
-  quoteUnderAvgSec: number | null;
-  satisfactionByOutcome: Record<Outcome, { yes: number; partly: number; no: number }>;
-  disputed: number;
-  kudos: number;
-}
-
-export interface AnalyticsReport {
-  timezone: string;
-  from: string;
-  to: string;
-  countedSince: string | null;
-  total: AnalyticsRow;
-  quoteTargetPct: number;
-  daysBelowTarget: Array<{
-    day: string;
-    quoteInsidePct: number | null;
-    quoted: number;
-    served: number;
-  }>;
-  rows: AnalyticsRow[];
-}
-
-export const BREAKDOWNS = ["hour", "day", "topic", "associate"] as const;
+export const BREAKDOWNS = [
+  "hour",
+  "day",
+  "topic",
+  "associate",
+] as const satisfies readonly AnalyticsBreakdown[];
 export type Breakdown = (typeof BREAKDOWNS)[number];
 export type Reports = Record<Breakdown, AnalyticsReport>;
 
@@ -69,9 +34,6 @@ export interface StaffingReport {
   }>;
 }
 
-/** The outcomes an associate records for a visit they served (a no-show has no answer). */
-export const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
 /** The reasons analytics keeps (server/analytics/decline-reasons.ts); any other is `other`. */
 export const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
 
@@ -85,6 +47,7 @@ function quietHour(key: string): AnalyticsRow {
     arrivalsKiosk: 0,
     arrivalsRemote: 0,
     arrivalsStaff: 0,
+    callAheads: 0,
     served: 0,
     leftBeforeOffer: 0,
     leftAfterOffer: 0,
@@ -92,10 +55,13 @@ function quietHour(key: string): AnalyticsRow {
     callAheadsExpired: 0,
     declines: 0,
     declinesByReason: {},
+    offerExpiries: 0,
+    transfers: 0,
     waitP50Sec: null,
     waitP90Sec: null,
     serviceP50Sec: null,
     serviceP90Sec: null,
+    wrapUpAvgSec: null,
     quoteInside: 0,
     quoteBelow: 0,
     quoteAbove: 0,
@@ -103,9 +69,14 @@ function quietHour(key: string): AnalyticsRow {
     quoteOverAvgSec: null,
     quoteOverP90Sec: null,
     quoteUnderAvgSec: null,
+    satisfactionYes: 0,
+    satisfactionPartly: 0,
+    satisfactionNo: 0,
     satisfactionByOutcome: { resolved: none, follow_up: none, not_resolved: none },
     disputed: 0,
     kudos: 0,
+    managerCalls: 0,
+    staffedHours: 0,
   };
 }
 
