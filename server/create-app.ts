@@ -18,6 +18,7 @@ import type { Logger } from "./logger.js";
 import { type PushConfig, openPush } from "./push/open-push.js";
 import type { PushService } from "./push/push-service.js";
 import { type RedisLink, isClusterTarget, makeRedisLink } from "./redis-client.js";
+import { WorkerAdviceMaker, inProcess } from "./staffing/advice-maker.js";
 import type { EventStore } from "./store/event-store.js";
 import { clientAddress, createHttpApp } from "./transport/http.js";
 import { managerRouter } from "./transport/manager-api.js";
@@ -84,6 +85,11 @@ export interface AppOptions {
    * addresses or plain http are allowed (`PUSH_ALLOW_PRIVATE`, tests only).
    */
   push?: PushConfig;
+  /**
+   * Where the staffing advice is made: in a worker thread (default), or on the event loop
+   * ("in-process", in slices).
+   */
+  staffingAdvice?: "worker" | "in-process";
 }
 
 export interface App {
@@ -206,6 +212,8 @@ export async function createApp(
     },
     { sweepMs: options.timerIntervalMs === 0 ? 0 : undefined, ...options.push },
   );
+  const staffingAdvice =
+    options.staffingAdvice === "in-process" ? inProcess : new WorkerAdviceMaker(logger);
   const origins = new OriginPolicy(options.allowedOrigins ?? [new URL(options.publicUrl).origin]);
   const http = createHttpApp({
     service,
@@ -225,6 +233,7 @@ export async function createApp(
     webhooks,
     push,
     analytics,
+    staffingAdvice,
     endDevice: (storeId, deviceId) =>
       endSockets(rooms.device(storeId, deviceId), {
         code: "UNAUTHORIZED",
@@ -363,6 +372,7 @@ export async function createApp(
         await trackingDone();
         await service.drain();
         await dispatcher.close();
+        await staffingAdvice.close();
         await analytics.close();
         await push.close();
         await store.close();

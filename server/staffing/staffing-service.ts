@@ -2,7 +2,8 @@ import type { AnalyticsProjector } from "../analytics/projector.js";
 import { localDayHour } from "../domain/local-time.js";
 import { analyticsTargets } from "../domain/settings-view.js";
 import type { StoreState } from "../domain/state.js";
-import { type HourAdvice, type ServiceLevel, advise, formulaAdvice } from "./advisor.js";
+import { type AdviceMaker, inProcess } from "./advice-maker.js";
+import { type HourAdvice, type ServiceLevel, formulaAdvice } from "./advisor.js";
 import { measure } from "./demand.js";
 import type { SimulatedTopic } from "./hour-simulation.js";
 import { type TeamKind, teamOf } from "./team.js";
@@ -72,11 +73,13 @@ export class StaffingService {
   private readonly latest = new Map<string, StaffingReport>();
 
   /**
-   * `answerWithinMs`: how long a request waits for advice being made before it is answered with
-   * the hours simulated so far and Erlang C's figure for the rest (default 3 s).
+   * `maker`: where the simulation runs (the server's is a worker thread). `answerWithinMs`: how
+   * long a request waits for advice being made before it is answered with the hours simulated
+   * so far and Erlang C's figure for the rest (default 3 s).
    */
   constructor(
     private readonly analytics: AnalyticsProjector,
+    private readonly maker: AdviceMaker = inProcess,
     private readonly answerWithinMs = ANSWER_WITHIN_MS,
   ) {}
 
@@ -180,7 +183,7 @@ export class StaffingService {
       notes,
     };
     progress.report = report;
-    return { ...report, hours: await advise(input, progress.hours) };
+    return { ...report, hours: await this.maker.advise(input, progress.hours) };
   }
 }
 

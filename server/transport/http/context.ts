@@ -10,6 +10,7 @@ import type { Credentials } from "../../auth/credentials.js";
 import type { StoreState } from "../../domain/index.js";
 import type { Logger } from "../../logger.js";
 import type { PushService } from "../../push/push-service.js";
+import type { AdviceMaker } from "../../staffing/advice-maker.js";
 import type { EventStore } from "../../store/event-store.js";
 import type { WebhookRegistry } from "../../webhooks/registry.js";
 import type { Metrics } from "../metrics.js";
@@ -46,6 +47,8 @@ export interface HttpDeps {
   push?: PushService;
   /** The analytics read models: GET /api/stores/:id/analytics. */
   analytics?: AnalyticsProjector;
+  /** Where the staffing advice is made (GET /api/stores/:id/staffing); default in process. */
+  staffingAdvice?: AdviceMaker;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;

@@ -26,7 +26,7 @@ const querySchema = z
  */
 export function staffingRoutes(ctx: HttpContext, analytics: AnalyticsProjector): express.Router {
   const { deps, route, storeIdOf } = ctx;
-  const advisor = new StaffingService(analytics);
+  const advisor = new StaffingService(analytics, deps.staffingAdvice);
   const router = express.Router();
   router.get(
     "/stores/:storeId/staffing",
