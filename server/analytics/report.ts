@@ -155,10 +155,13 @@ const CSV_COLUMNS = [
  * The rows as CSV (RFC 4180: CRLF lines, fields quoted when they hold a comma, quote or line
  * break, quotes doubled), UTF-8 with a byte-order mark so spreadsheet programs read names right;
  * a name that starts like a formula (`=`, `+`, `-`, `@`) is prefixed with an apostrophe.
- * The first two columns are the breakdown's key (store-local day or hour) and its label.
+ * The first two columns are the breakdown's key (store-local day or hour) and its label; the
+ * others are the JSON's fields in snake_case (`wait_p50_sec`), as the visits export's columns.
  */
 export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
-  const lines = [[by, "label", ...CSV_COLUMNS, ...DECLINE_REASONS.map((r) => `declines_${r}`)]];
+  const lines = [
+    [by, "label", ...CSV_COLUMNS.map(snakeCase), ...DECLINE_REASONS.map((r) => `declines_${r}`)],
+  ];
   for (const row of rows)
     lines.push([
       row.key,
@@ -168,6 +171,10 @@ export function toCsv(rows: readonly AnalyticsRow[], by: Breakdown): string {
     ]);
   return csvOf(lines);
 }
+
+/** A field's name as a CSV column: `waitP50Sec` → `wait_p50_sec`. */
+const snakeCase = (name: string): string =>
+  name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 
 /** Lines of fields as CSV: UTF-8 with a byte-order mark, RFC 4180 (see toCsv). */
 export const csvOf = (lines: readonly string[][]): string =>

@@ -108,8 +108,12 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
     const ana = records.find((r) => r.associate === "ana");
     expect(ana).toMatchObject({ label: ANA, served: "2" });
     // Two 4-minute services: the 240–300 s bucket.
-    expect(Number(ana?.serviceP50Sec)).toBeGreaterThanOrEqual(240);
-    expect(Number(ana?.serviceP50Sec)).toBeLessThanOrEqual(300);
+    expect(Number(ana?.service_p50_sec)).toBeGreaterThanOrEqual(240);
+    expect(Number(ana?.service_p50_sec)).toBeLessThanOrEqual(300);
+    // The columns are the JSON's fields in snake_case, as the visits export's.
+    expect(Object.keys(ana ?? {})).toEqual(
+      expect.arrayContaining(["arrivals_kiosk", "quote_inside_pct", "staffed_hours"]),
+    );
     // Arrivals belong to no associate yet: their own row, so the columns add up.
     expect(records.find((r) => r.associate === "")).toMatchObject({ arrivals: "2" });
 
