@@ -25,6 +25,9 @@ export const language = () => current;
 /** The language's own name, for a language picker. */
 export const languageName = (code: string) => catalogs.get(code)?.["language.name"] ?? code;
 
+/** Whether the texts have `key` (every language has the same keys; English is the reference). */
+export const hasText = (key: string) => catalogs.get("en")?.[key] !== undefined;
+
 export function t(key: string, params: Record<string, string | number> = {}): string {
   const text = catalogs.get(current)?.[key] ?? catalogs.get("en")?.[key] ?? key;
   // A value that ends a sentence itself ("10:30 a. m.") takes the place of the text's period.

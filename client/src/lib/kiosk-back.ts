@@ -1,6 +1,7 @@
 import { type TemplateResult, html } from "lit-html";
 import type { Ack, Reply } from "../../../shared/protocol.js";
 import { t } from "./i18n.js";
+import { refusalText } from "./refusals.js";
 
 const FOLD_AFTER_MS = 15_000;
 
@@ -72,7 +73,7 @@ export class ImBack {
           : answer.error.code === "INVALID_TRANSITION"
             ? "kiosk.imBackNotKept"
             : undefined;
-      this.said = { text: key ? t(key, { code }) : answer.error.message, ok: false };
+      this.said = { text: key ? t(key, { code }) : refusalText(answer.error, "kiosk"), ok: false };
     }
     this.redraw();
   }

@@ -3,6 +3,7 @@ import { renderSVG } from "uqr";
 import type { StoreSettingsInput } from "../../../shared/settings.js";
 import type { ManagerView } from "../../../shared/views.js";
 import { languageName, t } from "./i18n.js";
+import { type Refusal, refusalText } from "./refusals.js";
 import type { StaffContext } from "./staff.js";
 
 /**
@@ -38,10 +39,8 @@ async function api(
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
-  const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown> & {
-    error?: { message: string };
-  };
-  notice = parsed.error ? parsed.error.message : "";
+  const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown> & { error?: Refusal };
+  notice = parsed.error ? refusalText(parsed.error, "staff") : "";
   return parsed;
 }
 

@@ -6,6 +6,7 @@ import type { AssociateView, Colleague, ManagerView, StaffVisit } from "../../..
 import { limitHint } from "./form-hints.js";
 import { language, languageName, preferredLanguage, setLanguage, t } from "./i18n.js";
 import { type LinkState, Live, pageParams, requestId } from "./live.js";
+import { type Refusal, refusalText } from "./refusals.js";
 import { linkBar, minutesAgo, waitText } from "./view.js";
 import "./staff-actions.css";
 
@@ -66,7 +67,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
   let live: Live<V> | undefined;
   let view: V | undefined;
   let link: LinkState = "connecting";
-  let linkDetail: { message: string } | undefined;
+  let linkDetail: Refusal | undefined;
   let message = "";
   let signInError = "";
   let lastOfferId: string | undefined;
@@ -87,7 +88,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       requestId: requestId(session?.associateId ?? "staff"),
       ...payload,
     } as Payload<E>);
-    message = answer.ok ? "" : answer.error.message;
+    message = answer.ok ? "" : refusalText(answer.error, "staff");
     notice = "";
     pane = "none";
     draw();
@@ -126,7 +127,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       onState: (state, detail) => {
         link = state;
         linkDetail = detail;
-        if (state === "refused") signOutLocally(detail?.message ?? "");
+        if (state === "refused") signOutLocally(detail ? refusalText(detail, "staff") : "");
         draw();
       },
     });
@@ -154,14 +155,10 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       token?: string;
       role?: string;
       name?: string;
-      error?: { code?: string; message: string };
+      error?: Refusal;
     };
     if (!response.ok || !body.token) {
-      // A wrong PIN or id is said in the page's language; anything else as the server put it.
-      signInError =
-        body.error?.code === "WRONG_PIN"
-          ? t("staff.wrongPin")
-          : (body.error?.message ?? t("staff.signInFailed"));
+      signInError = body.error ? refusalText(body.error, "staff") : t("staff.signInFailed");
       draw();
       return;
     }
@@ -192,10 +189,8 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
       }).catch(() => undefined);
       // Refused (serving a customer, the store unreachable): still signed in, and told why.
       if (!response || (!response.ok && response.status !== 401)) {
-        const body = (await response?.json().catch(() => ({}))) as {
-          error?: { message: string };
-        };
-        message = body?.error?.message ?? t("staff.signInFailed");
+        const body = (await response?.json().catch(() => ({}))) as { error?: Refusal };
+        message = body?.error ? refusalText(body.error, "staff") : t("staff.signInFailed");
         draw();
         return;
       }
@@ -236,7 +231,7 @@ export function startStaffPage<V extends AssociateView>(page: StaffPage<V>): voi
 
   function draw(): void {
     render(
-      html`${session ? linkBar(link, linkDetail) : ""}
+      html`${session ? linkBar(link, linkDetail && refusalText(linkDetail, "staff")) : ""}
         <main class=${session && link !== "live" ? "stale" : ""} data-sound-played=${soundPlayed}>${body()}</main>`,
       root,
     );

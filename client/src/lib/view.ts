@@ -3,8 +3,8 @@ import type { KioskView, WaitRange } from "../../../shared/views.js";
 import { language, t } from "./i18n.js";
 import type { LinkState } from "./live.js";
 
-/** The bar every page shows on top: is what you see live? */
-export function linkBar(state: LinkState, detail?: { message: string }): TemplateResult {
+/** The bar every page shows on top: is what you see live? `refused`: why not, for its reader. */
+export function linkBar(state: LinkState, refused?: string): TemplateResult {
   const text =
     state === "live"
       ? t("link.live")
@@ -12,7 +12,7 @@ export function linkBar(state: LinkState, detail?: { message: string }): Templat
         ? t("link.connecting")
         : state === "offline"
           ? t("link.offline")
-          : (detail?.message ?? t("link.refused"));
+          : refused || t("link.refused");
   return html`<div class="link-state ${state}" role="status" aria-live="polite" data-link=${state}>${text}</div>`;
 }
 

@@ -6,6 +6,7 @@ import { limitHint } from "../lib/form-hints.js";
 import { languages, localized, preferredLanguage, setLanguage, t } from "../lib/i18n.js";
 import { languageSwitch } from "../lib/language-switch.js";
 import { pageParams, requestId } from "../lib/live.js";
+import { type Refusal, refusalText } from "../lib/refusals.js";
 import { topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import "./visit.css";
@@ -38,7 +39,7 @@ async function load(): Promise<void> {
     const body = (await response.json()) as {
       version?: number;
       view?: KioskView;
-      error?: { message: string };
+      error?: Refusal;
     };
     if (body.view) {
       // An answer older than one already shown is not news.
@@ -53,7 +54,8 @@ async function load(): Promise<void> {
       }
       store = body.view;
       if (error === t("join.unreachable")) error = "";
-    } else if (!store) error = body.error?.message ?? t("join.unknownStore");
+    } else if (!store)
+      error = body.error ? refusalText(body.error, "customer") : t("join.unknownStore");
   } catch {
     // Offline for a moment: keep what is shown, say so, and keep asking.
     error = t("join.unreachable");
@@ -80,7 +82,7 @@ async function submit(event: Event): Promise<void> {
       language: document.documentElement.lang,
     }),
   });
-  const body = (await response.json()) as { customerUrl?: string; error?: { message: string } };
+  const body = (await response.json()) as { customerUrl?: string; error?: Refusal };
   sending = false;
   if (body.customerUrl) {
     // Already here (joining again from the store): their page says so at once.
@@ -88,7 +90,7 @@ async function submit(event: Event): Promise<void> {
     if (arrivingInMin === 0) page.searchParams.set("arrive", "1");
     location.href = page.toString();
   } else {
-    error = body.error?.message ?? t("join.failed");
+    error = body.error ? refusalText(body.error, "customer") : t("join.failed");
     draw();
   }
 }

@@ -12,6 +12,7 @@ import {
   t,
 } from "../lib/i18n.js";
 import { Live, pageParams, requestId } from "../lib/live.js";
+import { refusalText } from "../lib/refusals.js";
 import { PublicLink, topicWait, waitText } from "../lib/view.js";
 import "../lib/styles.css";
 import { NAME_MAX, NOTE_MAX, fitText } from "../lib/customer-rules.js";
@@ -82,7 +83,7 @@ async function send(pending: Pending): Promise<void> {
   const answer = await live.send("visit:check-in", { ...pending });
   localStorage.removeItem(PENDING_KEY);
   if (answer.ok) showTicket(answer.data);
-  else show({ name: "error", message: errorText(answer.error.code, answer.error.message) });
+  else show({ name: "error", message: refusalText(answer.error, "kiosk") });
   backToStartLater(answer.ok ? TICKET_SECONDS : 10);
 }
 
@@ -120,12 +121,6 @@ const news = (v: CustomerView) =>
 // The kiosk may act for the customer it just checked in: it holds their ticket's secret.
 const customerTokenOf = (ticket: Ticket) =>
   new URL(ticket.customerUrl).hash.replace(/^#token=/, "");
-
-function errorText(code: string, message: string): string {
-  const key = `error.${code}`;
-  const text = t(key);
-  return text === key ? message : text;
-}
 
 function backToStartLater(seconds: number): void {
   window.clearTimeout(backTimer);

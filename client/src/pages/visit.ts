@@ -13,6 +13,7 @@ import {
 import { languageSwitch } from "../lib/language-switch.js";
 import { type LinkState, Live, pageParams, requestId } from "../lib/live.js";
 import { pushOptInButton } from "../lib/push.js";
+import { type Refusal, refusalText } from "../lib/refusals.js";
 import { linkBar } from "../lib/view.js";
 import "../lib/styles.css";
 import "./visit.css";
@@ -38,7 +39,7 @@ const root = document.getElementById("app") as HTMLElement;
 const baseTitle = document.title;
 let view: CustomerView | undefined;
 let link: LinkState = "connecting";
-let linkDetail: { message: string } | undefined;
+let linkDetail: Refusal | undefined;
 let nearAhead = Number(localStorage.getItem(NEAR_KEY) ?? 2);
 let sound = localStorage.getItem(SOUND_KEY) === "on";
 let alerted = "";
@@ -87,7 +88,7 @@ async function act(
   extra = {},
 ): Promise<void> {
   const answer = await live.send(event, { requestId: requestId("phone"), ...extra });
-  message = answer.ok ? "" : answer.error.message;
+  message = answer.ok ? "" : refusalText(answer.error, "customer");
   draw();
 }
 
@@ -153,7 +154,7 @@ function beep(): void {
 
 function draw(): void {
   render(
-    html`${linkBar(link, linkDetail)}<main class=${link === "live" ? "" : "stale"}>${body()}</main>`,
+    html`${linkBar(link, linkDetail && refusalText(linkDetail, "customer"))}<main class=${link === "live" ? "" : "stale"}>${body()}</main>`,
     root,
   );
 }
@@ -217,7 +218,7 @@ function feedbackForm() {
       comment: String(form.get("comment") ?? "").slice(0, 1000),
       kudos: form.get("kudos") === "on",
     });
-    message = answer.ok ? "" : answer.error.message;
+    message = answer.ok ? "" : refusalText(answer.error, "customer");
     draw();
   };
   return html`<form class="card feedback" @submit=${submit}>
