@@ -19,6 +19,13 @@ export type AnalyticsBreakdown = (typeof ANALYTICS_BREAKDOWNS)[number];
 export const OUTCOMES = ["resolved", "follow_up", "not_resolved"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/**
+ * The decline reasons analytics keeps: the tablet's codes, and `other` for any other text (or
+ * none; server/analytics/decline-reasons.ts maps what the tablet sends).
+ */
+export const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+
 /** One row of a breakdown: counts, and times in whole seconds (null with nothing measured). */
 export interface AnalyticsRow {
   /**

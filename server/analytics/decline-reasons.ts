@@ -21,7 +21,7 @@ const REASONS: Record<string, string> = {
   "me voy de descanso": "on_break",
 };
 
-export const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
+export { DECLINE_REASONS } from "../../shared/analytics.js";
 
 export function declineReason(text: string): string {
   return REASONS[text.trim().toLowerCase()] ?? "other";

@@ -34,8 +34,7 @@ export interface StaffingReport {
   }>;
 }
 
-/** The reasons analytics keeps (server/analytics/decline-reasons.ts); any other is `other`. */
-export const DECLINE_REASONS = ["busy", "not_my_skill", "language", "on_break", "other"] as const;
+export { DECLINE_REASONS } from "../../../shared/analytics.js";
 
 /** A row for an hour nothing happened in: counts zero, times not measured. */
 function quietHour(key: string): AnalyticsRow {

@@ -1,5 +1,6 @@
 import express, { type Request } from "express";
 import { z } from "zod";
+import type { AnalyticsReport } from "../../../shared/analytics.js";
 import { AppError } from "../../../shared/errors.js";
 import type { AnalyticsProjector } from "../../analytics/projector.js";
 import { BREAKDOWNS, breakdown, toCsv, total } from "../../analytics/report.js";
@@ -99,7 +100,7 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
           quoted: d.quoteInside + d.quoteBelow + d.quoteAbove,
           served: d.served,
         }));
-      res.json({
+      const report: AnalyticsReport = {
         storeId: state.storeId,
         timezone: working.timezone,
         from: query.from,
@@ -115,7 +116,8 @@ export function analyticsRoutes(ctx: HttpContext, analytics: AnalyticsProjector)
         quoteTargetPct,
         daysBelowTarget,
         rows,
-      });
+      };
+      res.json(report);
     }),
   );
   return router;
