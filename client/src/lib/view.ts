@@ -57,7 +57,7 @@ export class PublicLink {
   unpaired(): TemplateResult {
     return html`<div class="unpaired" role="alert">
       <h1>${t("device.unpairedTitle")}</h1>
-      <p>${this.detail?.message ?? t("link.refused")}</p>
+      <p>${language() === "en" && this.detail ? this.detail.message : t("link.refused")}</p>
       <p>${t("device.unpairedText")}</p>
       <p><a href="/">${t("device.about")}</a></p>
     </div>`;
