@@ -4,6 +4,7 @@ import type { Channel, StoreState, Visit } from "../domain/state.js";
 import type { Commit } from "../store/event-store.js";
 import { type Counters, bump, observe } from "./counters.js";
 import { declineReason } from "./decline-reasons.js";
+import { localDayBounds } from "./local-days.js";
 
 /** What the fold remembers of a visit while it may still be counted (ids, times; no names). */
 export interface TrackedVisit {
@@ -45,8 +46,17 @@ export interface Working {
   offers: Map<string, { visitId: string; associateId: string }>;
   wrapUps: Map<string, number>;
   names: Map<string, string>;
-  /** Associates signed in (any presence but offline), since when: staffed time per hour. */
+  /**
+   * Associates signed in (any presence but offline), since when their time is not counted yet:
+   * the sign-in, or the start of the store-local day their session went on into.
+   */
   signedIn: Map<string, number>;
+  /**
+   * The start of the store-local day after the newest commit's (0 when not known, as after a
+   * cursor is loaded): the first commit from then on counts the open sessions' time up to its
+   * own day. Not saved.
+   */
+  dayEnds: number;
 }
 
 /** One store-local day: counters per cell, and the newest version folded into it. */
@@ -100,6 +110,7 @@ export function emptyProjection(): Projection {
       wrapUps: new Map(),
       names: new Map(),
       signedIn: new Map(),
+      dayEnds: 0,
     },
     days: new Map(),
   };
@@ -119,6 +130,7 @@ export function foldCommit(projection: Projection, commit: Commit<DomainEvent>):
     throw new Error(`analytics: log jumps from ${working.version} to ${commit.version}`);
   const at = commit.at;
   const c = new Counting(projection, commit.version, at);
+  if (at >= working.dayEnds) startDay(working, at, c);
   for (const event of commit.events) foldEvent(working, event, at, c);
   for (const day of c.touched) (projection.days.get(day) as DayModel).through = commit.version;
   working.version = commit.version;
@@ -174,21 +186,28 @@ class Counting {
 
 /**
  * The store-local days folding `commit` may change, so the projector has them in hand: the
- * commit's own, and the days a signing out closes staffed time over.
+ * commit's own, the days a signing out closes staffed time over, and, when the commit starts a
+ * new day, the days every open session spans.
  */
 export function daysNeeded(working: Working, commit: Commit<DomainEvent>): string[] {
   const zone = working.timezone;
   const days = new Set([localDayHour(commit.at, zone).day]);
+  if (commit.at >= working.dayEnds)
+    for (const since of working.signedIn.values()) addSpanned(days, since, commit.at, zone);
   for (const e of commit.events) {
     const signingOut =
       e.type === "associate:signed-out" ||
       e.type === "associate:removed" ||
       (e.type === "associate:presence-changed" && e.presence === "offline");
     const since = signingOut ? working.signedIn.get(e.associateId) : undefined;
-    if (since !== undefined)
-      for (let t = since; t < commit.at; t += STAFFED_STEP_MS) days.add(localDayHour(t, zone).day);
+    if (since !== undefined) addSpanned(days, since, commit.at, zone);
   }
   return [...days];
+}
+
+/** Adds the store-local days from `since` up to `until` to `days`. */
+function addSpanned(days: Set<string>, since: number, until: number, zone: string): void {
+  for (let t = since; t < until; t += STAFFED_STEP_MS) days.add(localDayHour(t, zone).day);
 }
 
 /** Staffed time is split at every quarter hour (UTC), so it lands in the right local hour. */
@@ -201,6 +220,32 @@ function countStaffed(c: Counting, associateId: string, since: number, until: nu
     bump(c.count(undefined, associateId, from), "staffed.ms", to - from);
     from = to;
   }
+}
+
+/**
+ * A commit on a later store-local day than the one before: each open session's time up to the
+ * day's local midnight is counted, and it goes on from there, so a day is complete once the
+ * next has begun (a tablet never signed out included).
+ */
+function startDay(w: Working, at: number, c: Counting): void {
+  const { start, end } = localDayBounds(at, w.timezone);
+  w.dayEnds = end;
+  for (const [associateId, since] of w.signedIn)
+    if (since < start) {
+      countStaffed(c, associateId, since, start);
+      w.signedIn.set(associateId, start);
+    }
+}
+
+/**
+ * The time of the sessions still open, from where it is counted up to `now`, as day models
+ * (store-local days, hours as folded): what a read adds to the saved days, never saved itself.
+ */
+export function openStaffed(working: Working, now: number): DayModel[] {
+  const projection: Projection = { working, days: new Map() };
+  const c = new Counting(projection, 1, now);
+  for (const [associateId, since] of working.signedIn) countStaffed(c, associateId, since, now);
+  return [...projection.days.values()];
 }
 
 function signIn(w: Working, associateId: string, at: number): void {
@@ -219,6 +264,8 @@ function foldEvent(w: Working, e: DomainEvent, at: number, c: Counting): void {
     case "store:created":
     case "store:settings-changed":
       w.timezone = e.settings.timezone;
+      // Midnight moves with the zone: the next commit finds it again.
+      w.dayEnds = 0;
       return;
     case "associate:registered":
       w.names.set(e.associateId, e.name);

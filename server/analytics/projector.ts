@@ -13,10 +13,11 @@ import {
   daysNeeded,
   emptyProjection,
   foldCommit,
+  openStaffed,
   restoreClosed,
   trackedOf,
 } from "./fold.js";
-import type { DayRollup } from "./rollup.js";
+import { type DayRollup, withOpen } from "./rollup.js";
 import type { AnalyticsStorage } from "./storage.js";
 
 /** At most this many commits are folded between two saves of a long catch-up. */
@@ -84,6 +85,11 @@ export class AnalyticsProjector {
        * process) every wake-up folds.
        */
       lease?: StoreLease;
+      /**
+       * The time now, for what `readRollups` adds of the sessions still open (their time up to
+       * now, never saved). Without it, reads answer the saved days alone.
+       */
+      clock?: () => number;
     },
     options: ProjectorOptions = {},
   ) {
@@ -147,11 +153,18 @@ export class AnalyticsProjector {
     return { working, days: await this.deps.storage.loadDays(storeId, days) };
   }
 
-  /** The store's days' rollups (what queries add up), once caught up. */
+  /**
+   * The store's days' rollups (what queries add up), once caught up; with a clock, the time of
+   * the sessions still open up to now is added to the days it falls on (not saved: the fold
+   * counts it at the sign-out, or day by day as the next begins).
+   */
   async readRollups(storeId: string, days: readonly string[]): Promise<RollupRead> {
     await this.catchUp(storeId);
     const working = (this.projections.get(storeId) as Projection).working;
-    return { working, days: await this.deps.storage.loadRollups(storeId, days) };
+    const saved = await this.deps.storage.loadRollups(storeId, days);
+    const { clock } = this.deps;
+    if (!clock || working.signedIn.size === 0) return { working, days: saved };
+    return { working, days: withOpen(saved, days, openStaffed(working, clock())) };
   }
 
   /** Folds and saves what commits woke, lets running folds end; later kicks do nothing. */

@@ -74,6 +74,8 @@ export function workingFromJson(text: string): Working {
     wrapUps: new Map(json.wrapUps),
     names: new Map(json.names),
     signedIn: new Map(json.signedIn ?? []),
+    // Found again by the next commit, which also counts the days a session went on over since.
+    dayEnds: 0,
   };
 }
 

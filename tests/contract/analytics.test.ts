@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AnalyticsProjector } from "../../server/analytics/projector.js";
-import { BREAKDOWNS, breakdown } from "../../server/analytics/report.js";
+import { BREAKDOWNS, breakdown, total } from "../../server/analytics/report.js";
 import {
   type AnalyticsStorage,
   FileAnalyticsStorage,
@@ -103,6 +103,25 @@ async function wholeVisit(
   return String(visitId);
 }
 
+/** A store whose one associate, ana, signs in at `signInAt`. */
+async function staffedStore(service: QueueService, signInAt: number) {
+  const settings = storeSettingsSchema.parse(demoSettings);
+  await ok(service, { type: "store:create", settings }, T0 - 2 * HOUR);
+  await ok(
+    service,
+    {
+      type: "associate:register",
+      associateId: "ana",
+      name: "Ana",
+      skills: ["phones"],
+      languages: ["en"],
+      manager: false,
+    },
+    T0 - 2 * HOUR,
+  );
+  await ok(service, { type: "associate:sign-in", associateId: "ana" }, signInAt);
+}
+
 async function dayRow(projector: AnalyticsProjector, day = TODAY) {
   const { days } = await projector.read(STORE, [day]);
   return breakdown(days, "day")[0];
@@ -173,11 +192,14 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
       kick = true,
       projectorStore = (s: EventStore) => s,
       leaseMs,
+      clock,
     }: {
       kick?: boolean;
       projectorStore?: (store: EventStore) => EventStore;
       /** On Redis: the fold lease, with this time to live, as create-app gives it. */
       leaseMs?: number;
+      /** The time reads add open sessions' time up to (create-app's clock). */
+      clock?: () => number;
     } = {},
   ): Promise<Process> {
     const store = await place.openStore();
@@ -212,6 +234,7 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
         logger: silentLogger,
         stateOf: (storeId) => service.state(storeId),
         lease,
+        clock,
       },
       { foldAfterMs: 20 },
     );
@@ -287,6 +310,68 @@ describe.each([...serverBackends, clusterBackend])("analytics read models: $name
     await projector.catchUp(STORE);
     expect(await dayRow(projector)).toMatchObject({ arrivals: 1, served: 1, staffedHours: 14 });
     expect(await dayRow(projector, "2026-11-24")).toMatchObject({ arrivals: 1, staffedHours: 3 });
+  });
+
+  it("counts the time of an associate still signed in into today's report, up to now, unsaved", async () => {
+    let now = T0 + 30 * MIN;
+    const { service, projector, storage } = await start(undefined, { clock: () => now });
+    // Signed in at 09:00 in Kyiv, still signed in at 11:30.
+    await staffedStore(service, T0 - 2 * HOUR);
+    const { days } = await projector.readRollups(STORE, [TODAY]);
+    expect(breakdown(days, "day")[0]?.staffedHours).toBe(2.5);
+    expect(total(days).staffedHours).toBe(2.5);
+    const byHour = breakdown(days, "hour").map((r) => [r.key, r.staffedHours]);
+    expect(byHour).toEqual([
+      ["09:00", 1],
+      ["10:00", 1],
+      ["11:00", 0.5],
+    ]);
+    expect(breakdown(days, "associate").find((r) => r.key === "ana")?.staffedHours).toBe(2.5);
+    // Nothing of it was saved: the fold counts it at the sign-out.
+    const kept = await storage.loadRollups(STORE, [TODAY]);
+    expect(breakdown(kept, "day")[0]?.staffedHours ?? 0).toBe(0);
+    now = T0 + 2 * HOUR;
+    expect(total((await projector.readRollups(STORE, [TODAY])).days).staffedHours).toBe(4);
+  });
+
+  it("closes each day of a session left open as the next day's first commit comes", async () => {
+    const first = await start();
+    // Monday 2026-11-23, Kyiv (UTC+2): signed in at 20:00, never signed out; a visit at 21:00.
+    const monday20 = T0 + 9 * HOUR;
+    await staffedStore(first.service, monday20);
+    await wholeVisit(first.service, "Olena", monday20 + HOUR);
+    await first.projector.catchUp(STORE);
+    // A restart: the next commit finds Monday's day (and the open session) from storage.
+    await closeAll();
+    const { service, projector, storage } = await start();
+    const wednesday10 = monday20 + 38 * HOUR;
+    await ok(
+      service,
+      { type: "associate:set-presence", associateId: "ana", presence: "away" },
+      wednesday10,
+    );
+    await projector.catchUp(STORE);
+    const { days } = await projector.read(STORE, [TODAY, "2026-11-24", "2026-11-25"]);
+    const byDay = breakdown(days, "day").map((r) => [r.key, r.staffedHours, r.arrivals]);
+    expect(byDay).toEqual([
+      [TODAY, 4, 1],
+      ["2026-11-24", 24, 0],
+    ]);
+    const hours = (day: string) =>
+      breakdown(
+        days.filter((d) => d.day === day),
+        "hour",
+      ).flatMap((r) => (r.staffedHours > 0 ? [`${r.key}=${r.staffedHours}`] : []));
+    expect(hours(TODAY)).toEqual(["20:00=1", "21:00=1", "22:00=1", "23:00=1"]);
+    expect(hours("2026-11-24")).toHaveLength(24);
+    expect(hours("2026-11-24").every((h) => h.endsWith("=1"))).toBe(true);
+    // Wednesday is counted from its local midnight (22:00 UTC on Tuesday) on.
+    const wednesday0 = Date.UTC(2026, 10, 24, 22);
+    expect((await storage.loadWorking(STORE))?.signedIn.get("ana")).toBe(wednesday0);
+    await ok(service, { type: "associate:sign-out", associateId: "ana" }, wednesday10 + HOUR);
+    await projector.catchUp(STORE);
+    const after = await projector.read(STORE, [TODAY, "2026-11-24", "2026-11-25"]);
+    expect(breakdown(after.days, "day").map((r) => r.staffedHours)).toEqual([4, 24, 11]);
   });
 
   it("folds and saves what a commit woke within foldAfterMs, unasked", async () => {

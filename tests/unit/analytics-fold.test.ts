@@ -3,8 +3,10 @@ import { percentile } from "../../server/analytics/counters.js";
 import {
   type DayModel,
   type Projection,
+  daysNeeded,
   emptyProjection,
   foldCommit,
+  openStaffed,
 } from "../../server/analytics/fold.js";
 import { breakdown, toCsv } from "../../server/analytics/report.js";
 import type { DomainEvent } from "../../server/domain/events.js";
@@ -269,6 +271,47 @@ describe("the analytics fold", () => {
     expect(day24?.satisfactionByOutcome.resolved).toEqual({ yes: 0, partly: 1, no: 1 });
     const [day23] = breakdown([dayOf(p, "2026-11-23")], "day");
     expect(day23).toMatchObject({ quoteInsidePct: 100, disputed: 0, quoteOverAvgSec: null });
+  });
+
+  it("closes an open session's days as the next begins, across a clock change, and reads the rest", () => {
+    const commits: Commit<DomainEvent>[] = [];
+    const add = (at: number, ...events: DomainEvent[]) =>
+      commits.push({
+        storeId: "s",
+        version: commits.length + 1,
+        requestId: `r${commits.length + 1}`,
+        command: "test",
+        at,
+        events,
+        reply: {},
+      });
+    // Saturday 2026-10-24, 20:00 in Kyiv (UTC+3); the clocks go back an hour early on Sunday.
+    const saturday20 = Date.UTC(2026, 9, 24, 17);
+    add(saturday20, { type: "store:created", settings });
+    add(saturday20, { type: "associate:signed-in", associateId: "ana", presence: "available" });
+    // Monday 10:00 in Kyiv (UTC+2 now).
+    const monday10 = Date.UTC(2026, 9, 26, 8);
+    add(monday10, { type: "associate:presence-changed", associateId: "ana", presence: "away" });
+    const p = project(commits.slice(0, 2));
+    expect(daysNeeded(p.working, commits[2] as Commit<DomainEvent>).sort()).toEqual([
+      "2026-10-24",
+      "2026-10-25",
+      "2026-10-26",
+    ]);
+    project(commits.slice(2), p);
+    const staffed = (day: string) => breakdown([dayOf(p, day)], "day")[0]?.staffedHours;
+    expect(staffed("2026-10-24")).toBe(4);
+    expect(staffed("2026-10-25")).toBe(25);
+    // 03:00 comes twice that night.
+    const sunday = breakdown([dayOf(p, "2026-10-25")], "hour");
+    expect(sunday.find((r) => r.key === "03:00")?.staffedHours).toBe(2);
+    expect(p.working.signedIn.get("ana")).toBe(Date.UTC(2026, 9, 25, 22));
+    // Read at 11:30 on Monday: the open part, not folded into the days.
+    const open = openStaffed(p.working, monday10 + 90 * 60_000);
+    expect(breakdown(open, "day").map((r) => [r.key, r.staffedHours])).toEqual([
+      ["2026-10-26", 11.5],
+    ]);
+    expect(p.days.get("2026-10-26")?.cells ?? {}).toEqual({});
   });
 
   it("answers percentiles from bucket counts", () => {
