@@ -163,6 +163,8 @@ export async function createApp(
     storage: analyticsStorage,
     logger,
     stateOf: (storeId) => service.state(storeId),
+    // The API's staffed hours count those still signed in up to now.
+    clock,
     // Several processes on Redis: one folds each store as commits come (the others' reads of
     // the API and retention still catch up themselves).
     lease: adapterLinks ? new RedisLease(adapterLinks[0], prefix, 10_000, "analytics") : undefined,

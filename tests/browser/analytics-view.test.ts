@@ -107,11 +107,15 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     clock.advance(4 * MIN);
     await complete(a, "resolved");
     await feedback(a, "yes", true);
+    // Each day's shift ends: signed-in time counts the hours worked, not the nights between.
+    clock.advance(5 * MIN);
+    await run({ type: "associate:sign-out", associateId: "ana" });
 
     // Day B: one served at once; one waits behind them for 25 minutes, far past the wait they
     // were told; a third gives up before anyone is offered them. Half inside the quote: below
     // the target.
     clock.now = DAY_B;
+    await run({ type: "associate:sign-in", associateId: "ana" });
     const first = await checkIn("kiosk");
     clock.advance(5 * SEC);
     await accept();
@@ -126,10 +130,13 @@ describe.skipIf(!hasChromium)("the console's analytics view in Chromium", () => 
     clock.advance(5 * MIN);
     await complete(late, "resolved");
     await feedback(late, "no");
+    clock.advance(5 * MIN);
+    await run({ type: "associate:sign-out", associateId: "ana" });
 
     // Day C, just after midnight in Kyiv: one customer added by staff; Ana declines them as not
     // her area (the tablet's Ukrainian label), Bo serves them.
     clock.now = DAY_C;
+    await run({ type: "associate:sign-in", associateId: "ana" });
     await run({ type: "associate:sign-in", associateId: "bo" });
     const c = await checkIn("staff");
     clock.advance(10 * SEC);

@@ -4,7 +4,9 @@ import type { AnalyticsReport } from "../../shared/analytics.js";
 import { AnalyticsPlace, serve } from "../support/analytics-server.js";
 import {
   ADMIN_TOKEN,
+  MIN,
   SEC,
+  T0,
   clusterBackend,
   provision,
   request,
@@ -83,6 +85,10 @@ describe.each([...serverBackends, clusterBackend])("analytics API: $name", (back
       served: 2,
     });
     expect(byDay.body.total).toMatchObject({ arrivals: 2, served: 2 });
+    // Ana is still signed in: her time so far counts (the server's clock), though nothing saved it.
+    const signedInMin = (clock.now - T0) / MIN;
+    expect(byDay.body.total.staffedHours).toBeCloseTo(signedInMin / 60, 1);
+    expect(byDay.body.total.staffedHours).toBeGreaterThan(0);
 
     const byHour = await request<AnalyticsReport>(
       server.url,
