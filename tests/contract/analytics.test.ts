@@ -48,9 +48,15 @@ async function ok(service: QueueService, input: Record<string, unknown>, now: nu
   return result.data as Record<string, unknown>;
 }
 
-async function openStore(service: QueueService, retentionDays = 30) {
+/** A store whose one associate, ana, is registered at `createdAt` and signs in at `signInAt`. */
+async function openStore(
+  service: QueueService,
+  retentionDays = 30,
+  createdAt = T0 - HOUR,
+  signInAt = createdAt,
+) {
   const settings = storeSettingsSchema.parse({ ...demoSettings, retentionDays });
-  await ok(service, { type: "store:create", settings }, T0 - HOUR);
+  await ok(service, { type: "store:create", settings }, createdAt);
   await ok(
     service,
     {
@@ -61,9 +67,9 @@ async function openStore(service: QueueService, retentionDays = 30) {
       languages: ["en"],
       manager: false,
     },
-    T0 - HOUR,
+    createdAt,
   );
-  await ok(service, { type: "associate:sign-in", associateId: "ana" }, T0 - HOUR);
+  await ok(service, { type: "associate:sign-in", associateId: "ana" }, signInAt);
 }
 
 /**
@@ -104,23 +110,8 @@ async function wholeVisit(
 }
 
 /** A store whose one associate, ana, signs in at `signInAt`. */
-async function staffedStore(service: QueueService, signInAt: number) {
-  const settings = storeSettingsSchema.parse(demoSettings);
-  await ok(service, { type: "store:create", settings }, T0 - 2 * HOUR);
-  await ok(
-    service,
-    {
-      type: "associate:register",
-      associateId: "ana",
-      name: "Ana",
-      skills: ["phones"],
-      languages: ["en"],
-      manager: false,
-    },
-    T0 - 2 * HOUR,
-  );
-  await ok(service, { type: "associate:sign-in", associateId: "ana" }, signInAt);
-}
+const staffedStore = (service: QueueService, signInAt: number) =>
+  openStore(service, 30, T0 - 2 * HOUR, signInAt);
 
 async function dayRow(projector: AnalyticsProjector, day = TODAY) {
   const { days } = await projector.read(STORE, [day]);

@@ -24,7 +24,8 @@ const MIN = 60_000;
 const EVENING = Date.UTC(2026, 10, 23, 21, 0, 0);
 const settings = storeSettingsSchema.parse(demoSettings);
 
-function log(): Commit<DomainEvent>[] {
+/** A log being written: its commits, and `add` to append one at `at`. */
+function logBuilder() {
   const commits: Commit<DomainEvent>[] = [];
   const add = (at: number, ...events: DomainEvent[]) =>
     commits.push({
@@ -36,6 +37,11 @@ function log(): Commit<DomainEvent>[] {
       events,
       reply: {},
     });
+  return { commits, add };
+}
+
+function log(): Commit<DomainEvent>[] {
+  const { commits, add } = logBuilder();
   const checkIn = (visitId: string, channel: "kiosk" | "remote", holdUntil?: number) =>
     ({
       type: "visit:checked-in",
@@ -274,17 +280,7 @@ describe("the analytics fold", () => {
   });
 
   it("closes an open session's days as the next begins, across a clock change, and reads the rest", () => {
-    const commits: Commit<DomainEvent>[] = [];
-    const add = (at: number, ...events: DomainEvent[]) =>
-      commits.push({
-        storeId: "s",
-        version: commits.length + 1,
-        requestId: `r${commits.length + 1}`,
-        command: "test",
-        at,
-        events,
-        reply: {},
-      });
+    const { commits, add } = logBuilder();
     // Saturday 2026-10-24, 20:00 in Kyiv (UTC+3); the clocks go back an hour early on Sunday.
     const saturday20 = Date.UTC(2026, 9, 24, 17);
     add(saturday20, { type: "store:created", settings });
