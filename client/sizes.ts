@@ -8,7 +8,8 @@ import { gzipSync } from "node:zlib";
  */
 
 const BUDGET_KB = 150;
-const dist = new URL("./dist/", import.meta.url).pathname;
+/** The build to measure: client/dist, or the directory given (tests build elsewhere). */
+const dist = process.argv[2] ?? new URL("./dist/", import.meta.url).pathname;
 
 const pages = (await readdir(dist)).filter((f) => f.endsWith(".html")).sort();
 let over = false;

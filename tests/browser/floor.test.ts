@@ -127,6 +127,16 @@ describe.skipIf(!hasChromium)("the floor apps in Chromium", () => {
     await expect(manager.locator("#chart-feedback").getAttribute("aria-label")).resolves.toContain(
       "Yes: 1",
     );
+    // And drawn: chart.js, loaded with the first drawing, painted the canvas.
+    await manager.waitForFunction(() => {
+      // In the page (a function, not a string: the console's CSP allows no eval).
+      type Canvas = { width: number; height: number; getContext(kind: "2d"): Drawing | null };
+      type Drawing = { getImageData(...box: number[]): { data: Uint8ClampedArray } };
+      const page = globalThis as unknown as { document: { querySelector(s: string): unknown } };
+      const canvas = page.document.querySelector("#chart-by-associate") as Canvas | null;
+      const pixels = canvas?.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
+      return pixels?.data.some((value, i) => i % 4 === 3 && value > 0) ?? false;
+    });
     await check(manager, "manager");
 
     expect(violations).toEqual([]);

@@ -9,7 +9,6 @@ import {
   minutes,
   staffingChart,
 } from "./analytics-charts.js";
-import { drawAnalyticsCharts } from "./analytics-draw.js";
 import { type DayRange, PRESETS, type Preset, isDay, presetRange } from "./analytics-range.js";
 import {
   BREAKDOWNS,
@@ -244,7 +243,7 @@ function reportBody(v: ManagerView, ctx: StaffContext) {
     };
   const list = charts.list;
   const pick = (...ids: string[]) => list.filter((c) => ids.includes(c.id));
-  queueMicrotask(() => drawAnalyticsCharts(list));
+  draw(list);
   const day = data.day;
   const since = day.countedSince;
   return html`<div data-analytics="ready">
@@ -340,7 +339,7 @@ function staffingPanel(ctx: StaffContext, v: ManagerView) {
   const advice = staffingChart(report, shown);
   // The summary says which weekday it is about: the picker is not part of the chart.
   const chart = { ...advice, summary: `${weekdayName(shown)}: ${advice.summary}` };
-  queueMicrotask(() => drawAnalyticsCharts([chart]));
+  draw([chart]);
   return html`${head}
     <div class="row">
       <label for="staffing-weekday">${t("analytics.weekday")}</label>
@@ -386,4 +385,9 @@ function figure(chart: AnalyticsChart) {
     </details>`
     }
   </figure>`;
+}
+
+/** Draws charts once their canvases exist; chart.js comes with the first drawing, not the page. */
+function draw(charts: AnalyticsChart[]): void {
+  void import("./analytics-draw.js").then(({ drawAnalyticsCharts }) => drawAnalyticsCharts(charts));
 }

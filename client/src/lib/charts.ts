@@ -1,5 +1,5 @@
 import type { ManagerView } from "../../../shared/views.js";
-import { Chart, type ChartConfiguration } from "./chart-setup.js";
+import type { ChartConfiguration } from "./chart-setup.js";
 import { t } from "./i18n.js";
 import { topicNameIn } from "./staff.js";
 import { storeDateTime } from "./view.js";
@@ -140,22 +140,4 @@ export function todayCharts(view: ManagerView): ChartSpec[] {
       ),
     },
   ];
-}
-
-const charts = new Map<string, Chart>();
-
-/** Draws (or updates) each chart into its canvas `#chart-<id>`, once the canvases exist. */
-export function drawCharts(specs: ChartSpec[]): void {
-  for (const spec of specs) {
-    const canvas = document.getElementById(`chart-${spec.id}`) as HTMLCanvasElement | null;
-    if (!canvas) continue;
-    const existing = charts.get(spec.id);
-    if (existing && existing.canvas === canvas) {
-      existing.data = spec.config.data;
-      existing.update("none");
-      continue;
-    }
-    existing?.destroy();
-    charts.set(spec.id, new Chart(canvas, spec.config));
-  }
 }

@@ -1,7 +1,7 @@
 import { html, nothing } from "lit-html";
 import type { AlertView, ManagerView, StaffVisit } from "../../../shared/views.js";
 import { analyticsView } from "../lib/analytics-view.js";
-import { drawCharts, todayCharts } from "../lib/charts.js";
+import { todayCharts } from "../lib/charts.js";
 import { alertDetails, followUpsPanel, openFollowUp } from "../lib/follow-ups.js";
 import { t } from "../lib/i18n.js";
 import { settingsPanel } from "../lib/settings-panel.js";
@@ -299,7 +299,8 @@ function today(v: ManagerView, ctx: StaffContext) {
 function charts(v: ManagerView) {
   const specs = todayCharts(v);
   // The canvases exist once this template is rendered.
-  queueMicrotask(() => drawCharts(specs));
+  // chart.js comes with the first drawing, not with the page.
+  void import("../lib/charts-draw.js").then(({ drawCharts }) => drawCharts(specs));
   return html`<section aria-labelledby="charts-title">
     <h2 id="charts-title">${t("charts.title")}</h2>
     <div class="charts">
