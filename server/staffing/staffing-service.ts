@@ -1,3 +1,4 @@
+import { openStaffed } from "../analytics/fold.js";
 import type { AnalyticsProjector } from "../analytics/projector.js";
 import { localDayHour } from "../domain/local-time.js";
 import { analyticsTargets } from "../domain/settings-view.js";
@@ -100,7 +101,7 @@ export class StaffingService {
     let making = forStore.get(key);
     if (!making) {
       const progress: Making["progress"] = { report: undefined, hours: [] };
-      const done = this.make(state, weeks, from, to, progress).then((report) => {
+      const done = this.make(state, weeks, from, to, now, progress).then((report) => {
         this.latest.delete(same);
         this.latest.set(same, report);
         while (this.latest.size > KEPT_LATEST)
@@ -137,12 +138,15 @@ export class StaffingService {
     weeks: number,
     from: string,
     to: string,
+    now: number,
     progress: Making["progress"],
   ): Promise<StaffingReport> {
     const sigmaTopics = simulatedTopics(state);
     const range = Array.from({ length: 7 * weeks }, (_, i) => addDays(from, i));
     const { working, days } = await this.analytics.read(state.storeId, range);
-    const measured = measure(days, range, working.since);
+    // A session still open since before today: its time up to midnight counts (the fold closes
+    // that day only at the first commit of the next; out of range, today's part is left out).
+    const measured = measure([...days, ...openStaffed(working, now)], range, working.since);
     const notes: string[] = [];
     const topics = sigmaTopics.map((t) => {
       const s = measured.service.get(t.id);

@@ -118,6 +118,28 @@ describe.each(serverBackends.filter((b) => b.available))("staffing API: $name", 
     expect(nextDay.body.notes.at(-1)).toContain("the advice with 2026-11-24 is being worked out");
   });
 
+  it("counts a session still open since the day before as signed in to its midnight", async () => {
+    const server = await place.start();
+    const { storeId } = await provision(server.url);
+    // Monday 11:00 in Kyiv: Ana signs in, serves one customer and stays signed in; nothing
+    // happens in the store after that until Tuesday's request.
+    await execute(server, clock, storeId, { type: "associate:sign-in", associateId: "ana" });
+    await serve(server, clock, storeId, { channel: "staff", waitMs: 5 * SEC });
+    clock.now = T0 + DAY;
+    const reply = await request<StaffingReport>(
+      server.url,
+      "GET",
+      `/api/stores/${storeId}/staffing?weeks=1`,
+      undefined,
+      ADMIN_TOKEN,
+    );
+    expect(reply.status).toBe(200);
+    // Every Monday hour from 11:00 to midnight, signed in throughout.
+    expect(reply.body.hours.map((h) => [h.hour, h.signedIn])).toEqual(
+      Array.from({ length: 13 }, (_, i) => [11 + i, 1]),
+    );
+  });
+
   it("refuses bad queries with 400 INVALID_COMMAND and strangers with 401/403/404", async () => {
     const server = await place.start();
     const { storeId } = await provision(server.url);
