@@ -37,6 +37,13 @@ export interface SkillAdvice {
   erlangC: number;
   recommended: number;
   /**
+   * The simulated share (%) of this skill's customers served within the level at the hour's
+   * recommendation (the whole day played, with the store's team); null when not simulated or
+   * none came. With a team the hour is planned for all its customers together, so a skill few of
+   * the team hold can fall below the level while the hour meets it: this says so.
+   */
+  predictedPct: number | null;
+  /**
    * How many of the recommended should speak each language its customers asked for (besides
    * the store's first): as specialists, Erlang C for those customers alone, one at least; with
    * the team, how many of the skill's holders in the recommended crew speak it.
@@ -198,20 +205,25 @@ async function checkWholeDays(
     // After closing, the fewest (those on at closing serve the line out): raised if they miss.
     for (const i of run.slice(closing + 1)) staff(i, fewestOf(advice[i] as HourAdvice));
     /** Each hour's customers and share within the level on the check days, played whole. */
-    const play = async (): Promise<Array<{ share: number; customers: number }>> => {
+    const play = async (): Promise<
+      Array<{ share: number; customers: number; outcome: HourOutcome }>
+    > => {
       const day = run.map((i) => plans[i] as HourPlan);
-      const served = run.map(() => ({ customers: 0, within: 0 }));
+      const served: HourOutcome[] = run.map(() => ({
+        customers: 0,
+        within: 0,
+        bySkill: new Map(),
+      }));
       // A day at a time, then the server's other work: the advice runs beside live stores.
       for (const seed of DAY_SEEDS) {
         await new Promise((resolve) => setImmediate(resolve));
-        for (const [k, s] of simulateDay(setup, day, [seed], closing).entries()) {
-          (served[k] as Served).customers += s.customers;
-          (served[k] as Served).within += s.within;
-        }
+        for (const [k, s] of simulateDay(setup, day, [seed], closing).entries())
+          addInto(served[k] as HourOutcome, s);
       }
       return served.map((s) => ({
         share: s.customers > 0 ? s.within / s.customers : 1,
         customers: s.customers,
+        outcome: s,
       }));
     };
     let shares = await play();
@@ -251,10 +263,14 @@ async function checkWholeDays(
         }
       }
     }
-    // The whole day's figure is the better prediction of each hour's share.
-    for (const [k, i] of run.entries())
-      if ((advice[i] as HourAdvice).predictedPct !== null)
-        (advice[i] as HourAdvice).predictedPct = round(100 * shareOf(k), 1);
+    // The whole day's figures are the better prediction of each hour's share, and each skill's.
+    for (const [k, i] of run.entries()) {
+      const a = advice[i] as HourAdvice;
+      if (a.predictedPct === null) continue;
+      a.predictedPct = round(100 * shareOf(k), 1);
+      const { outcome } = shares[k] as { outcome: HourOutcome };
+      for (const s of a.bySkill) s.predictedPct = pctOf(outcome.bySkill.get(s.skill));
+    }
   }
 }
 
@@ -294,6 +310,7 @@ export function formulaAdvice(input: AdvisorInput): HourAdvice[] {
         arrivalsPerHour: round(s.perHour, 2),
         erlangC: formula[k] as number,
         recommended: formula[k] as number,
+        predictedPct: null,
         speakers: staff[k]?.speakers ?? {},
       })),
       ...(crew && { team: crew }),
@@ -419,6 +436,7 @@ async function adviseHour(
     arrivalsPerHour: round(s.perHour, 2),
     erlangC: formula[k] as number,
     recommended: counts[k] as number,
+    predictedPct: pctOf(outcome.bySkill.get(s.skill)),
     speakers: staff[k]?.speakers ?? {},
   }));
   return { hour, plan: { arrivals, staff: specialists(staff) } };
@@ -522,6 +540,7 @@ async function adviseTeamHour(
   hour.predictedPct =
     outcome.customers > 0 ? round((100 * outcome.within) / outcome.customers, 1) : null;
   describeCrew(input, skills, hour, crew);
+  for (const s of hour.bySkill) s.predictedPct = pctOf(outcome.bySkill.get(s.skill));
   const shareAt = async (k: number) => {
     const o = await run(k);
     return o.customers > 0 ? o.within / o.customers : 1;
@@ -546,6 +565,7 @@ function describeCrew(
       arrivalsPerHour: round(s.perHour, 2),
       erlangC: formula[k] as number,
       recommended: count(holders),
+      predictedPct: null,
       speakers: Object.fromEntries(
         [...s.byLanguage.keys()]
           .filter((code) => code !== "" && code !== base)
@@ -606,3 +626,7 @@ function settled(s: Served | undefined, pct: number): boolean {
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** A share within the level in %, one decimal; null with no customers. */
+const pctOf = (s: Served | undefined): number | null =>
+  s && s.customers > 0 ? round((100 * s.within) / s.customers, 1) : null;

@@ -139,15 +139,16 @@ const clockAt = (minute: number) =>
  * the line a long peak leaves carries into the hours after it, as it does in a store. From the
  * hour `closing` on (the store's last open hour; by default the last), the staff stay until an
  * hour past the last: whoever is on at closing serves the line out. Answers, per hour, its
- * customers and those served within `withinSec`, pooled over `seeds`.
+ * customers and those served within `withinSec`, in all and by skill, pooled over `seeds`.
  */
 export function simulateDay(
   setup: SimulationSetup,
   plans: readonly HourPlan[],
   seeds: readonly number[],
   closing = plans.length - 1,
-): Served[] {
-  const served: Served[] = plans.map(() => ({ customers: 0, within: 0 }));
+): HourOutcome[] {
+  const served: HourOutcome[] = plans.map(() => ({ customers: 0, within: 0, bySkill: new Map() }));
+  const skillOf = new Map(setup.topics.map((t) => [t.id, t.skill]));
   if (plans.length === 0) return served;
   const base = setup.settings.languages[0] ?? "en";
   // The simulated day starts at 01:00 (one hour per plan, at most 22).
@@ -188,9 +189,15 @@ export function simulateDay(
       const i = Math.floor((c.presentAt - startMin * MIN) / (60 * MIN));
       const s = served[i];
       if (!s) continue;
+      const within =
+        c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000 ? 1 : 0;
       s.customers++;
-      if (c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000)
-        s.within++;
+      s.within += within;
+      const skill = skillOf.get(c.arrival.topicId) ?? "";
+      const bySkill = s.bySkill.get(skill) ?? { customers: 0, within: 0 };
+      bySkill.customers++;
+      bySkill.within += within;
+      s.bySkill.set(skill, bySkill);
     }
   }
   return served;

@@ -187,8 +187,33 @@ export class StaffingService {
       notes,
     };
     progress.report = report;
-    return { ...report, hours: await this.maker.advise(input, progress.hours) };
+    const hours = await this.maker.advise(input, progress.hours);
+    const short = skillsBelow(hours, pct);
+    if (short)
+      notes.push(
+        `In ${short.hours} hours some skill's customers are served within the level less often than the hour's as a whole (lowest: ${short.skill}, ${short.pct} % at weekday ${short.weekday} ${short.hour}:00): the advice meets the level for each hour's customers together; more associates who hold that skill would raise it (bySkill[].predictedPct).`,
+      );
+    return { ...report, hours, notes };
   }
+}
+
+/** The hours where a skill's simulated share falls below the level, and the lowest of them. */
+function skillsBelow(hours: readonly HourAdvice[], pct: number) {
+  let lowest: { skill: string; pct: number; weekday: number; hour: number } | undefined;
+  let count = 0;
+  for (const h of hours) {
+    const below = h.bySkill.filter((s) => s.predictedPct !== null && s.predictedPct < pct);
+    if (below.length > 0) count++;
+    for (const s of below)
+      if (!lowest || (s.predictedPct as number) < lowest.pct)
+        lowest = {
+          skill: s.skill,
+          pct: s.predictedPct as number,
+          weekday: h.weekday,
+          hour: h.hour,
+        };
+  }
+  return lowest && { ...lowest, hours: count };
 }
 
 const topicName = (state: StoreState, topicId: string) =>

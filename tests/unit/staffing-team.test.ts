@@ -133,4 +133,48 @@ describe("the staffing advisor with the store's team", () => {
     expect(fewer?.customers).toBeGreaterThan(300);
     expect((fewer?.within ?? 0) / (fewer?.customers ?? 1)).toBeLessThan(0.8 + DAY_MARGIN);
   });
+
+  it("tells each skill's share: a skill one kind in six holds falls below the level while the hour meets it", async () => {
+    const store = storeSettingsSchema.parse({
+      name: "Repairs",
+      timezone: "UTC",
+      languages: ["en"],
+      wrapUpSec: 30,
+      topics: [
+        { id: "phones", name: "Phones", letter: "P", skill: "phones", expectedServiceMin: 5 },
+        { id: "repairs", name: "Repairs", letter: "R", skill: "repairs", expectedServiceMin: 30 },
+      ],
+    });
+    const team = teamOf([
+      ...Array.from({ length: 5 }, () => ({ skills: ["phones"], languages: [] })),
+      { skills: ["phones", "repairs"], languages: [] },
+    ]);
+    const hours = [10, 11, 12].map((hour) => ({
+      weekday: 1,
+      hour,
+      arrivals: [
+        { topicId: "phones", language: "", perHour: 40 },
+        { topicId: "repairs", language: "", perHour: 3 },
+      ],
+      signedIn: null,
+    }));
+    const advice = await advise({
+      settings: store,
+      topics: [
+        { id: "phones", skill: "phones", serviceMeanSec: 300, sigma: 0.5 },
+        { id: "repairs", skill: "repairs", serviceMeanSec: 1800, sigma: 0.5 },
+      ],
+      hours,
+      serviceLevel: level,
+      team,
+    });
+    for (const a of advice) {
+      expect(a.predictedPct).toBeGreaterThanOrEqual(80);
+      const [phones, repairs] = a.bySkill;
+      expect(phones?.predictedPct).toBeGreaterThanOrEqual(80);
+      // One in six holds repairs: its half-hour customers wait for them.
+      expect(repairs).toMatchObject({ skill: "repairs", recommended: 1 });
+      expect(repairs?.predictedPct).toBeLessThan(80);
+    }
+  }, 60_000);
 });
