@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, seriousViolations, useDemoFloor } from "../support/browser.js";
@@ -14,6 +15,8 @@ const RAW_KEYS = `[...document.querySelectorAll("body *")]
   .filter((node) => node.nodeType === 3)
   .map((node) => node.textContent.trim())
   .filter((text) => /^[a-z]+\\.[a-zA-Z.]+$/.test(text))`;
+
+const uk = JSON.parse(readFileSync("client/src/i18n/uk.json", "utf8")) as Record<string, string>;
 
 describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", () => {
   const floor = useDemoFloor({ beforeAll, afterAll });
@@ -149,6 +152,26 @@ describe.skipIf(!hasChromium)("customer pages in every language, in Chromium", (
     await settle((settings) => {
       settings.callAheadHoldMin = 30;
     });
+  });
+
+  it("tells a caller whose store paused while the form was open that it is paused, not to ask an associate", async () => {
+    const join = await floor.open(floor.server.page("join"), { width: 390, height: 844 });
+    await join.getByRole("button", { name: "Українська" }).click();
+    await join.getByRole("radio", { name: /Телефони/ }).check();
+    // Paused after the page last asked: the form is still there when the caller sends it.
+    await intake(false);
+    await join.locator("form button[type=submit]").click();
+    await join.locator("main[data-intake=paused]").waitFor();
+    await join
+      .getByRole("status")
+      .getByText(uk["kiosk.closedTitle"] ?? "")
+      .waitFor();
+    await join.getByText(uk["join.closedLive"] ?? "").waitFor();
+    expect(await join.getByRole("alert").count()).toBe(0);
+    await intake(true);
+    await join.locator("main[data-intake=open]").waitFor({ timeout: 15_000 });
+    expect(await overflow(join)).toBe(0);
+    await join.context().close();
   });
 
   it("lets a customer who left join again as a new visit, leaving the old one as it was", async () => {

@@ -89,6 +89,13 @@ async function submit(event: Event): Promise<void> {
     const page = new URL(body.customerUrl, location.href);
     if (arrivingInMin === 0) page.searchParams.set("arrive", "1");
     location.href = page.toString();
+  } else if (body.error?.code === "INTAKE_PAUSED" && store) {
+    // Paused since the page last asked: show what a paused store shows a caller (no "ask an
+    // associate", they are not in the store), and the form again when intake resumes.
+    store = { ...store, open: false };
+    error = "";
+    draw();
+    void load();
   } else {
     error = body.error ? refusalText(body.error, "customer") : t("join.failed");
     draw();
