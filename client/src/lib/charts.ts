@@ -31,15 +31,23 @@ function groupBy(visits: Recent[], key: (v: Recent) => string): Map<string, Rece
   return groups;
 }
 
+/** Bars lying down: long category names ("Потрібне продовження") read across, never cut off. */
+const sidewaysOptions = {
+  ...chartOptions,
+  indexAxis: "y",
+  scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+} as const;
+
 const bar = (
   labels: string[],
   label: string,
   data: number[],
   color: string,
+  sideways = false,
 ): ChartConfiguration => ({
   type: "bar",
   data: { labels, datasets: [{ label, data, backgroundColor: color }] },
-  options: chartOptions,
+  options: sideways ? sidewaysOptions : chartOptions,
 });
 
 /** Today's charts for the manager, from the visits that ended today. */
@@ -126,6 +134,7 @@ export function todayCharts(view: ManagerView): ChartSpec[] {
         t("charts.visits"),
         [...outcomeCounts, left, expired],
         "#8a4b00",
+        true,
       ),
     },
     {
