@@ -11,11 +11,21 @@ export const idSchema = z
 export const pinSchema = z.string().regex(/^\d{4,8}$/, "4 to 8 digits");
 
 /** A BCP 47-ish language tag: "en", "uk", "es", "pt-BR". */
+/** Names languages the Unicode data knows; an unknown code ("xx") has no name. */
+const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
+
 export const languageSchema = z
   .string()
   .min(2)
   .max(12)
-  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a language tag such as en or pt-BR");
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a language tag such as en or pt-BR")
+  .refine((code) => {
+    try {
+      return languageNames.of(code) !== undefined;
+    } catch {
+      return false;
+    }
+  }, "a language that exists, such as en, uk or pt-BR");
 
 const minutes = (max: number) => z.number().int().min(0).max(max);
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);

@@ -203,6 +203,7 @@ describe("validation: bad input never changes state", () => {
     ],
     ["an unknown time zone", { timezone: "Mars/Olympus" }],
     ["a repeated language", { languages: ["en", "en"] }],
+    ["a language that does not exist", { languages: ["en", "uk", "xx"] }],
     ["an offer timeout under 5 s", { offerTimeoutSec: 1 }],
   ])("refuses settings with %s with INVALID_SETTINGS and keeps the old ones", async (_, over) => {
     const before = await q.state("s1");
