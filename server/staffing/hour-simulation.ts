@@ -1,7 +1,7 @@
 import type { StoreSettings } from "../../shared/settings.js";
 import { Random } from "../domain/distributions.js";
 import { type Arrival, drawArrivals } from "../simulation/arrivals.js";
-import { runEngineDay } from "../simulation/engine-day.js";
+import { type DayResult, runEngineDay } from "../simulation/engine-day.js";
 import { type Profile, profileSchema } from "../simulation/profile.js";
 import type { TeamMember } from "./team.js";
 
@@ -115,18 +115,27 @@ export function simulateHour(
     const day = runEngineDay(dayProfile, arrivals, seed, { quotes: false });
     for (const c of day.customers) {
       if (c.presentAt < HOUR_FROM || c.presentAt >= HOUR_TO) continue;
-      const within =
-        c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000 ? 1 : 0;
-      outcome.customers++;
-      outcome.within += within;
-      const skill = skillOf.get(c.arrival.topicId) ?? "";
-      const s = outcome.bySkill.get(skill) ?? { customers: 0, within: 0 };
-      s.customers++;
-      s.within += within;
-      outcome.bySkill.set(skill, s);
+      count(outcome, c, skillOf, setup.withinSec);
     }
   }
   return outcome;
+}
+
+/** Counts one customer into `into`, in all and by skill: served within `withinSec` or not. */
+function count(
+  into: HourOutcome,
+  c: DayResult["customers"][number],
+  skillOf: ReadonlyMap<string, string>,
+  withinSec: number,
+): void {
+  const within = c.servedAt !== undefined && c.servedAt - c.presentAt <= withinSec * 1000 ? 1 : 0;
+  into.customers++;
+  into.within += within;
+  const skill = skillOf.get(c.arrival.topicId) ?? "";
+  const s = into.bySkill.get(skill) ?? { customers: 0, within: 0 };
+  s.customers++;
+  s.within += within;
+  into.bySkill.set(skill, s);
 }
 
 /** "HH:MM" of a minute of the simulated day. */
@@ -188,16 +197,7 @@ export function simulateDay(
     for (const c of day.customers) {
       const i = Math.floor((c.presentAt - startMin * MIN) / (60 * MIN));
       const s = served[i];
-      if (!s) continue;
-      const within =
-        c.servedAt !== undefined && c.servedAt - c.presentAt <= setup.withinSec * 1000 ? 1 : 0;
-      s.customers++;
-      s.within += within;
-      const skill = skillOf.get(c.arrival.topicId) ?? "";
-      const bySkill = s.bySkill.get(skill) ?? { customers: 0, within: 0 };
-      bySkill.customers++;
-      bySkill.within += within;
-      s.bySkill.set(skill, bySkill);
+      if (s) count(s, c, skillOf, setup.withinSec);
     }
   }
   return served;
