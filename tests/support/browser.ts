@@ -44,8 +44,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Builds the pages once per run (the server serves client/dist). */
-export async function buildPages(): Promise<void> {
-  // A production build, as `npm run build` makes (vitest sets NODE_ENV=test).
+export async function buildPages(outDir?: string): Promise<void> {
+  // A production build, as `npm run build` makes (vitest sets NODE_ENV=test); into client/dist,
+  // or `outDir` (a test that must not share client/dist with the browser suites).
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = "production";
   try {
@@ -53,6 +54,7 @@ export async function buildPages(): Promise<void> {
       configFile: join(ROOT, "client/vite.config.ts"),
       logLevel: "warn",
       mode: "production",
+      ...(outDir && { build: { outDir, emptyOutDir: true } }),
     });
   } finally {
     process.env.NODE_ENV = nodeEnv;

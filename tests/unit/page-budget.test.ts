@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { build } from "vite";
 import { describe, expect, it } from "vitest";
+import { buildPages } from "../support/browser.js";
 
 /**
  * Every page's first load stays within its JavaScript budget (client/sizes.ts, which
@@ -17,16 +17,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 describe("the pages' JavaScript budget", () => {
   it("holds for every page of a production build", async () => {
     const outDir = await mkdtemp(join(tmpdir(), "undivided-budget-"));
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
     try {
-      await build({
-        configFile: join(ROOT, "client/vite.config.ts"),
-        logLevel: "warn",
-        mode: "production",
-        build: { outDir, emptyOutDir: true },
-      });
-      process.env.NODE_ENV = nodeEnv;
+      await buildPages(outDir);
       const { stdout } = await promisify(execFile)(
         process.execPath,
         ["--import", "tsx", join(ROOT, "client/sizes.ts"), outDir],
@@ -38,7 +30,6 @@ describe("the pages' JavaScript budget", () => {
       for (const page of ["manager", "tablet", "kiosk", "display", "visit", "join", "index"])
         expect(stdout).toContain(`${page}.html`);
     } finally {
-      process.env.NODE_ENV = nodeEnv;
       await rm(outDir, { recursive: true, force: true });
     }
   }, 120_000);
